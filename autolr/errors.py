@@ -1,0 +1,21 @@
+"""Errors a user can act on.
+
+The CLI prints an `AutolrError` as one line and exits non-zero; anything else is a bug and
+keeps its traceback (behind `--debug`).
+"""
+
+
+class AutolrError(Exception):
+    """A problem with the user's input or environment, explained in one line."""
+
+
+class ConfigError(AutolrError):
+    """A setting is out of range, unknown, or conflicts with a stored study."""
+
+
+class DataError(AutolrError):
+    """The training data cannot be found, read or understood."""
+
+
+class StorageError(AutolrError):
+    """The study storage cannot be reached or does not hold what was asked for."""

@@ -1,0 +1,85 @@
+"""Framework set-up that must happen before Keras is first imported."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+
+THREADS_ENV = "AUTOLR_THREADS"
+DEBUG_ENV = "AUTOLR_DEBUG"
+
+
+def configure_environment() -> None:
+    """Apply a per-process thread cap, then import Keras without start-up chatter.
+
+    `--jobs N` workers share the machine's cores: each gets AUTOLR_THREADS so that N
+    processes do not each spawn a thread per core and fight over them.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    threads = os.environ.get(THREADS_ENV)
+    if threads:
+        os.environ.setdefault("OMP_NUM_THREADS", threads)
+        os.environ.setdefault("TF_NUM_INTRAOP_THREADS", threads)
+        os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
+        flags = os.environ.get("XLA_FLAGS", "")
+        if "intra_op_parallelism_threads" not in flags:
+            os.environ["XLA_FLAGS"] = (
+                f"{flags} --xla_cpu_multi_thread_eigen=false "
+                f"intra_op_parallelism_threads={threads}"
+            ).strip()
+    if "keras" not in sys.modules:
+        with _native_stderr_captured():
+            _import_and_initialise_devices()
+
+
+def _import_and_initialise_devices() -> None:
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "tensorflow" or importlib.util.find_spec("tensorflow") is not None:
+        # Keras imports an installed TensorFlow for seeding even under other backends.
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()
+    if backend == "jax":
+        import jax
+
+        jax.devices()
+
+
+@contextlib.contextmanager
+def _native_stderr_captured() -> Iterator[None]:
+    """Hide what C++ start-up code writes to fd 2 (CUDA probes, oneDNN notices).
+
+    TensorFlow prints these before its log level applies, so no environment variable
+    silences them. The text is replayed if the import fails, and AUTOLR_DEBUG=1 shows it.
+    """
+    if os.environ.get(DEBUG_ENV):
+        yield
+        return
+    sys.stderr.flush()
+    saved_fd = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        except BaseException:
+            os.dup2(saved_fd, 2)
+            captured.seek(0)
+            sys.stderr.write(captured.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved_fd, 2)
+            os.close(saved_fd)
+
+
+def backend_name() -> str:
+    """The Keras backend in use (tensorflow unless KERAS_BACKEND says otherwise)."""
+    configure_environment()
+    import keras
+
+    return str(keras.backend.backend())

@@ -1,0 +1,148 @@
+"""A compiled training step, reused across trials.
+
+One `Engine` per (model, optimizer) pair. It compiles a function that runs a whole
+chunk of steps (the check interval) in one call, so per-step Python overhead vanishes;
+the learning rate is an optimizer *variable*, so a new trial only re-assigns weights,
+optimizer slots and that variable: nothing is traced or compiled again.
+"""
+
+from __future__ import annotations
+
+import abc
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import keras
+import numpy as np
+from keras import ops
+
+from autolr.data import Dataset
+
+EVAL_BATCH = 1000
+
+
+@dataclass(frozen=True, eq=False)
+class TrainingState:
+    """Weights and optimizer state as numpy arrays: what a checkpoint holds."""
+
+    model_values: tuple[np.ndarray, ...]
+    optimizer: str
+    optimizer_values: tuple[np.ndarray, ...]
+
+
+def loss_and_accuracy(logits: Any, labels: Any) -> tuple[Any, Any]:
+    """Sparse softmax cross-entropy and batch accuracy, in backend-neutral Keras ops."""
+    loss = ops.mean(ops.sparse_categorical_crossentropy(labels, logits, from_logits=True))
+    predictions = ops.cast(ops.argmax(logits, axis=-1), "int32")
+    accuracy = ops.mean(ops.cast(ops.equal(predictions, labels), "float32"))
+    return loss, accuracy
+
+
+def model_variables(model: keras.Model) -> list[Any]:
+    """Every variable that defines the model's state, dropout seed included."""
+    return list(model.trainable_variables) + list(model.non_trainable_variables)
+
+
+@functools.lru_cache(maxsize=2)
+def device_arrays(dataset: Dataset) -> tuple[Any, Any]:
+    """The training arrays as backend tensors, converted once per process."""
+    return ops.convert_to_tensor(dataset.x_train), ops.convert_to_tensor(dataset.y_train)
+
+
+class Engine(abc.ABC):
+    """Owns one optimizer for a shared model and runs chunks of training steps."""
+
+    def __init__(
+        self,
+        model: keras.Model,
+        optimizer: keras.optimizers.Optimizer,
+        optimizer_name: str,
+        dataset: Dataset,
+        initial_model_values: Sequence[np.ndarray],
+        batch_size: int,
+    ) -> None:
+        self.model = model
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.optimizer_name = optimizer_name
+        self.dataset = dataset
+        self.x, self.y = device_arrays(dataset)
+        optimizer.build(model.trainable_variables)
+        self._model_vars = model_variables(model)
+        self._initial_model = list(initial_model_values)
+        self._initial_optimizer = [ops.convert_to_numpy(v) for v in optimizer.variables]
+        self.trace_count = 0  # incremented by Python code that runs only while tracing
+
+    # -- state ---------------------------------------------------------------------
+    def reset(self, learning_rate: float) -> None:
+        """Initial weights, fresh optimizer state, the given learning rate."""
+        self._assign(self._model_vars, self._initial_model)
+        self._assign(self.optimizer.variables, self._initial_optimizer)
+        self.optimizer.learning_rate = learning_rate
+
+    def load(self, state: TrainingState, learning_rate: float) -> None:
+        """Continue from a checkpoint; optimizer state only if it is this optimizer's."""
+        self._assign(self._model_vars, state.model_values)
+        same_optimizer = state.optimizer == self.optimizer_name and len(
+            state.optimizer_values
+        ) == len(self._initial_optimizer)
+        optimizer_values = state.optimizer_values if same_optimizer else self._initial_optimizer
+        self._assign(self.optimizer.variables, optimizer_values)
+        self.optimizer.learning_rate = learning_rate
+
+    def snapshot(self) -> TrainingState:
+        return TrainingState(
+            tuple(ops.convert_to_numpy(v) for v in self._model_vars),
+            self.optimizer_name,
+            tuple(ops.convert_to_numpy(v) for v in self.optimizer.variables),
+        )
+
+    @staticmethod
+    def _assign(variables: Sequence[Any], values: Sequence[np.ndarray]) -> None:
+        if len(variables) != len(values):
+            raise ValueError(f"state has {len(values)} arrays, model needs {len(variables)}")
+        for variable, value in zip(variables, values, strict=True):
+            variable.assign(value)
+
+    # -- training --------------------------------------------------------------------
+    @abc.abstractmethod
+    def prepare(self, n_steps: int) -> None:
+        """Compile the chunk function for `n_steps` steps, outside any timed region."""
+
+    @abc.abstractmethod
+    def run(self, batch_indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Train one step per row of `batch_indices`; return per-step loss and accuracy."""
+
+    def evaluate(self, x: np.ndarray, y: np.ndarray) -> float:
+        """Accuracy of the current weights on (x, y), in inference mode."""
+        correct = 0
+        for start in range(0, len(x), EVAL_BATCH):
+            logits = self.model.predict_on_batch(x[start : start + EVAL_BATCH])
+            correct += int(np.sum(np.argmax(logits, axis=-1) == y[start : start + EVAL_BATCH]))
+        return correct / len(x)
+
+
+def create_engine(
+    model: keras.Model,
+    optimizer: keras.optimizers.Optimizer,
+    optimizer_name: str,
+    dataset: Dataset,
+    initial_model_values: Sequence[np.ndarray],
+    batch_size: int,
+) -> Engine:
+    """The engine for the Keras backend in use."""
+    backend = keras.backend.backend()
+    engine_class: type[Engine]
+    if backend == "tensorflow":
+        from autolr.trainer.engine_tensorflow import TensorFlowEngine as engine_class
+    elif backend == "jax":
+        from autolr.trainer.engine_jax import JaxEngine as engine_class
+    elif backend == "torch":
+        from autolr.trainer.engine_torch import TorchEngine as engine_class
+    else:
+        raise NotImplementedError(f"Keras backend {backend!r} is not supported")
+    return engine_class(
+        model, optimizer, optimizer_name, dataset, initial_model_values, batch_size
+    )

@@ -1,0 +1,212 @@
+"""Train to a threshold: the unit of work behind every trial.
+
+A `Trainer` builds one model configuration once per process and keeps one compiled
+engine per optimizer, so every trial after an optimizer's first pays only for its
+training steps. It reports each accuracy check through a plain callback that may stop
+the run; it knows nothing of Optuna.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from keras import ops
+
+from autolr.config import DataSpec, ModelSpec, TrainSettings, check_learning_rate, check_optimizer
+from autolr.data import Dataset, load_dataset
+from autolr.trainer.batches import BatchSchedule
+from autolr.trainer.engine import Engine, TrainingState, create_engine, model_variables
+from autolr.trainer.models import build_model
+from autolr.trainer.optimizers import make_optimizer
+
+
+@dataclass(frozen=True)
+class Check:
+    """One accuracy check: where training stood after `step` steps."""
+
+    step: int
+    seconds: float  # training seconds so far (steps only, no compilation)
+    accuracy: float  # training accuracy by the configured metric
+    loss: float  # mean training loss since the previous check
+    val_accuracy: float | None = None
+
+
+OnCheck = Callable[[Check], bool | None]
+"""Called at every check; returning True stops the trial (how pruning hooks in)."""
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    optimizer: str
+    learning_rate: float
+    reached: bool  # the metric reached the target
+    diverged: bool  # non-finite or exploding loss
+    stopped: bool  # the on_check callback asked to stop
+    steps: int
+    train_seconds: float
+    total_seconds: float  # including model build and compilation
+    final_accuracy: float
+    weight_count: int
+    history: tuple[Check, ...]
+    state: TrainingState | None = dataclasses.field(default=None, repr=False)
+
+    @property
+    def outcome(self) -> str:
+        if self.reached:
+            return "reached"
+        if self.diverged:
+            return "diverged"
+        return "stopped" if self.stopped else "budget"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary (the checkpoint state is left out)."""
+        summary = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        del summary["state"]
+        summary["history"] = [dataclasses.asdict(check) for check in self.history]
+        summary["outcome"] = self.outcome
+        return summary
+
+
+class _Tracker:
+    """Turns per-step losses and accuracies into checks and a divergence verdict."""
+
+    def __init__(self, settings: TrainSettings, num_classes: int) -> None:
+        self.settings = settings
+        self.chance_loss = math.log(max(num_classes, 2))
+        self.reference_loss: float | None = None
+        self.correct_sum = 0.0
+        self.step_count = 0
+        self.diverged = False
+
+    def update(self, step: int, seconds: float, losses: np.ndarray, accs: np.ndarray) -> Check:
+        if self.reference_loss is None:
+            first = float(losses[0])
+            self.reference_loss = max(first if math.isfinite(first) else 0.0, self.chance_loss)
+        limit = self.settings.divergence_factor * self.reference_loss
+        self.diverged = bool(not np.all(np.isfinite(losses)) or np.max(losses) > limit)
+        self.correct_sum += float(np.sum(accs))
+        self.step_count += len(accs)
+        if self.settings.metric == "cumulative":
+            accuracy = self.correct_sum / self.step_count
+        else:
+            accuracy = float(np.mean(accs))
+        return Check(step, seconds, accuracy, float(np.mean(losses)))
+
+
+class Trainer:
+    """Trains one model configuration on one dataset, many times, fast."""
+
+    def __init__(
+        self,
+        model: ModelSpec | None = None,
+        data: DataSpec | None = None,
+        settings: TrainSettings | None = None,
+    ) -> None:
+        self.model_spec = model or ModelSpec()
+        self.settings = settings or TrainSettings()
+        self.dataset: Dataset = load_dataset(data or DataSpec())
+        self.schedule = BatchSchedule(
+            len(self.dataset.x_train), self.settings.batch_size, self.settings.seed
+        )
+        self._model: Any = None
+        self._initial_values: list[np.ndarray] = []
+        self._engines: dict[str, Engine] = {}
+
+    @property
+    def model(self) -> Any:
+        """The Keras model, built (with seeded initial weights) on first use."""
+        if self._model is None:
+            self._model = build_model(
+                self.model_spec, self.dataset.input_shape, self.dataset.num_classes,
+                self.settings.seed,
+            )
+            self._initial_values = [ops.convert_to_numpy(v) for v in model_variables(self._model)]
+        return self._model
+
+    def engine(self, optimizer: str) -> Engine:
+        """The compiled engine for `optimizer`, created on its first trial."""
+        if optimizer not in self._engines:
+            self._engines[optimizer] = create_engine(
+                self.model, make_optimizer(optimizer), optimizer, self.dataset,
+                self._initial_values, self.settings.batch_size,
+            )
+        return self._engines[optimizer]
+
+    def train(
+        self,
+        optimizer: str,
+        learning_rate: float,
+        *,
+        on_check: OnCheck | None = None,
+        start: TrainingState | None = None,
+        start_step: int = 0,
+        max_steps: int | None = None,
+        keep_state: bool = False,
+    ) -> TrainResult:
+        """Train until the target, the budget, divergence, or `on_check` says stop.
+
+        `start`/`start_step` continue from a checkpoint (batches continue from that step);
+        `max_steps` overrides the settings' step budget for this call.
+        """
+        check_optimizer(optimizer)
+        learning_rate = check_learning_rate(learning_rate)
+        started = time.perf_counter()
+        engine = self.engine(optimizer)
+        if start is None:
+            engine.reset(learning_rate)
+        else:
+            engine.load(start, learning_rate)
+        budget = self.settings.max_steps if max_steps is None else max_steps
+        engine.prepare(min(self.settings.check_every, budget))
+        history, outcome, train_seconds = self._run_checks(engine, budget, start_step, on_check)
+        last = history[-1] if history else Check(0, 0.0, 0.0, float("nan"))
+        return TrainResult(
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            reached=outcome == "reached",
+            diverged=outcome == "diverged",
+            stopped=outcome == "stopped",
+            steps=last.step,
+            train_seconds=train_seconds,
+            total_seconds=time.perf_counter() - started,
+            final_accuracy=last.accuracy,
+            weight_count=int(self.model.count_params()),
+            history=tuple(history),
+            state=engine.snapshot() if keep_state else None,
+        )
+
+    def _run_checks(
+        self, engine: Engine, budget: int, start_step: int, on_check: OnCheck | None
+    ) -> tuple[list[Check], str, float]:
+        settings = self.settings
+        tracker = _Tracker(settings, self.dataset.num_classes)
+        history: list[Check] = []
+        step, train_seconds = 0, 0.0
+        next_validation = settings.validate_every or 0
+        while step < budget and train_seconds < settings.max_seconds:
+            n_steps = min(settings.check_every, budget - step)
+            indices = self.schedule.indices(start_step + step, n_steps)
+            tick = time.perf_counter()
+            losses, accuracies = engine.run(indices)
+            train_seconds += time.perf_counter() - tick
+            step += n_steps
+            check = tracker.update(step, train_seconds, losses, accuracies)
+            if settings.validate_every and step >= next_validation:
+                val = engine.evaluate(self.dataset.x_val, self.dataset.y_val)
+                check = dataclasses.replace(check, val_accuracy=val)
+                next_validation += settings.validate_every
+            history.append(check)
+            wants_stop = bool(on_check(check)) if on_check else False
+            if tracker.diverged:
+                return history, "diverged", train_seconds
+            if check.accuracy >= settings.target:
+                return history, "reached", train_seconds
+            if wants_stop:
+                return history, "stopped", train_seconds
+        return history, "budget", train_seconds
