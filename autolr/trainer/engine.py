@@ -72,7 +72,7 @@ class Engine(abc.ABC):
         optimizer.build(model.trainable_variables)
         self._model_vars = model_variables(model)
         self._initial_model = list(initial_model_values)
-        self._initial_optimizer = [ops.convert_to_numpy(v) for v in optimizer.variables]
+        self._initial_optimizer = [ops.convert_to_numpy(v.value) for v in optimizer.variables]
         self.trace_count = 0  # incremented by Python code that runs only while tracing
 
     # -- state ---------------------------------------------------------------------
@@ -94,9 +94,9 @@ class Engine(abc.ABC):
 
     def snapshot(self) -> TrainingState:
         return TrainingState(
-            tuple(ops.convert_to_numpy(v) for v in self._model_vars),
+            tuple(ops.convert_to_numpy(v.value) for v in self._model_vars),
             self.optimizer_name,
-            tuple(ops.convert_to_numpy(v) for v in self.optimizer.variables),
+            tuple(ops.convert_to_numpy(v.value) for v in self.optimizer.variables),
         )
 
     @staticmethod

@@ -126,7 +126,7 @@ class Trainer:
                 self.model_spec, self.dataset.input_shape, self.dataset.num_classes,
                 self.settings.seed,
             )
-            self._initial_values = [ops.convert_to_numpy(v) for v in model_variables(self._model)]
+            self._initial_values = [ops.convert_to_numpy(v.value) for v in model_variables(self._model)]
         return self._model
 
     def engine(self, optimizer: str) -> Engine:
