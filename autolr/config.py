@@ -12,6 +12,11 @@ from typing import Any, Literal
 
 from autolr.errors import ConfigError
 
+# Environment variables autolr reads (documented in the README).
+THREADS_ENV = "AUTOLR_THREADS"  # per-process thread cap, set for --jobs workers
+WORKER_INDEX_ENV = "AUTOLR_WORKER_INDEX"  # which --jobs worker this is (offsets seeds)
+DEBUG_ENV = "AUTOLR_DEBUG"  # show tracebacks and framework start-up output
+
 # The six optimizers of the 2018 study, by their CLI names.
 OPTIMIZERS: tuple[str, ...] = ("sgd", "momentum", "adam", "adagrad", "adadelta", "rmsprop")
 

@@ -22,9 +22,7 @@ from autolr.importing import load_callable
 
 MNIST_ENV = "AUTOLR_MNIST"
 MNIST_KEYS = ("x_train", "y_train", "x_test", "y_test")
-HOW_TO_SUPPLY = (
-    f"download mnist.npz (Keras layout) and pass --data PATH or set {MNIST_ENV}=PATH"
-)
+HOW_TO_SUPPLY = f"download mnist.npz (Keras layout) and pass --data PATH or set {MNIST_ENV}=PATH"
 
 
 @dataclass(frozen=True, eq=False)
@@ -140,9 +138,7 @@ def _from_user_function(reference: str) -> Dataset:
     except Exception as exc:
         raise DataError(f"--data-fn {reference!r} raised {type(exc).__name__}: {exc}") from exc
     if not (isinstance(result, tuple | list) and len(result) == 4):
-        raise DataError(
-            f"--data-fn {reference!r} must return (x_train, y_train, x_val, y_val)"
-        )
+        raise DataError(f"--data-fn {reference!r} must return (x_train, y_train, x_val, y_val)")
     x_train, y_train, x_val, y_val = (np.asarray(a) for a in result)
     for x, y, split in ((x_train, y_train, "train"), (x_val, y_val, "val")):
         if len(x) != len(y) or len(x) == 0:

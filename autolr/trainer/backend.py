@@ -9,8 +9,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 
-THREADS_ENV = "AUTOLR_THREADS"
-DEBUG_ENV = "AUTOLR_DEBUG"
+from autolr.config import DEBUG_ENV, THREADS_ENV
 
 
 def configure_environment() -> None:
@@ -28,8 +27,7 @@ def configure_environment() -> None:
         flags = os.environ.get("XLA_FLAGS", "")
         if "intra_op_parallelism_threads" not in flags:
             os.environ["XLA_FLAGS"] = (
-                f"{flags} --xla_cpu_multi_thread_eigen=false "
-                f"intra_op_parallelism_threads={threads}"
+                f"{flags} --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads={threads}"
             ).strip()
     if "keras" not in sys.modules:
         with _native_stderr_captured():

@@ -143,6 +143,4 @@ def create_engine(
         from autolr.trainer.engine_torch import TorchEngine as engine_class
     else:
         raise NotImplementedError(f"Keras backend {backend!r} is not supported")
-    return engine_class(
-        model, optimizer, optimizer_name, dataset, initial_model_values, batch_size
-    )
+    return engine_class(model, optimizer, optimizer_name, dataset, initial_model_values, batch_size)

@@ -123,18 +123,26 @@ class Trainer:
         """The Keras model, built (with seeded initial weights) on first use."""
         if self._model is None:
             self._model = build_model(
-                self.model_spec, self.dataset.input_shape, self.dataset.num_classes,
+                self.model_spec,
+                self.dataset.input_shape,
+                self.dataset.num_classes,
                 self.settings.seed,
             )
-            self._initial_values = [ops.convert_to_numpy(v.value) for v in model_variables(self._model)]
+            self._initial_values = [
+                ops.convert_to_numpy(v.value) for v in model_variables(self._model)
+            ]
         return self._model
 
     def engine(self, optimizer: str) -> Engine:
         """The compiled engine for `optimizer`, created on its first trial."""
         if optimizer not in self._engines:
             self._engines[optimizer] = create_engine(
-                self.model, make_optimizer(optimizer), optimizer, self.dataset,
-                self._initial_values, self.settings.batch_size,
+                self.model,
+                make_optimizer(optimizer),
+                optimizer,
+                self.dataset,
+                self._initial_values,
+                self.settings.batch_size,
             )
         return self._engines[optimizer]
 

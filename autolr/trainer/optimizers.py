@@ -24,7 +24,10 @@ class TF1RMSprop(keras.optimizers.Optimizer):
     """
 
     def __init__(
-        self, learning_rate: float = 0.001, rho: float = 0.9, epsilon: float = 1e-10,
+        self,
+        learning_rate: float = 0.001,
+        rho: float = 0.9,
+        epsilon: float = 1e-10,
         **kwargs: Any,
     ) -> None:
         super().__init__(learning_rate=learning_rate, name="tf1_rmsprop", **kwargs)
@@ -46,8 +49,10 @@ class TF1RMSprop(keras.optimizers.Optimizer):
         mean_square = self._mean_squares[self._get_variable_index(variable)]
         self.assign(
             mean_square,
-            ops.add(ops.multiply(self.rho, mean_square),
-                    ops.multiply(1.0 - self.rho, ops.square(gradient))),
+            ops.add(
+                ops.multiply(self.rho, mean_square),
+                ops.multiply(1.0 - self.rho, ops.square(gradient)),
+            ),
         )
         step = ops.divide(ops.multiply(lr, gradient), ops.sqrt(ops.add(mean_square, self.epsilon)))
         self.assign_sub(variable, step)
@@ -62,9 +67,7 @@ _FACTORIES: dict[str, Callable[[float], keras.optimizers.Optimizer]] = {
     "sgd": lambda lr: keras.optimizers.SGD(lr),
     "momentum": lambda lr: keras.optimizers.SGD(lr, momentum=0.5, nesterov=False),
     "adam": lambda lr: keras.optimizers.Adam(lr, beta_1=0.9, beta_2=0.999, epsilon=1e-8),
-    "adagrad": lambda lr: keras.optimizers.Adagrad(
-        lr, initial_accumulator_value=0.1, epsilon=0.0
-    ),
+    "adagrad": lambda lr: keras.optimizers.Adagrad(lr, initial_accumulator_value=0.1, epsilon=0.0),
     "adadelta": lambda lr: keras.optimizers.Adadelta(lr, rho=0.95, epsilon=1e-8),
     "rmsprop": lambda lr: TF1RMSprop(lr, rho=0.9, epsilon=1e-10),
 }

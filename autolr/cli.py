@@ -1,0 +1,371 @@
+"""The `autolr` command line: a thin layer over the study runner (the only typer user).
+
+Each command turns options into a request, calls one function below, and hands the result
+to `console`. Errors a user can fix become one line and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from autolr import console
+from autolr.config import DEBUG_ENV
+from autolr.errors import AutolrError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="Find the optimizer and learning rate a deep-learning model should train with.",
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+_secrets: list[str] = []  # storage URLs of this invocation, scrubbed from every error
+
+
+def friendly_errors(command: F) -> F:
+    """Turn AutolrError (and Ctrl-C) into one line and an exit code, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except AutolrError as exc:
+            console.error(_scrub(str(exc)))
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            console.error("interrupted; finished trials are saved: run the same command to resume")
+            raise typer.Exit(130) from None
+        except typer.Exit:
+            raise
+        except Exception as exc:
+            if os.environ.get(DEBUG_ENV):
+                raise
+            console.error(
+                _scrub(f"unexpected {type(exc).__name__}: {exc}".splitlines()[0])
+                + f" (set {DEBUG_ENV}=1 for the traceback)"
+            )
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _scrub(text: str) -> str:
+    from autolr.study.storage import scrub
+
+    for url in _secrets:
+        text = scrub(text, url)
+    return text
+
+
+def _storage_url(option: str | None) -> str:
+    from autolr.study.storage import resolve_url
+
+    url = resolve_url(option)
+    _secrets.append(url)
+    return url
+
+
+# -- shared options -----------------------------------------------------------------
+Study = Annotated[str, typer.Option("--study", help="Study name (also names its preset).")]
+Storage = Annotated[
+    str | None,
+    typer.Option(
+        "--storage",
+        help="sqlite:///PATH or postgresql://... [default: $AUTOLR_STORAGE or "
+        "sqlite:///studies/autolr.db]",
+    ),
+]
+Json = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+Target = Annotated[float | None, typer.Option(help="Training accuracy to reach [0.97].")]
+Metric = Annotated[
+    str | None,
+    typer.Option(help="window: accuracy since the last check; cumulative: since step 0 [window]."),
+]
+MaxSteps = Annotated[int | None, typer.Option(help="Step budget per trial [6000].")]
+MaxSeconds = Annotated[float | None, typer.Option(help="Training-time budget per trial [120].")]
+Scale = Annotated[float | None, typer.Option(help="Reference CNN conv-filter scale [1].")]
+TrainSize = Annotated[int | None, typer.Option(help="Train on the first N examples [all].")]
+Data = Annotated[str | None, typer.Option(help="Path to mnist.npz [$AUTOLR_MNIST, Keras cache].")]
+Model = Annotated[
+    str | None,
+    typer.Option(
+        help="Your own model: module:function returning an uncompiled keras.Model (logits)."
+    ),
+]
+DataFn = Annotated[
+    str | None,
+    typer.Option(help="Your own data: module:function returning (x_train, y_train, x_val, y_val)."),
+]
+Seed = Annotated[int | None, typer.Option(help="Seed for weights, batches and sampler [0].")]
+
+
+def _given(**options: Any) -> dict[str, Any]:
+    """Only the options the user actually set (None means 'not given')."""
+    return {key: value for key, value in options.items() if value is not None}
+
+
+# -- commands -----------------------------------------------------------------------
+@app.command()
+@friendly_errors
+def tune(
+    study: Study = "mnist",
+    sampler: Annotated[str | None, typer.Option(help="grid, tpe or random [tpe].")] = None,
+    n_trials: Annotated[
+        int | None,
+        typer.Option(
+            help="Finish when the study holds N finished trials [grid: all points; else 40]."
+        ),
+    ] = None,
+    timeout: Annotated[
+        float | None, typer.Option(help="Stop starting trials after S seconds.")
+    ] = None,
+    storage: Storage = None,
+    optimizers: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated subset of sgd,momentum,adam,adagrad,adadelta,rmsprop."),
+    ] = None,
+    lr_min: Annotated[float | None, typer.Option(help="Lowest learning rate [1e-6].")] = None,
+    lr_max: Annotated[float | None, typer.Option(help="Highest learning rate [100].")] = None,
+    target: Target = None,
+    metric: Metric = None,
+    max_steps: MaxSteps = None,
+    max_seconds: MaxSeconds = None,
+    scale: Scale = None,
+    train_size: TrainSize = None,
+    data: Data = None,
+    model: Model = None,
+    data_fn: DataFn = None,
+    seed: Seed = None,
+    objective: Annotated[
+        str | None, typer.Option(help="Minimise training steps or seconds to the target [steps].")
+    ] = None,
+    prune: Annotated[
+        bool | None,
+        typer.Option(
+            "--prune/--no-prune", help="Stop runs slower than their optimizer's best [prune]."
+        ),
+    ] = None,
+    preset: Annotated[
+        str | None, typer.Option(help="Preset studies/NAME.toml to start from [the study name].")
+    ] = None,
+    jobs: Annotated[int, typer.Option(help="Worker processes on this machine.", min=1)] = 1,
+    heartbeat: Annotated[
+        int,
+        typer.Option(
+            help="Seconds between liveness beats; a trial silent for 3 beats is re-run.", min=1
+        ),
+    ] = 10,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Log lines instead of live bars.")] = False,
+) -> None:
+    """Run (or resume) a study: train trials until it holds enough of them."""
+    from autolr.study.runner import TuneRequest
+
+    console.setup_logging(quiet)
+    flags = _given(
+        sampler=sampler,
+        lr_min=lr_min,
+        lr_max=lr_max,
+        target=target,
+        metric=metric,
+        max_steps=max_steps,
+        max_seconds=max_seconds,
+        scale=scale,
+        train_size=train_size,
+        data=data,
+        model=model,
+        data_fn=data_fn,
+        seed=seed,
+        objective=objective,
+        prune=prune,
+        optimizers=[o.strip() for o in optimizers.split(",")] if optimizers else None,
+    )
+    request = TuneRequest(
+        study_name=study,
+        storage_url=_storage_url(storage),
+        flags=flags,
+        preset=preset,
+        n_trials=n_trials,
+        timeout=timeout,
+        heartbeat_seconds=heartbeat,
+    )
+    if jobs > 1:
+        _tune_in_processes(request, jobs, quiet)
+    else:
+        _tune_here(request, quiet)
+
+
+def _tune_here(request: Any, quiet: bool) -> None:
+    from autolr.study.runner import tune as run_tune
+
+    display = console.TuneLog() if quiet else console.TuneDisplay()
+    with display:
+        outcome = run_tune(request, display)
+    _finish_message(outcome.study_name, outcome.finished, outcome.total, outcome.complete)
+
+
+def _finish_message(name: str, finished: int, total: int, complete: bool) -> None:
+    if complete:
+        console.note(
+            f"study {name} done: {finished}/{total} trials. Next: autolr best --study {name}"
+        )
+    else:
+        console.note(
+            f"study {name}: {finished}/{total} trials finished; run the same command to continue"
+        )
+
+
+def _tune_in_processes(request: Any, jobs: int, quiet: bool) -> None:
+    """Create the study here (settings checked once), then let `jobs` workers share it."""
+    from autolr.study.catalog import progress
+    from autolr.study.runner import open_study, target_trials
+    from autolr.study.storage import open_storage
+    from autolr.study.workers import run_workers
+
+    storage = open_storage(request.storage_url)
+    study, settings = open_study(storage, request.study_name, request.preset, request.flags)
+    total = target_trials(settings, request.n_trials)
+    arguments = [
+        "tune",
+        "--study",
+        request.study_name,
+        "--quiet",
+        "--heartbeat",
+        str(request.heartbeat_seconds),
+        "--n-trials",
+        str(total),
+    ]
+    if settings.data.path:
+        arguments += ["--data", settings.data.path]
+    if request.timeout:
+        arguments += ["--timeout", str(request.timeout)]
+    display = console.JobsDisplay(request.study_name, total, quiet)
+
+    def poll() -> None:
+        finished, running, best = progress(study)
+        display.update(finished, running, console.describe_best(best, settings.objective))
+
+    env_storage = {"AUTOLR_STORAGE": request.storage_url}  # not on the command line: no leaks
+    os.environ.update(env_storage)
+    with display:
+        results = run_workers(arguments, jobs, poll)
+    failures = [(code, line) for code, line in results if code != 0]
+    if failures:
+        code, line = failures[0]
+        raise AutolrError(f"{len(failures)} of {jobs} workers failed (exit {code}): {line}")
+    finished, _, _ = progress(study)
+    _finish_message(request.study_name, finished, total, finished >= total)
+
+
+@app.command()
+@friendly_errors
+def best(study: Study = "mnist", storage: Storage = None, json_output: Json = False) -> None:
+    """Print the recommended optimizer and learning rate, and the band of rates that work."""
+    from autolr.study.catalog import recommendation
+    from autolr.study.storage import open_storage
+
+    url = _storage_url(storage)
+    rec = recommendation(open_storage(url), study, url)
+    if json_output:
+        console.print_json(rec.to_json())
+    else:
+        console.show_recommendation(rec, "steps" if rec.objective == "steps" else "seconds")
+
+
+@app.command()
+@friendly_errors
+def studies(storage: Storage = None, json_output: Json = False) -> None:
+    """List the studies in a storage: sampler, trials by state, best so far."""
+    from autolr.study.catalog import study_rows
+    from autolr.study.storage import open_storage, redact
+
+    url = _storage_url(storage)
+    rows = study_rows(open_storage(url))
+    if json_output:
+        console.print_json(rows)
+    else:
+        console.show_studies(rows, redact(url))
+
+
+@app.command()
+@friendly_errors
+def dashboard(
+    storage: Storage = None,
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8080,
+    host: Annotated[
+        str, typer.Option(help="Address to bind (127.0.0.1: this machine only).")
+    ] = "127.0.0.1",
+) -> None:
+    """Explore results in optuna-dashboard (Ctrl-C stops it)."""
+    from optuna_dashboard import run_server
+
+    from autolr.study.storage import open_storage, redact
+
+    url = _storage_url(storage)
+    opened = open_storage(url)
+    console.note(f"optuna-dashboard for {redact(url)} at http://{host}:{port}/ (Ctrl-C stops)")
+    run_server(opened, host=host, port=port)
+
+
+@app.command()
+@friendly_errors
+def train(
+    optimizer: Annotated[str, typer.Option(help="sgd, momentum, adam, adagrad, adadelta, rmsprop")],
+    lr: Annotated[float, typer.Option("--lr", help="Learning rate.")],
+    target: Target = None,
+    metric: Metric = None,
+    max_steps: MaxSteps = None,
+    max_seconds: MaxSeconds = None,
+    scale: Scale = None,
+    train_size: TrainSize = None,
+    data: Data = None,
+    model: Model = None,
+    data_fn: DataFn = None,
+    seed: Seed = None,
+    validate_every: Annotated[
+        int | None, typer.Option(help="Measure validation accuracy every N steps.")
+    ] = None,
+    json_output: Json = False,
+) -> None:
+    """Train one configuration to the target and report how long it took."""
+    from autolr.config import (
+        DataSpec,
+        ModelSpec,
+        TrainSettings,
+        check_learning_rate,
+        check_optimizer,
+    )
+
+    check_optimizer(optimizer)
+    check_learning_rate(lr)
+    settings = TrainSettings(
+        **_given(
+            target=target,
+            metric=metric,
+            max_steps=max_steps,
+            max_seconds=max_seconds,
+            seed=seed,
+            validate_every=validate_every,
+        )
+    )
+    model_spec = ModelSpec(**_given(scale=scale, factory=model))
+    data_spec = DataSpec(path=data, train_size=train_size, data_fn=data_fn)
+    from autolr.trainer import Trainer
+
+    result = Trainer(model_spec, data_spec, settings).train(optimizer, lr).to_dict()
+    if json_output:
+        console.print_json(result)
+    else:
+        console.show_train_result(result)
+
+
+def main() -> None:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # autolr reports trials itself
+    app()

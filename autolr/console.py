@@ -1,0 +1,295 @@
+"""Everything autolr shows a person: progress, tables, messages (the only rich user).
+
+Human-facing output goes to stderr; results meant for scripts (`--json`) go to stdout
+as plain JSON, so `autolr best --json | jq` always works.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import sys
+from types import TracebackType
+from typing import Any
+
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+log = logging.getLogger("autolr")
+
+
+def error(message: str) -> None:
+    err.print(f"[bold red]error:[/] {_escape(message)}")
+
+
+def note(message: str) -> None:
+    err.print(_escape(message))
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def _escape(text: str) -> str:
+    return text.replace("[", r"\[")
+
+
+def rate(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3g}"
+
+
+def setup_logging(quiet: bool) -> None:
+    """--quiet: one plain log line per event instead of live progress bars."""
+    handler: logging.Handler
+    if quiet:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    else:
+        handler = RichHandler(console=err, show_path=False, show_time=False)
+    log.handlers[:] = [handler]
+    log.setLevel(logging.INFO)
+    log.propagate = False
+
+
+def describe_trial(trial: Any) -> str:
+    attrs = trial.user_attrs
+    state = trial.state.name.lower()
+    if state == "complete" and attrs.get("reached"):
+        verdict = f"reached at step {attrs.get('steps')} ({attrs.get('train_seconds', 0):.1f}s)"
+    elif state == "complete":
+        verdict = "diverged" if attrs.get("diverged") else "budget spent, target not reached"
+    elif state == "pruned":
+        verdict = f"pruned at step {attrs.get('steps')} (slower than its optimizer's best)"
+    else:
+        verdict = state
+    params = trial.params
+    return (
+        f"trial {trial.number} {params.get('optimizer')} lr={rate(params.get('learning_rate'))}"
+        f": {verdict}"
+    )
+
+
+def describe_best(best: Any, objective: str) -> str:
+    if best is None:
+        return "no trial has reached the target yet"
+    unit = "steps" if objective == "steps" else "s"
+    value = f"{best.value:.0f}" if objective == "steps" else f"{best.value:.1f}"
+    return (
+        f"best: {best.params['optimizer']} lr={rate(best.params['learning_rate'])} ({value} {unit})"
+    )
+
+
+class TuneLog:
+    """Observer for --quiet: plain log lines."""
+
+    objective = "steps"
+
+    def study_ready(self, name: str, settings: Any, total: int, done: int) -> None:
+        self.objective = settings.objective
+        log.info(
+            f"study {name}: sampler {settings.sampler}, {done}/{total} trials done, "
+            f"target {settings.train.target:g}, {settings.model.describe()}"
+        )
+
+    def trial_started(self, number: int, optimizer: str, learning_rate: float) -> None:
+        log.info(f"trial {number} {optimizer} lr={rate(learning_rate)}: started")
+
+    def check(self, number: int, check: Any) -> None:
+        pass
+
+    def trial_finished(self, trial: Any, done: int, best: Any) -> None:
+        log.info(f"{describe_trial(trial)} [{done} done; {describe_best(best, self.objective)}]")
+
+    def waiting(self, running_elsewhere: int) -> None:
+        pass
+
+    def recovered(self, numbers: list[int]) -> None:
+        log.info(f"marked trial(s) {', '.join(map(str, numbers))} failed: their worker died")
+
+    def __enter__(self) -> TuneLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+class TuneDisplay(TuneLog):
+    """Live progress: trials done/total, the running trial's step and accuracy, best."""
+
+    def __init__(self) -> None:
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(bar_width=30),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=False,
+        )
+        self.trials: TaskID | None = None
+        self.current: TaskID | None = None
+        self.best_text = ""
+
+    def __enter__(self) -> TuneDisplay:
+        self.progress.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.progress.stop()
+
+    def study_ready(self, name: str, settings: Any, total: int, done: int) -> None:
+        self.objective = settings.objective
+        self.progress.console.print(
+            f"study [bold]{name}[/]: {settings.sampler} over {','.join(settings.optimizers)}, "
+            f"lr {settings.lr_min:g}..{settings.lr_max:g}, target {settings.train.target:g}, "
+            f"{_escape(settings.model.describe())}; {done}/{total} trials done"
+        )
+        self.max_steps = settings.train.max_steps
+        self.trials = self.progress.add_task(f"[bold]{name}[/] trials", total=total, completed=done)
+        self.current = self.progress.add_task("waiting for a trial", total=self.max_steps)
+
+    def trial_started(self, number: int, optimizer: str, learning_rate: float) -> None:
+        self.trial_label = f"trial {number} {optimizer} lr={rate(learning_rate)}"
+        if self.current is not None:
+            self.progress.reset(
+                self.current, total=self.max_steps, description=f"{self.trial_label} step 0"
+            )
+
+    def check(self, number: int, check: Any) -> None:
+        if self.current is None:
+            return
+        loss = "nan" if not math.isfinite(check.loss) else f"{check.loss:.3g}"
+        self.progress.update(
+            self.current,
+            completed=check.step,
+            description=f"{self.trial_label} acc {check.accuracy:.3f} loss {loss}",
+        )
+
+    def trial_finished(self, trial: Any, done: int, best: Any) -> None:
+        self.progress.console.print(_escape(describe_trial(trial)))
+        if self.trials is not None:
+            self.best_text = describe_best(best, self.objective)
+            self.progress.update(
+                self.trials, completed=done, description=f"trials · {_escape(self.best_text)}"
+            )
+
+    def waiting(self, running_elsewhere: int) -> None:
+        if self.current is not None:
+            self.progress.update(
+                self.current, description=f"waiting: {running_elsewhere} trial(s) run elsewhere"
+            )
+
+    def recovered(self, numbers: list[int]) -> None:
+        self.progress.console.print(
+            f"marked trial(s) {', '.join(map(str, numbers))} failed: their worker died; "
+            "their work is handed out again"
+        )
+
+
+class JobsDisplay:
+    """Progress for --jobs: the parent polls the study while worker processes train."""
+
+    def __init__(self, name: str, total: int, quiet: bool) -> None:
+        self.quiet = quiet
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(bar_width=30),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+        )
+        self.task = self.progress.add_task(f"{name} trials", total=total)
+        self.last_done = -1
+
+    def __enter__(self) -> JobsDisplay:
+        if not self.quiet:
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self.quiet:
+            self.progress.stop()
+
+    def update(self, done: int, running: int, best_text: str) -> None:
+        if self.quiet:
+            if done != self.last_done:
+                log.info(f"{done} trials done, {running} running; {best_text}")
+            self.last_done = done
+            return
+        self.progress.update(
+            self.task, completed=done, description=f"{running} running · {_escape(best_text)}"
+        )
+
+
+def show_train_result(result: dict[str, Any]) -> None:
+    outcome = result["outcome"]
+    out.print(
+        f"{result['optimizer']} lr={rate(result['learning_rate'])}: {outcome} after "
+        f"{result['steps']} steps, {result['train_seconds']:.2f}s training "
+        f"({result['total_seconds']:.2f}s total), accuracy {result['final_accuracy']:.4f}"
+    )
+
+
+def show_recommendation(rec: Any, objective_unit: str) -> None:
+    low, high = rec.band
+    out.print(
+        f"[bold]{rec.study}[/]: use [bold]{rec.optimizer}[/] with learning rate "
+        f"[bold]{rate(rec.learning_rate)}[/] ({rec.value:.4g} {objective_unit} to "
+        f"{rec.target:g} accuracy)"
+    )
+    out.print(f"rates that work: {rate(low)} .. {rate(high)} (within {rec.margin:g}x of the best)")
+    table = Table(title=f"per optimizer ({rec.finished_trials} finished trials)")
+    for column in ("optimizer", "best rate", objective_unit, "band", "reached / trials"):
+        table.add_column(column, justify="right" if column != "optimizer" else "left")
+    for name, r in rec.per_optimizer.items():
+        band = f"{rate(r.band[0])} .. {rate(r.band[1])}" if r.band else "-"
+        value = "-" if r.value is None else f"{r.value:.4g}"
+        table.add_row(name, rate(r.learning_rate), value, band, f"{r.reached_trials} / {r.trials}")
+    out.print(table)
+    out.print(
+        f"for a larger model of the same family: start from lr {rate(rec.learning_rate)} "
+        "(the 2018 study's best rate held from 1x to 10x); `autolr scale` checks it"
+    )
+
+
+def show_studies(rows: list[dict[str, Any]], storage: str) -> None:
+    if not rows:
+        out.print(f"no studies in {storage}")
+        return
+    table = Table(title=f"studies in {storage}")
+    for column in (
+        "study",
+        "sampler",
+        "complete",
+        "pruned",
+        "failed",
+        "running",
+        "waiting",
+        "best",
+    ):
+        table.add_column(
+            column, justify="left" if column in ("study", "sampler", "best") else "right"
+        )
+    for row in rows:
+        states = row["states"]
+        table.add_row(
+            row["study"],
+            row["sampler"],
+            *(str(states.get(s, 0)) for s in ("COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING")),
+            row["best"],
+        )
+    out.print(table)

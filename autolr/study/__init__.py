@@ -1,0 +1,1 @@
+"""Optuna studies over optimizer x learning rate: settings, storage, samplers, runner."""

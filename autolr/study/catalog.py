@@ -1,0 +1,68 @@
+"""Reading stored studies: their settings, trial counts and recommendations."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import optuna
+from optuna.storages import RDBStorage
+from optuna.trial import TrialState
+
+from autolr.errors import ConfigError
+from autolr.study.results import Recommendation, best_reached, recommend
+from autolr.study.settings import StudySettings
+from autolr.study.storage import load_study, study_names
+
+SETTINGS_ATTR = "autolr"
+
+
+def stored_settings(study: optuna.Study) -> StudySettings:
+    flat = study.user_attrs.get(SETTINGS_ATTR)
+    if flat is None:
+        raise ConfigError(f"study {study.study_name!r} was not created by autolr")
+    return StudySettings.from_flat(flat)
+
+
+def recommendation(storage: RDBStorage, name: str, url: str) -> Recommendation:
+    study = load_study(storage, name, url)
+    return recommend(name, stored_settings(study), study.get_trials(deepcopy=False))
+
+
+def state_counts(trials: list[optuna.trial.FrozenTrial]) -> dict[str, int]:
+    return dict(Counter(t.state.name for t in trials))
+
+
+def study_rows(storage: RDBStorage) -> list[dict[str, Any]]:
+    """One row per study: sampler, trials by state, best configuration so far."""
+    rows = []
+    for name in study_names(storage):
+        study = optuna.load_study(study_name=name, storage=storage)
+        trials = study.get_trials(deepcopy=False)
+        flat = study.user_attrs.get(SETTINGS_ATTR) or {}
+        best = best_reached(trials)
+        rows.append(
+            {
+                "study": name,
+                "sampler": flat.get("sampler", "?"),
+                "states": state_counts(trials),
+                "best": (
+                    f"{best.params['optimizer']} lr={best.params['learning_rate']:.3g} "
+                    f"({best.value:.4g})"
+                    if best
+                    else "-"
+                ),
+                "best_trial": None
+                if best is None
+                else {"number": best.number, "value": best.value, **best.params},
+            }
+        )
+    return rows
+
+
+def progress(study: optuna.Study) -> tuple[int, int, optuna.trial.FrozenTrial | None]:
+    """Finished and running trial counts, and the best trial that reached the target."""
+    trials = study.get_trials(deepcopy=False)
+    counts = Counter(t.state for t in trials)
+    finished = counts[TrialState.COMPLETE] + counts[TrialState.PRUNED]
+    return finished, counts[TrialState.RUNNING], best_reached(trials)

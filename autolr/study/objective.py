@@ -1,0 +1,87 @@
+"""The Optuna objective: one trial trains one (optimizer, learning rate) to the target.
+
+This is the only code that suggests parameters, reports intermediate values or raises
+`TrialPruned`; the trainer below it knows nothing of Optuna.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import optuna
+
+from autolr.study.settings import StudySettings
+from autolr.trainer import Check, Trainer, TrainResult
+
+
+class TrialListener(Protocol):
+    """Hears when a trial starts and each of its checks (for progress displays)."""
+
+    def trial_started(self, number: int, optimizer: str, learning_rate: float) -> None: ...
+    def check(self, number: int, check: Check) -> None: ...
+
+
+class Objective:
+    def __init__(
+        self, settings: StudySettings, trainer: Trainer, listener: TrialListener | None = None
+    ) -> None:
+        self.settings = settings
+        self.trainer = trainer
+        self.listener = listener
+
+    def suggest(self, trial: optuna.Trial) -> tuple[str, float]:
+        optimizer = trial.suggest_categorical("optimizer", list(self.settings.optimizers))
+        learning_rate = trial.suggest_float(
+            "learning_rate", self.settings.lr_min, self.settings.lr_max, log=True
+        )
+        return str(optimizer), float(learning_rate)
+
+    def __call__(self, trial: optuna.Trial) -> float:
+        optimizer, learning_rate = self.suggest(trial)
+        if self.listener is not None:
+            self.listener.trial_started(trial.number, optimizer, learning_rate)
+
+        def on_check(check: Check) -> bool:
+            # Intermediate value: training error, so lower is better as for the objective
+            # (TPE ranks pruned trials by it).
+            trial.report(1.0 - check.accuracy, check.step)
+            if self.listener is not None:
+                self.listener.check(trial.number, check)
+            return self.settings.prune and trial.should_prune()
+
+        result = self.trainer.train(optimizer, learning_rate, on_check=on_check)
+        record_result(trial, result)
+        if result.stopped:
+            raise optuna.TrialPruned(
+                f"still below target at step {result.steps}: slower than its optimizer's best"
+            )
+        return self.value(result)
+
+    def value(self, result: TrainResult) -> float:
+        """Steps (or seconds) to the target; the budget cap when it was not reached."""
+        if not result.reached:
+            return self.settings.budget
+        return float(result.steps if self.settings.objective == "steps" else result.train_seconds)
+
+
+def record_result(trial: optuna.Trial, result: TrainResult) -> None:
+    """Store what a user needs to judge a trial, whatever its final state."""
+    trial.set_user_attr("reached", result.reached)
+    trial.set_user_attr("diverged", result.diverged)
+    trial.set_user_attr("steps", result.steps)
+    trial.set_user_attr("train_seconds", round(result.train_seconds, 4))
+    trial.set_user_attr("total_seconds", round(result.total_seconds, 4))
+    trial.set_user_attr("final_accuracy", round(result.final_accuracy, 6))
+    trial.set_user_attr(
+        "history",
+        [
+            [c.step, round(c.seconds, 4), round(c.accuracy, 6), _finite(c.loss)]
+            + ([round(c.val_accuracy, 6)] if c.val_accuracy is not None else [])
+            for c in result.history
+        ],
+    )
+
+
+def _finite(value: float) -> float | None:
+    """JSON has no NaN or infinity; a diverged loss is stored as null."""
+    return round(value, 6) if value == value and abs(value) != float("inf") else None

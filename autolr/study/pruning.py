@@ -1,0 +1,42 @@
+"""Stop runs that can no longer matter: slower than their optimizer's best by a margin.
+
+A trial at step s that has not reached the target will need more than s steps. Once s
+exceeds `margin` times the steps the best finished trial *of the same optimizer* needed,
+it can be neither that optimizer's best nor inside its band (rates within `margin` of the
+best), so stopping it changes no answer `autolr best` gives, per optimizer or overall.
+Comparing within an optimizer, not across, is what keeps every optimizer's best exact.
+"""
+
+from __future__ import annotations
+
+import optuna
+from optuna.pruners import BasePruner
+from optuna.trial import FrozenTrial, TrialState
+
+DEFAULT_MARGIN = 1.5
+
+
+class SlowerThanBestPruner(BasePruner):
+    def __init__(self, margin: float = DEFAULT_MARGIN) -> None:
+        if margin < 1:
+            raise ValueError("margin must be at least 1, or pruning could hide the best")
+        self.margin = margin
+
+    def prune(self, study: optuna.Study, trial: FrozenTrial) -> bool:
+        step = trial.last_step
+        optimizer = trial.params.get("optimizer")
+        if step is None or optimizer is None:
+            return False
+        best_steps = best_reached_steps(study, optimizer)
+        return best_steps is not None and step >= self.margin * best_steps
+
+
+def best_reached_steps(study: optuna.Study, optimizer: str) -> int | None:
+    """Steps the best (by objective value) finished trial of `optimizer` needed."""
+    best: FrozenTrial | None = None
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+        if trial.params.get("optimizer") != optimizer or not trial.user_attrs.get("reached"):
+            continue
+        if best is None or (trial.value or 0.0) < (best.value or 0.0):
+            best = trial
+    return int(best.user_attrs["steps"]) if best is not None else None

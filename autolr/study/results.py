@@ -1,0 +1,132 @@
+"""What a finished (or partly finished) study recommends.
+
+Pure functions over Optuna's frozen trials, so they work the same for every sampler and
+are easy to check against hand-made trials.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from optuna.trial import FrozenTrial, TrialState
+
+from autolr.errors import AutolrError
+from autolr.study.pruning import DEFAULT_MARGIN
+from autolr.study.settings import StudySettings
+
+BAND_MARGIN = DEFAULT_MARGIN  # pruning keeps every rate within this margin: bands are exact
+
+
+class NoResultError(AutolrError):
+    """No trial of the study reached the target."""
+
+
+@dataclass(frozen=True)
+class OptimizerResult:
+    learning_rate: float | None
+    value: float | None  # steps (or seconds) the best rate needed
+    band: tuple[float, float] | None  # lowest and highest rate within the margin
+    reached_trials: int
+    trials: int
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    study: str
+    objective: str
+    optimizer: str
+    learning_rate: float
+    value: float
+    band: tuple[float, float]
+    margin: float
+    target: float
+    finished_trials: int
+    per_optimizer: dict[str, OptimizerResult]
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["band"] = list(self.band)
+        for result in data["per_optimizer"].values():
+            result["band"] = list(result["band"]) if result["band"] else None
+        data["larger_model"] = {
+            "learning_rate": self.learning_rate,
+            "note": "the 2018 study found the best rate of the 1x model also best at 10x; "
+            "check with `autolr scale`",
+        }
+        return data
+
+
+def reached(trial: FrozenTrial) -> bool:
+    return trial.state == TrialState.COMPLETE and bool(trial.user_attrs.get("reached"))
+
+
+def rank_key(trial: FrozenTrial) -> tuple[float, float, float]:
+    """Order trials that reached the target: fewest steps (or seconds) first; on a tie
+    (checks come every 50 steps), the one that cleared the target by more, then the
+    lower rate."""
+    return (
+        float(trial.value if trial.value is not None else float("inf")),
+        -float(trial.user_attrs.get("final_accuracy", 0.0)),
+        float(trial.params.get("learning_rate", 0.0)),
+    )
+
+
+def best_reached(trials: Sequence[FrozenTrial]) -> FrozenTrial | None:
+    good = [t for t in trials if reached(t)]
+    return min(good, key=rank_key) if good else None
+
+
+def summarise_optimizer(trials: Sequence[FrozenTrial], margin: float) -> OptimizerResult:
+    """Best rate, and the band of rates that reached within `margin` x the best value."""
+    finished = [t for t in trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED)]
+    good = [t for t in finished if reached(t)]
+    if not good:
+        return OptimizerResult(None, None, None, 0, len(finished))
+    best = min(good, key=rank_key)
+    assert best.value is not None
+    in_band = [t.params["learning_rate"] for t in good if (t.value or 0) <= margin * best.value]
+    return OptimizerResult(
+        learning_rate=float(best.params["learning_rate"]),
+        value=float(best.value),
+        band=(float(min(in_band)), float(max(in_band))),
+        reached_trials=len(good),
+        trials=len(finished),
+    )
+
+
+def recommend(
+    study_name: str,
+    settings: StudySettings,
+    trials: Sequence[FrozenTrial],
+    margin: float = BAND_MARGIN,
+) -> Recommendation:
+    """The fastest optimizer and rate, with bands, or NoResultError if none reached."""
+    per_optimizer = {
+        name: summarise_optimizer([t for t in trials if t.params.get("optimizer") == name], margin)
+        for name in settings.optimizers
+    }
+    ranked = [(r.value, name) for name, r in per_optimizer.items() if r.value is not None]
+    finished = sum(r.trials for r in per_optimizer.values())
+    if not ranked:
+        raise NoResultError(
+            f"no trial of study {study_name!r} reached the target {settings.train.target:g} "
+            f"({finished} finished); widen the learning-rate range, raise the budget "
+            "(--max-steps) or lower --target"
+        )
+    _, optimizer = min(ranked)
+    winner = per_optimizer[optimizer]
+    assert winner.learning_rate is not None and winner.value is not None and winner.band
+    return Recommendation(
+        study=study_name,
+        objective=settings.objective,
+        optimizer=optimizer,
+        learning_rate=winner.learning_rate,
+        value=winner.value,
+        band=winner.band,
+        margin=margin,
+        target=settings.train.target,
+        finished_trials=finished,
+        per_optimizer=per_optimizer,
+    )

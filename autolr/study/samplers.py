@@ -1,0 +1,20 @@
+"""Which Optuna sampler proposes the next (optimizer, learning rate)."""
+
+from __future__ import annotations
+
+import optuna
+
+from autolr.study.settings import StudySettings
+
+
+def make_sampler(settings: StudySettings, seed: int) -> optuna.samplers.BaseSampler:
+    """TPE or random search; grid studies run enqueued points and never ask a sampler.
+
+    TPE is multivariate because the good learning rates depend on the optimizer: modelled
+    independently, the two parameters would average the optimizers' bands together.
+    """
+    if settings.sampler == "tpe":
+        return optuna.samplers.TPESampler(
+            seed=seed, multivariate=True, n_startup_trials=min(10, 2 * len(settings.optimizers))
+        )
+    return optuna.samplers.RandomSampler(seed=seed)

@@ -1,0 +1,211 @@
+"""What a study is: its search space, trial settings, model and data, as one frozen value.
+
+Settings come from three places, later ones winning: built-in defaults (the 2018 study's
+setup), a preset file `studies/NAME.toml`, and the command line. Once a study exists, its
+stored settings are the truth: a flag that disagrees is an error, never a silently
+different study.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from autolr.config import OPTIMIZERS, DataSpec, ModelSpec, TrainSettings, check_optimizer
+from autolr.errors import ConfigError
+
+SAMPLERS: tuple[str, ...] = ("grid", "tpe", "random", "pbt")
+OBJECTIVES: tuple[str, ...] = ("steps", "time")
+PRESET_DIR = Path("studies")
+BUILTIN_PRESET_DIR = Path(__file__).resolve().parents[2] / "studies"
+
+
+@dataclass(frozen=True)
+class PBTSettings:
+    """Population-based training knobs (used only by `--sampler pbt`)."""
+
+    population: int = 16
+    interval: int = 500  # steps between exploit/explore decisions
+    quantile: float = 0.25  # bottom share copies from the top share
+    perturb: tuple[float, ...] = (0.8, 1.25)  # learning-rate factors on explore
+    resample_prob: float = 0.25  # chance to resample optimizer and rate instead
+
+    def __post_init__(self) -> None:
+        if self.population < 2:
+            raise ConfigError("--population must be at least 2")
+        if self.interval < 1:
+            raise ConfigError("--interval must be at least 1 step")
+        if not 0 < self.quantile <= 0.5:
+            raise ConfigError("--quantile must be in (0, 0.5]")
+        if not self.perturb or any(not (f > 0 and math.isfinite(f)) for f in self.perturb):
+            raise ConfigError("--perturb must be positive factors, e.g. 0.8,1.25")
+        if not 0 <= self.resample_prob <= 1:
+            raise ConfigError("--resample-prob must be in [0, 1]")
+
+
+@dataclass(frozen=True)
+class StudySettings:
+    sampler: str = "tpe"
+    optimizers: tuple[str, ...] = OPTIMIZERS
+    lr_min: float = 1e-6
+    lr_max: float = 100.0
+    objective: str = "steps"  # minimise steps to target (or training seconds)
+    prune: bool = True
+    train: TrainSettings = field(default_factory=TrainSettings)
+    model: ModelSpec = field(default_factory=ModelSpec)
+    data: DataSpec = field(default_factory=DataSpec)
+    pbt: PBTSettings = field(default_factory=PBTSettings)
+
+    def __post_init__(self) -> None:
+        if self.sampler not in SAMPLERS:
+            raise ConfigError(
+                f"unknown sampler {self.sampler!r}; choose from {', '.join(SAMPLERS)}"
+            )
+        if self.objective not in OBJECTIVES:
+            raise ConfigError(f"unknown objective {self.objective!r}; choose steps or time")
+        if not self.optimizers:
+            raise ConfigError("--optimizers needs at least one optimizer")
+        for name in self.optimizers:
+            check_optimizer(name)
+        if len(set(self.optimizers)) != len(self.optimizers):
+            raise ConfigError("--optimizers lists an optimizer twice")
+        for name, value in (("--lr-min", self.lr_min), ("--lr-max", self.lr_max)):
+            if not (math.isfinite(value) and value > 0):
+                raise ConfigError(f"{name} must be a positive number, got {value}")
+        if self.lr_min >= self.lr_max:
+            raise ConfigError(
+                f"--lr-min ({self.lr_min:g}) must be below --lr-max ({self.lr_max:g})"
+            )
+
+    @property
+    def budget(self) -> float:
+        """The value a trial that never reaches the target gets: the budget cap."""
+        return float(self.train.max_steps if self.objective == "steps" else self.train.max_seconds)
+
+    def to_flat(self) -> dict[str, Any]:
+        """One flat dict with the CLI's option names (underscored), for TOML and storage."""
+        flat: dict[str, Any] = {
+            "sampler": self.sampler,
+            "optimizers": list(self.optimizers),
+            "lr_min": self.lr_min,
+            "lr_max": self.lr_max,
+            "objective": self.objective,
+            "prune": self.prune,
+            "scale": self.model.scale,
+            "model": self.model.factory,
+            "train_size": self.data.train_size,
+            "data_fn": self.data.data_fn,
+            "data": self.data.path,
+        }
+        flat.update(dataclasses.asdict(self.train))
+        if self.sampler == "pbt":
+            pbt = dataclasses.asdict(self.pbt)
+            pbt["perturb"] = list(self.pbt.perturb)
+            flat.update(pbt)
+        return flat
+
+    def identity(self) -> dict[str, Any]:
+        """What is stored with a study and must match on resume (the data path is not)."""
+        flat = self.to_flat()
+        del flat["data"]
+        return flat
+
+    @classmethod
+    def from_flat(cls, flat: dict[str, Any]) -> StudySettings:
+        unknown = set(flat) - KNOWN_KEYS
+        if unknown:
+            raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        train_keys = {f.name for f in dataclasses.fields(TrainSettings)}
+        pbt_keys = {f.name for f in dataclasses.fields(PBTSettings)}
+        train = {k: v for k, v in flat.items() if k in train_keys and v is not None}
+        pbt = {k: v for k, v in flat.items() if k in pbt_keys and v is not None}
+        if "perturb" in pbt:
+            pbt["perturb"] = tuple(float(f) for f in pbt["perturb"])
+        try:
+            return cls(
+                sampler=flat.get("sampler", "tpe"),
+                optimizers=tuple(flat.get("optimizers", OPTIMIZERS)),
+                lr_min=float(flat.get("lr_min", 1e-6)),
+                lr_max=float(flat.get("lr_max", 100.0)),
+                objective=flat.get("objective", "steps"),
+                prune=bool(flat.get("prune", True)),
+                train=TrainSettings(**train),
+                model=ModelSpec(scale=float(flat.get("scale") or 1.0), factory=flat.get("model")),
+                data=DataSpec(
+                    path=flat.get("data"),
+                    train_size=flat.get("train_size"),
+                    data_fn=flat.get("data_fn"),
+                ),
+                pbt=PBTSettings(**pbt),
+            )
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"invalid setting: {exc}") from exc
+
+
+KNOWN_KEYS = (
+    {
+        "sampler",
+        "optimizers",
+        "lr_min",
+        "lr_max",
+        "objective",
+        "prune",
+        "scale",
+        "model",
+        "train_size",
+        "data_fn",
+        "data",
+    }
+    | {f.name for f in dataclasses.fields(TrainSettings)}
+    | {f.name for f in dataclasses.fields(PBTSettings)}
+)
+
+
+def load_preset(name: str) -> dict[str, Any]:
+    """Flat settings from `studies/NAME.toml` (working directory first, then built-ins)."""
+    for directory in (PRESET_DIR, BUILTIN_PRESET_DIR):
+        path = directory / f"{name}.toml"
+        if path.is_file():
+            try:
+                preset = tomllib.loads(path.read_text())
+            except tomllib.TOMLDecodeError as exc:
+                raise ConfigError(f"preset {path} is not valid TOML: {exc}") from exc
+            unknown = set(preset) - KNOWN_KEYS
+            if unknown:
+                raise ConfigError(f"preset {path}: unknown setting(s) {', '.join(sorted(unknown))}")
+            return preset
+    return {}
+
+
+def resolve(
+    preset: dict[str, Any], stored: dict[str, Any] | None, flags: dict[str, Any]
+) -> StudySettings:
+    """Merge defaults, preset and flags; for an existing study, check flags against it.
+
+    `flags` holds only the options the user actually gave.
+    """
+    if stored is None:
+        return StudySettings.from_flat({**preset, **flags})
+    stored_settings = StudySettings.from_flat(stored)
+    canonical_stored = stored_settings.identity()
+    asked = StudySettings.from_flat({**stored, **flags}).identity()
+    conflicts = [k for k in flags if k in canonical_stored and asked[k] != canonical_stored[k]]
+    if conflicts:
+        details = ", ".join(
+            f"--{k.replace('_', '-')} {_show(canonical_stored[k])} (asked {_show(asked[k])})"
+            for k in conflicts
+        )
+        raise ConfigError(
+            f"this study was created with {details}; use a new --study name for other settings"
+        )
+    return StudySettings.from_flat({**stored, "data": flags.get("data", preset.get("data"))})
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return str(value)

@@ -1,0 +1,231 @@
+"""Where studies live: storage URLs, opening them safely, locking, and crash recovery.
+
+Every message that mentions a storage URL goes through `redact`, so database passwords
+never reach the terminal or a log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import re
+import socket
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import optuna
+import sqlalchemy
+from optuna.storages import RDBStorage
+from optuna.trial import TrialState
+
+from autolr.errors import StorageError
+
+STORAGE_ENV = "AUTOLR_STORAGE"
+DEFAULT_SQLITE = Path("studies") / "autolr.db"
+SUPPORTED_DIALECTS = ("sqlite", "postgresql")
+WORKER_ATTR = "autolr:worker"
+SQLITE_BUSY_TIMEOUT_S = 60
+
+
+def resolve_url(cli_value: str | None) -> str:
+    """--storage, else AUTOLR_STORAGE, else a SQLite file under ./studies/."""
+    url = cli_value or os.environ.get(STORAGE_ENV)
+    if url:
+        return url
+    DEFAULT_SQLITE.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{DEFAULT_SQLITE}"
+
+
+def redact(url: str) -> str:
+    """The URL with any password replaced by ***."""
+    try:
+        return sqlalchemy.engine.make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+def scrub(text: str, url: str) -> str:
+    """Remove the URL's password from any text (driver errors can echo it)."""
+    text = text.replace(url, redact(url))
+    try:
+        password = sqlalchemy.engine.make_url(url).password
+    except Exception:
+        match = re.search(r"://[^:/@]*:([^@]*)@", url)
+        password = match.group(1) if match else None
+    if password:
+        from urllib.parse import quote
+
+        for form in {str(password), quote(str(password), safe="")}:
+            text = text.replace(form, "***")
+    return text
+
+
+def normalise_url(url: str) -> sqlalchemy.engine.URL:
+    """Parse and check a storage URL; plain postgresql:// uses the bundled psycopg driver."""
+    try:
+        parsed = sqlalchemy.engine.make_url(url)
+    except Exception as exc:
+        raise StorageError(f"malformed storage URL {redact(url)!r}") from exc
+    if parsed.get_backend_name() not in SUPPORTED_DIALECTS:
+        raise StorageError(
+            f"unsupported storage {redact(url)!r}: use sqlite:///PATH or postgresql://..."
+        )
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        parent = Path(parsed.database).expanduser().parent
+        if not parent.is_dir():
+            raise StorageError(f"storage directory does not exist: {parent}")
+    return parsed
+
+
+def open_storage(url: str, heartbeat_seconds: int | None = None) -> RDBStorage:
+    """An Optuna RDB storage, with heartbeats so that dead workers' trials are detected."""
+    parsed = normalise_url(url)
+    engine_kwargs: dict[str, Any] = {}
+    if parsed.get_backend_name() == "sqlite":
+        engine_kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S}
+    else:
+        engine_kwargs["pool_pre_ping"] = True
+    try:
+        with warnings.catch_warnings():  # heartbeats are "experimental" in Optuna, and needed
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            storage = RDBStorage(
+                parsed.render_as_string(hide_password=False),
+                engine_kwargs=engine_kwargs,
+                heartbeat_interval=heartbeat_seconds,
+                grace_period=3 * heartbeat_seconds if heartbeat_seconds else None,
+            )
+    except Exception as exc:
+        reason = scrub(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, url)
+        raise StorageError(f"cannot open storage {redact(url)}: {reason}") from exc
+    if parsed.get_backend_name() == "sqlite":
+        _serialise_sqlite_transactions(storage.engine)
+    return storage
+
+
+def _serialise_sqlite_transactions(engine: sqlalchemy.engine.Engine) -> None:
+    """Start every SQLite transaction with BEGIN IMMEDIATE.
+
+    SQLite's default deferred transactions fail at once with "database is locked" when
+    two processes read and then both try to write (a lock upgrade deadlock the busy
+    timeout cannot resolve). Taking the write lock up front turns that into an ordered
+    wait, which is what lets several `autolr tune` workers share one SQLite file.
+    """
+
+    @sqlalchemy.event.listens_for(engine, "connect")
+    def _no_pysqlite_transactions(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @sqlalchemy.event.listens_for(engine, "begin")
+    def _begin_immediate(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    engine.dispose()  # pooled connections predate the hooks
+
+
+def study_names(storage: RDBStorage) -> list[str]:
+    return sorted(s.study_name for s in storage.get_all_studies())
+
+
+def load_study(storage: RDBStorage, name: str, url: str) -> optuna.Study:
+    """Load a study, or fail with the list of studies that do exist."""
+    names = study_names(storage)
+    if name not in names:
+        listing = ", ".join(names) if names else "none"
+        raise StorageError(f"no study named {name!r} in {redact(url)} (studies there: {listing})")
+    return optuna.load_study(study_name=name, storage=storage)
+
+
+# -- locking ------------------------------------------------------------------------
+@contextlib.contextmanager
+def study_lock(storage: RDBStorage, study_name: str) -> Iterator[None]:
+    """Serialise decisions that read then write a study (enqueue grid points, claim work).
+
+    PostgreSQL: an advisory lock, held by a connection of its own. SQLite: an exclusive
+    flock on a file beside the database (SQLite's own locking is per transaction, and
+    these decisions span several).
+    """
+    url = storage.engine.url
+    if url.get_backend_name() == "postgresql":
+        key = int.from_bytes(
+            hashlib.sha256(f"autolr:{study_name}".encode()).digest()[:8], "big", signed=True
+        )
+        with storage.engine.connect() as connection:
+            connection.execute(sqlalchemy.text("SELECT pg_advisory_lock(:key)"), {"key": key})
+            try:
+                yield
+            finally:
+                connection.execute(sqlalchemy.text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                connection.commit()
+        return
+    database = url.database
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# -- crash recovery -------------------------------------------------------------------
+def worker_identity() -> dict[str, Any]:
+    """Who runs a trial: enough to tell, on the same machine, whether it is still alive.
+
+    The boot id and PID-namespace inode keep containers that share a host name, or a
+    rebooted machine, from mistaking another process for the trial's worker.
+    """
+    return {"host": socket.gethostname(), "space": _process_space(), "pid": os.getpid()}
+
+
+def _process_space() -> str:
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        namespace = os.stat("/proc/self/ns/pid").st_ino
+        return f"{boot}:{namespace}"
+    except OSError:
+        return "unknown"
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a killed child nobody has reaped yet is a zombie: dead for our purposes
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[-1][:1] != "Z"
+    except OSError:
+        return True
+
+
+def recover_dead_trials(study: optuna.Study, storage: RDBStorage) -> list[int]:
+    """Mark RUNNING trials whose worker is gone as FAIL; return their numbers.
+
+    Two signals: a worker on this machine whose process no longer exists (found at once),
+    and a heartbeat older than the grace period (any machine, after a delay).
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        before = {t.number for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))}
+        optuna.storages.fail_stale_trials(study)
+    here = worker_identity()
+    study_id = storage.get_study_id_from_name(study.study_name)
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        worker = trial.system_attrs.get(WORKER_ATTR)
+        if not worker or (worker.get("host"), worker.get("space")) != (here["host"], here["space"]):
+            continue
+        if worker.get("pid") != here["pid"] and not _process_alive(int(worker["pid"])):
+            trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, trial.number)
+            with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):
+                storage.set_trial_state_values(trial_id, TrialState.FAIL)
+    after = {t.number for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))}
+    return sorted(before - after)
