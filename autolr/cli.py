@@ -223,12 +223,14 @@ def _finish_message(name: str, finished: int, total: int, complete: bool) -> Non
 def _tune_in_processes(request: Any, jobs: int, quiet: bool) -> None:
     """Create the study here (settings checked once), then let `jobs` workers share it."""
     from autolr.study.catalog import progress
-    from autolr.study.runner import open_study, target_trials
+    from autolr.study.runner import check_inputs, open_study, target_trials
     from autolr.study.storage import open_storage
     from autolr.study.workers import run_workers
 
     storage = open_storage(request.storage_url)
-    study, settings = open_study(storage, request.study_name, request.preset, request.flags)
+    study, settings = open_study(
+        storage, request.study_name, request.preset, request.flags, check=check_inputs
+    )
     total = target_trials(settings, request.n_trials)
     arguments = [
         "tune",

@@ -10,7 +10,6 @@ import json
 import logging
 import math
 import sys
-from types import TracebackType
 from typing import Any
 
 from rich.console import Console
@@ -146,9 +145,9 @@ class TuneDisplay(TuneLog):
         self.progress.start()
         return self
 
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
+        if self.current is not None:
+            self.progress.update(self.current, visible=False)
         self.progress.stop()
 
     def study_ready(self, name: str, settings: Any, total: int, done: int) -> None:

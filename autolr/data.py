@@ -53,10 +53,7 @@ def keras_cache_path() -> Path:
 @functools.lru_cache(maxsize=4)
 def load_dataset(spec: DataSpec) -> Dataset:
     """Load the data a `DataSpec` names, subset to `train_size` (first N examples)."""
-    if spec.data_fn is not None:
-        dataset = _from_user_function(spec.data_fn)
-    else:
-        dataset = _mnist(spec.path)
+    dataset = _from_user_function(spec.data_fn) if spec.data_fn is not None else _mnist(spec.path)
     if spec.train_size is not None:
         if spec.train_size > len(dataset.x_train):
             raise DataError(

@@ -29,7 +29,7 @@ def load_callable(reference: str, what: str) -> Callable[..., Any]:
         target = getattr(target, part)
     if not callable(target):
         raise ConfigError(f"{what} {reference!r} is not callable")
-    return target  # type: ignore[no-any-return]
+    return target
 
 
 def _import_module(module_name: str, reference: str, what: str) -> Any:

@@ -79,7 +79,7 @@ def measure(backend: str, scale: float, steps: int, trials: int, path: str) -> d
     }
 
 
-def make_ceiling(backend: str, scale: float, data) -> callable:  # noqa: ANN001
+def make_ceiling(backend: str, scale: float, data) -> callable:
     c1, c2 = max(1, round(32 * scale)), max(1, round(64 * scale))
     if backend == "tensorflow":
         return tensorflow_ceiling(c1, c2, data)
@@ -96,12 +96,20 @@ def _glorot(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
 
 def _initial_weights(c1: int, c2: int) -> list[np.ndarray]:
     rng = np.random.default_rng(0)
-    shapes = [(5, 5, 1, c1), (c1,), (5, 5, c1, c2), (c2,), (7 * 7 * c2, 1024), (1024,),
-              (1024, 10), (10,)]
+    shapes = [
+        (5, 5, 1, c1),
+        (c1,),
+        (5, 5, c1, c2),
+        (c2,),
+        (7 * 7 * c2, 1024),
+        (1024,),
+        (1024, 10),
+        (10,),
+    ]
     return [_glorot(rng, s) if len(s) > 1 else np.zeros(s, np.float32) for s in shapes]
 
 
-def tensorflow_ceiling(c1: int, c2: int, data) -> callable:  # noqa: ANN001
+def tensorflow_ceiling(c1: int, c2: int, data) -> callable:
     import tensorflow as tf
 
     weights = [tf.Variable(w) for w in _initial_weights(c1, c2)]
@@ -142,8 +150,10 @@ def tensorflow_ceiling(c1: int, c2: int, data) -> callable:  # noqa: ANN001
     chunk(rng.integers(0, len(data.x_train), (CHUNK, BATCH), dtype=np.int32)).numpy()
 
     def run(steps: int) -> float:
-        batches = [rng.integers(0, len(data.x_train), (CHUNK, BATCH), dtype=np.int32)
-                   for _ in range(steps // CHUNK)]
+        batches = [
+            rng.integers(0, len(data.x_train), (CHUNK, BATCH), dtype=np.int32)
+            for _ in range(steps // CHUNK)
+        ]
         tick = time.perf_counter()
         for indices in batches:
             chunk(indices).numpy()
@@ -152,7 +162,7 @@ def tensorflow_ceiling(c1: int, c2: int, data) -> callable:  # noqa: ANN001
     return run
 
 
-def jax_ceiling(c1: int, c2: int, data) -> callable:  # noqa: ANN001
+def jax_ceiling(c1: int, c2: int, data) -> callable:
     import jax
     import jax.numpy as jnp
 
@@ -162,11 +172,13 @@ def jax_ceiling(c1: int, c2: int, data) -> callable:  # noqa: ANN001
 
     def forward(p: list, images: jax.Array, key: jax.Array) -> jax.Array:
         h = jax.lax.conv_general_dilated(images, p[0], (1, 1), "SAME", dimension_numbers=dims)
-        h = jax.lax.reduce_window(jax.nn.relu(h + p[1]), -jnp.inf, jax.lax.max,
-                                  (1, 2, 2, 1), (1, 2, 2, 1), "VALID")
+        h = jax.lax.reduce_window(
+            jax.nn.relu(h + p[1]), -jnp.inf, jax.lax.max, (1, 2, 2, 1), (1, 2, 2, 1), "VALID"
+        )
         h = jax.lax.conv_general_dilated(h, p[2], (1, 1), "SAME", dimension_numbers=dims)
-        h = jax.lax.reduce_window(jax.nn.relu(h + p[3]), -jnp.inf, jax.lax.max,
-                                  (1, 2, 2, 1), (1, 2, 2, 1), "VALID")
+        h = jax.lax.reduce_window(
+            jax.nn.relu(h + p[3]), -jnp.inf, jax.lax.max, (1, 2, 2, 1), (1, 2, 2, 1), "VALID"
+        )
         h = jax.nn.relu(h.reshape(h.shape[0], -1) @ p[4] + p[5])
         keep = jax.random.bernoulli(key, 0.6, h.shape)
         return jnp.where(keep, h / 0.6, 0.0) @ p[6] + p[7]
@@ -198,8 +210,10 @@ def jax_ceiling(c1: int, c2: int, data) -> callable:  # noqa: ANN001
     np.asarray(losses)
 
     def run(steps: int) -> float:
-        batches = [rng.integers(0, len(data.x_train), (CHUNK, BATCH), dtype=np.int32)
-                   for _ in range(steps // CHUNK)]
+        batches = [
+            rng.integers(0, len(data.x_train), (CHUNK, BATCH), dtype=np.int32)
+            for _ in range(steps // CHUNK)
+        ]
         tick = time.perf_counter()
         for indices in batches:
             state[0], losses = chunk(state[0], indices)
@@ -216,21 +230,29 @@ def _on_accelerator() -> bool:
 
 
 def machine() -> dict:
-    return {"platform": platform.platform(), "processor": platform.processor(),
-            "python": sys.version.split()[0], "cpus": __import__("os").cpu_count()}
+    return {
+        "platform": platform.platform(),
+        "processor": platform.processor(),
+        "python": sys.version.split()[0],
+        "cpus": __import__("os").cpu_count(),
+    }
 
 
 def print_table(backend: str, steps: int, rows: list[dict]) -> None:
     print(f"\nbackend={backend}  steps/trial={steps}  optimizer=adam  batch={BATCH}")
-    header = (f"{'scale':>6} {'weights':>10} {'autolr st/s':>12} {'ceiling st/s':>13} "
-              f"{'ratio':>6} {'1st ovh s':>10} {'later ovh s':>12} {'later ovh %':>12}")
+    header = (
+        f"{'scale':>6} {'weights':>10} {'autolr st/s':>12} {'ceiling st/s':>13} "
+        f"{'ratio':>6} {'1st ovh s':>10} {'later ovh s':>12} {'later ovh %':>12}"
+    )
     print(header)
     print("-" * len(header))
     for r in rows:
-        print(f"{r['scale']:>6g} {r['weights']:>10,} {r['autolr_steps_per_s']:>12.1f} "
-              f"{r['ceiling_steps_per_s']:>13.1f} {r['ratio']:>6.2f} "
-              f"{r['first_trial_overhead_s']:>10.2f} {r['later_trial_overhead_s']:>12.3f} "
-              f"{100 * r['later_trial_overhead_share']:>11.2f}%")
+        print(
+            f"{r['scale']:>6g} {r['weights']:>10,} {r['autolr_steps_per_s']:>12.1f} "
+            f"{r['ceiling_steps_per_s']:>13.1f} {r['ratio']:>6.2f} "
+            f"{r['first_trial_overhead_s']:>10.2f} {r['later_trial_overhead_s']:>12.3f} "
+            f"{100 * r['later_trial_overhead_share']:>11.2f}%"
+        )
 
 
 if __name__ == "__main__":

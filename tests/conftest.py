@@ -24,3 +24,26 @@ def mnist_path() -> str:
 @pytest.fixture(scope="session")
 def mnist() -> str:
     return mnist_path()
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A real PostgreSQL server: AUTOLR_TEST_POSTGRES_URL (.ci/run starts one), else one
+    started here from the Debian package's binaries for this session."""
+    import shutil
+    import tempfile
+
+    from tests import pg_server
+
+    given = os.environ.get("AUTOLR_TEST_POSTGRES_URL")
+    if given:
+        yield given
+        return
+    # Not under pytest's private tmp dir: as root, the server runs as `postgres`.
+    directory = Path(tempfile.mkdtemp(prefix="autolr-pg-"))
+    url = pg_server.start(directory)
+    try:
+        yield url
+    finally:
+        pg_server.stop(directory)
+        shutil.rmtree(directory, ignore_errors=True)

@@ -35,7 +35,10 @@ def bin_dir() -> Path:
 def _run(args: list[str], **kwargs: object) -> subprocess.CompletedProcess:
     if os.geteuid() == 0:
         args = ["runuser", "-u", "postgres", "--", *args]
-    return subprocess.run(args, check=True, capture_output=True, text=True, **kwargs)
+    done = subprocess.run(args, capture_output=True, text=True, **kwargs)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+    return done
 
 
 def _free_port() -> int:
@@ -51,20 +54,46 @@ def start(directory: Path) -> str:
     password_file = directory / "pw"
     password_file.write_text(PASSWORD + "\n")
     if os.geteuid() == 0:
+        os.chmod(directory, 0o755)
         shutil.chown(directory, "postgres")
         shutil.chown(sockets, "postgres")
         shutil.chown(password_file, "postgres")
         os.chmod(directory, 0o755)
     binaries = bin_dir()
-    _run([str(binaries / "initdb"), "-D", str(data), "-U", USER, "--auth=scram-sha-256",
-          f"--pwfile={password_file}", "-E", "UTF8", "--no-sync"])
+    _run(
+        [
+            str(binaries / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            USER,
+            "--auth=scram-sha-256",
+            f"--pwfile={password_file}",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ]
+    )
     port = _free_port()
     options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off"
-    _run([str(binaries / "pg_ctl"), "-D", str(data), "-o", options, "-l",
-          str(directory / "server.log"), "-w", "start"])
+    _run(
+        [
+            str(binaries / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(directory / "server.log"),
+            "-w",
+            "start",
+        ]
+    )
     (directory / "port").write_text(str(port))
-    _run([str(binaries / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", USER, DATABASE],
-         env={**os.environ, "PGPASSWORD": PASSWORD})
+    _run(
+        [str(binaries / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", USER, DATABASE],
+        env={**os.environ, "PGPASSWORD": PASSWORD},
+    )
     return f"postgresql+psycopg://{USER}:{PASSWORD}@127.0.0.1:{port}/{DATABASE}"
 
 

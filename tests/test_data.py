@@ -27,7 +27,7 @@ def fresh_cache(monkeypatch, tmp_path: Path):
 def test_explicit_path_gives_scaled_images_and_the_test_set_as_validation(mnist: str) -> None:
     data = load_dataset(DataSpec(path=mnist))
     assert data.x_train.shape == (60000, 28, 28, 1) and data.x_train.dtype == np.float32
-    assert 0.0 <= data.x_train.min() and data.x_train.max() == 1.0
+    assert data.x_train.min() >= 0.0 and data.x_train.max() == 1.0
     assert data.x_val.shape == (10000, 28, 28, 1)
     assert data.y_train.dtype == np.int32 and data.num_classes == 10
 

@@ -13,6 +13,7 @@ import threading
 import time
 import warnings
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -80,9 +81,17 @@ class TuneOutcome:
 
 
 def open_study(
-    storage: RDBStorage, name: str, preset: str | None, flags: dict[str, Any]
+    storage: RDBStorage,
+    name: str,
+    preset: str | None,
+    flags: dict[str, Any],
+    check: Callable[[StudySettings], None] | None = None,
 ) -> tuple[optuna.Study, StudySettings]:
-    """Create the study with its settings, or load it and check flags against them."""
+    """Create the study with its settings, or load it and check flags against them.
+
+    `check` runs before anything is written (e.g. to load the data), so a mistyped path
+    or a bad setting leaves no half-made study behind.
+    """
     with study_lock(storage, name):
         stored = None
         if name in study_names(storage):
@@ -91,6 +100,8 @@ def open_study(
             if stored is None:
                 raise ConfigError(f"study {name!r} was not created by autolr")
         settings = study_settings.resolve(study_settings.load_preset(preset or name), stored, flags)
+        if check is not None:
+            check(settings)
         study = optuna.create_study(
             study_name=name,
             storage=storage,
@@ -109,6 +120,17 @@ def _sampler_seed(settings: StudySettings) -> int:
     return settings.train.seed + int(os.environ.get(WORKER_INDEX_ENV, "0"))
 
 
+def check_inputs(settings: StudySettings) -> None:
+    """Load the data (cached for training) and import the user's model function now, so
+    that a mistyped path or module fails before the study is made."""
+    from autolr.data import load_dataset
+    from autolr.importing import load_callable
+
+    load_dataset(settings.data)
+    if settings.model.factory:
+        load_callable(settings.model.factory, "--model")
+
+
 def target_trials(settings: StudySettings, n_trials: int | None) -> int:
     if settings.sampler == "grid":
         size = len(grid_points(settings))
@@ -118,7 +140,9 @@ def target_trials(settings: StudySettings, n_trials: int | None) -> int:
 
 def tune(request: TuneRequest, observer: TuneObserver) -> TuneOutcome:
     storage = open_storage(request.storage_url, request.heartbeat_seconds)
-    study, settings = open_study(storage, request.study_name, request.preset, request.flags)
+    study, settings = open_study(
+        storage, request.study_name, request.preset, request.flags, check=check_inputs
+    )
     if settings.sampler == "pbt":
         raise ConfigError("the pbt sampler is not available yet")
     # Keras loads only now that there is training to do.

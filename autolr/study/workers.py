@@ -6,6 +6,7 @@ process per worker is also exactly what a user starts by hand on other machines.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -13,6 +14,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from typing import IO
 
 from autolr.config import THREADS_ENV, WORKER_INDEX_ENV
 
@@ -21,11 +23,21 @@ def run_workers(
     arguments: Sequence[str], jobs: int, poll: Callable[[], None], poll_seconds: float = 1.0
 ) -> list[tuple[int, str]]:
     """Start `jobs` copies of `autolr <arguments>`; return (exit code, last stderr line)."""
-    threads = max(1, (os.cpu_count() or 1) // jobs)
+    with contextlib.ExitStack() as stack:
+        logs = [stack.enter_context(tempfile.TemporaryFile(mode="w+")) for _ in range(jobs)]
+        return _supervise(arguments, logs, poll, poll_seconds)
+
+
+def _supervise(
+    arguments: Sequence[str],
+    logs: Sequence[IO[str]],
+    poll: Callable[[], None],
+    poll_seconds: float,
+) -> list[tuple[int, str]]:
+    threads = max(1, (os.cpu_count() or 1) // len(logs))
     processes = []
-    for index in range(jobs):
+    for index, log in enumerate(logs):
         env = {**os.environ, THREADS_ENV: str(threads), WORKER_INDEX_ENV: str(index)}
-        log = tempfile.TemporaryFile(mode="w+")
         command = [sys.executable, "-m", "autolr", *arguments]
         processes.append(
             (subprocess.Popen(command, env=env, stderr=log, stdout=subprocess.DEVNULL), log)
@@ -52,5 +64,4 @@ def run_workers(
         log.seek(0)
         lines = [line.strip() for line in log.read().splitlines() if line.strip()]
         results.append((process.returncode, lines[-1] if lines else ""))
-        log.close()
     return results

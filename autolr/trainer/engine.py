@@ -124,6 +124,19 @@ class Engine(abc.ABC):
         return correct / len(x)
 
 
+def _engine_class(backend: str) -> type[Engine]:
+    """Each backend's engine module imports its framework, so only the one in use loads."""
+    if backend == "tensorflow":
+        from autolr.trainer.engine_tensorflow import TensorFlowEngine
+
+        return TensorFlowEngine
+    if backend == "jax":
+        from autolr.trainer.engine_jax import JaxEngine
+
+        return JaxEngine
+    raise NotImplementedError(f"Keras backend {backend!r} is not supported (use tensorflow or jax)")
+
+
 def create_engine(
     model: keras.Model,
     optimizer: keras.optimizers.Optimizer,
@@ -133,14 +146,5 @@ def create_engine(
     batch_size: int,
 ) -> Engine:
     """The engine for the Keras backend in use."""
-    backend = keras.backend.backend()
-    engine_class: type[Engine]
-    if backend == "tensorflow":
-        from autolr.trainer.engine_tensorflow import TensorFlowEngine as engine_class
-    elif backend == "jax":
-        from autolr.trainer.engine_jax import JaxEngine as engine_class
-    elif backend == "torch":
-        from autolr.trainer.engine_torch import TorchEngine as engine_class
-    else:
-        raise NotImplementedError(f"Keras backend {backend!r} is not supported")
+    engine_class = _engine_class(keras.backend.backend())
     return engine_class(model, optimizer, optimizer_name, dataset, initial_model_values, batch_size)

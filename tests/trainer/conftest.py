@@ -28,7 +28,7 @@ def small_data(mnist: str) -> DataSpec:
 
 
 @pytest.fixture(scope="session")
-def trainer(small_model: ModelSpec, small_data: DataSpec):  # noqa: ANN201
+def trainer(small_model: ModelSpec, small_data: DataSpec):
     """One Trainer for the session, so compiled steps are shared across tests."""
     from autolr.trainer import Trainer
 

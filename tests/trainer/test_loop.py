@@ -101,7 +101,10 @@ def test_same_seed_same_steps_in_a_new_process(trainer: Trainer) -> None:
     here = trainer.train("rmsprop", 1e-3)
     args = [str(trainer.model_spec.scale), str(trainer_data_path(trainer)), "3000"]
     output = subprocess.run(
-        [sys.executable, "-c", SCRIPT, *args], capture_output=True, text=True, check=True,
+        [sys.executable, "-c", SCRIPT, *args],
+        capture_output=True,
+        text=True,
+        check=True,
         env=dict(os.environ),
     ).stdout
     there = json.loads(output.strip().splitlines()[-1])

@@ -1,0 +1,130 @@
+"""Running autolr the way users do: in-process through CliRunner, or as real processes."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import subprocess
+import sys
+import threading
+from collections import Counter
+from pathlib import Path
+
+import optuna
+from typer.testing import CliRunner
+
+from autolr.cli import app
+
+SCALE = "0.25"
+
+# A grid small enough for a test: 2 optimizers x 5 rates (0.0215 .. 0.1), short budgets.
+SMALL_GRID_POINTS = 10
+
+
+def small_grid_args(study: str, mnist: str, *extra: str) -> list[str]:
+    return [
+        "tune",
+        "--study",
+        study,
+        "--sampler",
+        "grid",
+        "--optimizers",
+        "adam,sgd",
+        "--lr-min",
+        "0.02",
+        "--lr-max",
+        "0.1",
+        "--scale",
+        SCALE,
+        "--train-size",
+        "2000",
+        "--target",
+        "0.9",
+        "--max-steps",
+        "150",
+        "--data",
+        mnist,
+        "--quiet",
+        *extra,
+    ]
+
+
+def invoke(*args: str, env: dict[str, str] | None = None):
+    """Run the CLI in this process; returns typer's Result (exit_code, stdout, stderr)."""
+    return CliRunner().invoke(app, list(args), env=env)
+
+
+def assert_clean_error(result, fragment: str) -> None:
+    """A user error: non-zero exit, one line on stderr that says what is wrong."""
+    assert result.exit_code not in (0, None), result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    text = " ".join(line.strip() for line in lines)
+    assert text.startswith("error:"), result.output
+    assert fragment in text, text
+    assert "Traceback" not in result.output
+
+
+class AutolrProcess:
+    """`python -m autolr ...` in a real process, with its stderr readable line by line."""
+
+    def __init__(self, args: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
+        self.lines: list[str] = []
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "autolr", *args],
+            cwd=cwd,
+            env={**os.environ, **(env or {})},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.lines.append(line.rstrip("\n"))
+            self._queue.put(line)
+        self._queue.put(None)
+
+    def wait_for(self, pattern: str, timeout: float = 180) -> re.Match[str]:
+        """Block until a stderr line matches `pattern` (the process's own progress log)."""
+        regex = re.compile(pattern)
+        while True:
+            line = self._queue.get(timeout=timeout)
+            if line is None:
+                raise AssertionError(f"process ended before {pattern!r}:\n" + "\n".join(self.lines))
+            match = regex.search(line)
+            if match:
+                return match
+
+    def finish(self, timeout: float = 300) -> int:
+        code = self.process.wait(timeout=timeout)
+        self._reader.join(timeout=10)
+        return code
+
+    @property
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+
+def grid_counts(study_name: str, storage: str) -> tuple[Counter, Counter]:
+    """(finished trials per grid point, trials per state) of a stored grid study."""
+    study = optuna.load_study(study_name=study_name, storage=storage)
+    finished = Counter(
+        t.user_attrs.get("grid_point")
+        for t in study.trials
+        if t.state.name in ("COMPLETE", "PRUNED")
+    )
+    return finished, Counter(t.state.name for t in study.trials)
+
+
+def assert_grid_complete_once(study_name: str, storage: str, points: int) -> Counter:
+    """The grid invariant: every point finished exactly once, none missing."""
+    finished, states = grid_counts(study_name, storage)
+    assert sorted(finished) == list(range(points)), finished
+    assert set(finished.values()) == {1}, finished
+    assert states["RUNNING"] == 0 and states["WAITING"] == 0, states
+    return states

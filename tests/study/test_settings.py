@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from autolr.errors import ConfigError
+from autolr.study.settings import StudySettings, load_preset, resolve
+
+
+def test_defaults_are_the_2018_reference_setup() -> None:
+    settings = StudySettings()
+    assert settings.optimizers == ("sgd", "momentum", "adam", "adagrad", "adadelta", "rmsprop")
+    assert (settings.lr_min, settings.lr_max) == (1e-6, 100.0)
+    assert settings.train.target == 0.97 and settings.train.max_steps == 6000
+    assert settings.train.max_seconds == 120 and settings.train.batch_size == 100
+    assert settings.model.scale == 1.0 and settings.budget == 6000
+
+
+def test_flags_override_the_preset_for_a_new_study() -> None:
+    settings = resolve({"target": 0.9, "max_steps": 500}, None, {"max_steps": 300})
+    assert settings.train.target == 0.9 and settings.train.max_steps == 300
+
+
+def test_resuming_with_the_same_or_no_flags_reuses_the_stored_settings() -> None:
+    stored = StudySettings(sampler="grid", train=StudySettings().train).identity()
+    assert resolve({}, stored, {}).sampler == "grid"
+    assert resolve({}, stored, {"sampler": "grid", "target": 0.97}).sampler == "grid"
+
+
+def test_a_conflicting_flag_is_a_clear_error_naming_both_values() -> None:
+    stored = StudySettings(sampler="grid").identity()
+    with pytest.raises(ConfigError, match=r"created with --target 0.97 \(asked 0.9\)"):
+        resolve({}, stored, {"target": 0.9})
+
+
+def test_the_data_path_may_change_between_resumes() -> None:
+    stored = StudySettings().identity()
+    assert resolve({}, stored, {"data": "/elsewhere/mnist.npz"}).data.path == "/elsewhere/mnist.npz"
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        ({"sampler": "bayes"}, "unknown sampler 'bayes'"),
+        ({"optimizers": ["adam", "lion"]}, "unknown optimizer 'lion'"),
+        ({"lr_min": 1.0, "lr_max": 0.1}, "--lr-min .* must be below --lr-max"),
+        ({"lr_min": 0.0}, "--lr-min must be a positive number"),
+        ({"objective": "loss"}, "unknown objective"),
+        ({"metric": "ema"}, "unknown metric"),
+        ({"target": 1.5}, "--target must be in"),
+    ],
+)
+def test_bad_settings_are_one_line_errors(flags: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        resolve({}, None, flags)
+
+
+def test_presets_are_read_from_studies_dir(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "studies").mkdir()
+    (tmp_path / "studies" / "mine.toml").write_text('sampler = "grid"\ntarget = 0.95\n')
+    assert load_preset("mine") == {"sampler": "grid", "target": 0.95}
+    (tmp_path / "studies" / "typo.toml").write_text("targett = 0.95\n")
+    with pytest.raises(ConfigError, match="unknown setting"):
+        load_preset("typo")
+
+
+def test_builtin_presets_exist_and_are_valid() -> None:
+    reference = StudySettings.from_flat(load_preset("mnist"))
+    assert reference.identity() == StudySettings(sampler=reference.sampler).identity()
+    small = StudySettings.from_flat(load_preset("mnist-small"))
+    assert small.model.scale < 1 and small.data.train_size
