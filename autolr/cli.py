@@ -105,6 +105,15 @@ DataFn = Annotated[
 Seed = Annotated[int | None, typer.Option(help="Seed for weights, batches and sampler [0].")]
 
 
+def _floats(text: str | None, option: str) -> list[float] | None:
+    if text is None:
+        return None
+    try:
+        return [float(part) for part in text.split(",")]
+    except ValueError:
+        raise AutolrError(f"{option} must be comma-separated numbers, got {text!r}") from None
+
+
 def _given(**options: Any) -> dict[str, Any]:
     """Only the options the user actually set (None means 'not given')."""
     return {key: value for key, value in options.items() if value is not None}
@@ -115,7 +124,7 @@ def _given(**options: Any) -> dict[str, Any]:
 @friendly_errors
 def tune(
     study: Study = "mnist",
-    sampler: Annotated[str | None, typer.Option(help="grid, tpe or random [tpe].")] = None,
+    sampler: Annotated[str | None, typer.Option(help="grid, tpe, random or pbt [tpe].")] = None,
     n_trials: Annotated[
         int | None,
         typer.Option(
@@ -151,6 +160,24 @@ def tune(
             "--prune/--no-prune", help="Stop runs slower than their optimizer's best [prune]."
         ),
     ] = None,
+    population: Annotated[int | None, typer.Option(help="PBT: members [16].")] = None,
+    interval: Annotated[
+        int | None, typer.Option(help="PBT: steps between exploit/explore decisions [500].")
+    ] = None,
+    quantile: Annotated[
+        float | None, typer.Option(help="PBT: bottom share that copies from the top [0.25].")
+    ] = None,
+    perturb: Annotated[
+        str | None, typer.Option(help="PBT: learning-rate factors to explore with [0.8,1.25].")
+    ] = None,
+    resample_prob: Annotated[
+        float | None,
+        typer.Option(help="PBT: chance to resample optimizer and rate instead [0.25]."),
+    ] = None,
+    artifacts: Annotated[
+        str | None,
+        typer.Option(help="PBT: checkpoint directory [beside the SQLite file]."),
+    ] = None,
     preset: Annotated[
         str | None, typer.Option(help="Preset studies/NAME.toml to start from [the study name].")
     ] = None,
@@ -184,6 +211,11 @@ def tune(
         objective=objective,
         prune=prune,
         optimizers=[o.strip() for o in optimizers.split(",")] if optimizers else None,
+        population=population,
+        interval=interval,
+        quantile=quantile,
+        resample_prob=resample_prob,
+        perturb=_floats(perturb, "--perturb"),
     )
     request = TuneRequest(
         study_name=study,
@@ -223,7 +255,8 @@ def _finish_message(name: str, finished: int, total: int, complete: bool) -> Non
 def _tune_in_processes(request: Any, jobs: int, quiet: bool) -> None:
     """Create the study here (settings checked once), then let `jobs` workers share it."""
     from autolr.study.catalog import progress
-    from autolr.study.runner import check_inputs, open_study, target_trials
+    from autolr.study.runner import check_inputs, open_study
+    from autolr.study.schedules import expected_trials
     from autolr.study.storage import open_storage
     from autolr.study.workers import run_workers
 
@@ -231,7 +264,7 @@ def _tune_in_processes(request: Any, jobs: int, quiet: bool) -> None:
     study, settings = open_study(
         storage, request.study_name, request.preset, request.flags, check=check_inputs
     )
-    total = target_trials(settings, request.n_trials)
+    total = expected_trials(settings, request.n_trials)
     arguments = [
         "tune",
         "--study",
@@ -246,6 +279,8 @@ def _tune_in_processes(request: Any, jobs: int, quiet: bool) -> None:
         arguments += ["--data", settings.data.path]
     if request.timeout:
         arguments += ["--timeout", str(request.timeout)]
+    if request.artifacts:
+        arguments += ["--artifacts", request.artifacts]
     display = console.JobsDisplay(request.study_name, total, quiet)
 
     def poll() -> None:
@@ -269,12 +304,15 @@ def _tune_in_processes(request: Any, jobs: int, quiet: bool) -> None:
 def best(study: Study = "mnist", storage: Storage = None, json_output: Json = False) -> None:
     """Print the recommended optimizer and learning rate, and the band of rates that work."""
     from autolr.study.catalog import recommendation
+    from autolr.study.pbt_results import PBTRecommendation
     from autolr.study.storage import open_storage
 
     url = _storage_url(storage)
     rec = recommendation(open_storage(url), study, url)
     if json_output:
         console.print_json(rec.to_json())
+    elif isinstance(rec, PBTRecommendation):
+        console.show_pbt_recommendation(rec)
     else:
         console.show_recommendation(rec, "steps" if rec.objective == "steps" else "seconds")
 

@@ -66,14 +66,23 @@ def setup_logging(quiet: bool) -> None:
 def describe_trial(trial: Any) -> str:
     attrs = trial.user_attrs
     state = trial.state.name.lower()
-    if state == "complete" and attrs.get("reached"):
+    if "member" in attrs and state == "complete":
+        end = attrs.get("lineage_steps", 0) + attrs.get("steps", 0)
+        verdict = (
+            f"member {attrs['member']} generation {attrs['generation']} "
+            f"({attrs.get('action')}): accuracy {attrs.get('final_accuracy', 0):.3f} "
+            f"at step {end}"
+            + (", target reached" if attrs.get("reached") else "")
+            + (", diverged" if attrs.get("diverged") else "")
+        )
+    elif state == "complete" and attrs.get("reached"):
         verdict = f"reached at step {attrs.get('steps')} ({attrs.get('train_seconds', 0):.1f}s)"
     elif state == "complete":
         verdict = "diverged" if attrs.get("diverged") else "budget spent, target not reached"
     elif state == "pruned":
         verdict = f"pruned at step {attrs.get('steps')} (slower than its optimizer's best)"
     else:
-        verdict = state
+        verdict = f"{state}: {attrs['error']}" if attrs.get("error") else state
     params = trial.params
     return (
         f"trial {trial.number} {params.get('optimizer')} lr={rate(params.get('learning_rate'))}"
@@ -263,6 +272,32 @@ def show_recommendation(rec: Any, objective_unit: str) -> None:
         f"for a larger model of the same family: start from lr {rate(rec.learning_rate)} "
         "(the 2018 study's best rate held from 1x to 10x); `autolr scale` checks it"
     )
+
+
+def show_pbt_recommendation(rec: Any) -> None:
+    low, high = rec.band
+    out.print(
+        f"[bold]{rec.study}[/] (PBT): the winning lineage reached {rec.target:g} accuracy in "
+        f"{rec.value:.0f} steps with [bold]{rec.optimizer}[/]"
+    )
+    out.print(
+        f"constant rate to use: [bold]{rate(rec.learning_rate)}[/] (step-weighted geometric "
+        f"mean of the lineage's rates, {rate(low)} .. {rate(high)}; "
+        f"last {rate(rec.final_learning_rate)})"
+    )
+    table = Table(title="winning lineage: learning-rate schedule")
+    for column in ("steps", "optimizer", "rate", "member", "action", "accuracy"):
+        table.add_column(column, justify="left" if column in ("optimizer", "action") else "right")
+    for interval in rec.schedule:
+        table.add_row(
+            f"{interval.start_step}-{interval.start_step + interval.steps}",
+            interval.optimizer,
+            rate(interval.learning_rate),
+            str(interval.member),
+            interval.action,
+            f"{interval.final_accuracy:.3f}",
+        )
+    out.print(table)
 
 
 def show_studies(rows: list[dict[str, Any]], storage: str) -> None:

@@ -19,3 +19,10 @@ class DataError(AutolrError):
 
 class StorageError(AutolrError):
     """The study storage cannot be reached or does not hold what was asked for."""
+
+
+class TrialFailed(Exception):
+    """This trial cannot run (e.g. its checkpoint is unreadable): record it, go on.
+
+    Unlike AutolrError, which stops the whole run, the study continues without it.
+    """

@@ -26,15 +26,45 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--out", default="bench-results/bench_jobs.json")
     args = parser.parse_args()
-    grid = ["--sampler", "grid", "--optimizers", "adam,sgd,rmsprop", "--lr-min", "1e-3",
-            "--lr-max", "0.3", "--scale", "0.25", "--train-size", "3000", "--target", "0.95",
-            "--max-steps", "300", "--data", args.data, "--quiet", "--no-prune"]
+    grid = [
+        "--sampler",
+        "grid",
+        "--optimizers",
+        "adam,sgd,rmsprop",
+        "--lr-min",
+        "1e-3",
+        "--lr-max",
+        "0.3",
+        "--scale",
+        "0.25",
+        "--train-size",
+        "3000",
+        "--target",
+        "0.95",
+        "--max-steps",
+        "300",
+        "--data",
+        args.data,
+        "--quiet",
+        "--no-prune",
+    ]
     rows = []
     for repeat in range(args.repeats):
         for jobs in (int(j) for j in args.jobs.split(",")):
             storage = f"sqlite:///{tempfile.mkdtemp()}/jobs.db"
-            command = [sys.executable, "-m", "autolr", "tune", "--study", "bench", "--storage",
-                       storage, "--jobs", str(jobs), *grid]
+            command = [
+                sys.executable,
+                "-m",
+                "autolr",
+                "tune",
+                "--study",
+                "bench",
+                "--storage",
+                storage,
+                "--jobs",
+                str(jobs),
+                *grid,
+            ]
             tick = time.perf_counter()
             subprocess.run(command, check=True, capture_output=True)
             wall = time.perf_counter() - tick
@@ -50,8 +80,17 @@ def main() -> None:
         print(f"{jobs:>5} {wall:>12.1f} {base / wall:>9.2f}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"rows": rows, "best_wall_seconds": summary,
-                               "machine": platform.platform(), "cpus": os.cpu_count()}, indent=2))
+    out.write_text(
+        json.dumps(
+            {
+                "rows": rows,
+                "best_wall_seconds": summary,
+                "machine": platform.platform(),
+                "cpus": os.cpu_count(),
+            },
+            indent=2,
+        )
+    )
     print(f"wrote {out}")
 
 

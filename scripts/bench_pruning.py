@@ -24,7 +24,7 @@ from autolr.study.storage import open_storage
 
 
 class Silent:
-    def __getattr__(self, name: str):  # noqa: ANN204
+    def __getattr__(self, name: str):
         return lambda *args, **kwargs: None
 
 
@@ -41,9 +41,15 @@ def main() -> None:
     parser.add_argument("--out", default="bench-results/bench_pruning.json")
     args = parser.parse_args()
     flags = {
-        "sampler": "grid", "optimizers": args.optimizers.split(","), "lr_min": args.lr_min,
-        "lr_max": args.lr_max, "scale": args.scale, "train_size": args.train_size,
-        "target": args.target, "max_steps": args.max_steps, "max_seconds": 1e6,
+        "sampler": "grid",
+        "optimizers": args.optimizers.split(","),
+        "lr_min": args.lr_min,
+        "lr_max": args.lr_max,
+        "scale": args.scale,
+        "train_size": args.train_size,
+        "target": args.target,
+        "max_steps": args.max_steps,
+        "max_seconds": 1e6,
         "data": args.data,
     }
     storage = f"sqlite:///{tempfile.mkdtemp()}/bench.db"
@@ -71,21 +77,34 @@ def main() -> None:
         }
     saving = 1 - runs["prune"]["total_steps"] / runs["no-prune"]["total_steps"]
     same = answers["prune"] == answers["no-prune"]
-    print(f"\ngrid: {args.optimizers} x lr {args.lr_min:g}..{args.lr_max:g}, scale {args.scale}, "
-          f"{args.train_size} images, target {args.target}, max {args.max_steps} steps")
+    print(
+        f"\ngrid: {args.optimizers} x lr {args.lr_min:g}..{args.lr_max:g}, scale {args.scale}, "
+        f"{args.train_size} images, target {args.target}, max {args.max_steps} steps"
+    )
     print(f"{'run':>9} {'trials':>7} {'pruned':>7} {'total steps':>12} {'wall s':>8}")
     for name, r in runs.items():
-        print(f"{name:>9} {r['trials']:>7} {r['pruned']:>7} {r['total_steps']:>12,} "
-              f"{r['wall_seconds']:>8.0f}")
+        print(
+            f"{name:>9} {r['trials']:>7} {r['pruned']:>7} {r['total_steps']:>12,} "
+            f"{r['wall_seconds']:>8.0f}"
+        )
     print(f"steps saved by pruning: {100 * saving:.1f}%   same best rate and bands: {same}")
     for name, r in answers["prune"]["per_optimizer"].items():
         print(f"  {name:>9}: best lr {r[0]}, band {r[2]}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({
-        "settings": flags, "runs": runs, "answers": answers, "steps_saved": saving,
-        "answers_identical": same, "machine": platform.platform(),
-    }, indent=2))
+    out.write_text(
+        json.dumps(
+            {
+                "settings": flags,
+                "runs": runs,
+                "answers": answers,
+                "steps_saved": saving,
+                "answers_identical": same,
+                "machine": platform.platform(),
+            },
+            indent=2,
+        )
+    )
     print(f"wrote {out}")
 
 

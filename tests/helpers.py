@@ -50,6 +50,60 @@ def small_grid_args(study: str, mnist: str, *extra: str) -> list[str]:
     ]
 
 
+def small_pbt_args(study: str, mnist: str, *extra: str) -> list[str]:
+    """4 members x 3 intervals of 50 steps; the target is out of reach, so all 12 run."""
+    return [
+        "tune",
+        "--study",
+        study,
+        "--sampler",
+        "pbt",
+        "--population",
+        "4",
+        "--interval",
+        "50",
+        "--optimizers",
+        "adam,sgd",
+        "--lr-min",
+        "0.001",
+        "--lr-max",
+        "0.3",
+        "--scale",
+        SCALE,
+        "--train-size",
+        "2000",
+        "--target",
+        "0.999",
+        "--max-steps",
+        "150",
+        "--data",
+        mnist,
+        "--quiet",
+        *extra,
+    ]
+
+
+def assert_population_complete_once(study_name: str, storage: str) -> optuna.Study:
+    """Every (generation, member) slot trained exactly once; every interval started from
+    exactly the weights its parent interval ended with."""
+    study = optuna.load_study(study_name=study_name, storage=storage)
+    done = Counter(
+        (t.user_attrs["generation"], t.user_attrs["member"])
+        for t in study.trials
+        if t.state.name == "COMPLETE"
+    )
+    assert done == Counter({(g, m): 1 for g in range(3) for m in range(4)}), done
+    by_number = {t.number: t for t in study.trials}
+    for trial in study.trials:
+        parent = trial.user_attrs.get("parent_trial")
+        if trial.state.name == "COMPLETE" and parent is not None:
+            assert (
+                trial.user_attrs["start_fingerprint"]
+                == by_number[parent].user_attrs["end_fingerprint"]
+            )
+    return study
+
+
 def invoke(*args: str, env: dict[str, str] | None = None):
     """Run the CLI in this process; returns typer's Result (exit_code, stdout, stderr)."""
     return CliRunner().invoke(app, list(args), env=env)

@@ -13,7 +13,11 @@ def test_trainer_suite_passes_under_jax() -> None:
     env = {**os.environ, "KERAS_BACKEND": "jax"}
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "tests/trainer", "-q", "-p", "no:cacheprovider"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=1200,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
     )
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
     assert " passed" in run.stdout and "skipped" not in run.stdout

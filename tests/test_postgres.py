@@ -13,8 +13,10 @@ from tests.helpers import (
     SMALL_GRID_POINTS,
     AutolrProcess,
     assert_grid_complete_once,
+    assert_population_complete_once,
     invoke,
     small_grid_args,
+    small_pbt_args,
 )
 
 
@@ -62,3 +64,19 @@ def test_three_workers_on_postgres_finish_the_grid_with_no_point_twice(
     pids = {t.system_attrs["autolr:worker"]["pid"] for t in study.trials}
     assert len(pids) >= 2
     assert not any(_password(postgres_url) in w.output for w in workers)
+
+
+def test_two_pbt_workers_on_postgres_share_the_population(
+    postgres_url: str, mnist: str, tmp_path: Path
+) -> None:
+    name = f"pg-pbt-{uuid.uuid4().hex[:8]}"
+    args = small_pbt_args(name, mnist, "--artifacts", str(tmp_path / "checkpoints"))
+    workers = [
+        AutolrProcess(args, tmp_path, env={"AUTOLR_STORAGE": postgres_url}) for _ in range(2)
+    ]
+    codes = [w.finish() for w in workers]
+    assert codes == [0, 0], "\n".join(w.output for w in workers)
+    study = assert_population_complete_once(name, postgres_url)
+    assert len(study.trials) == 12  # no member-interval claimed twice
+    pids = {t.system_attrs["autolr:worker"]["pid"] for t in study.trials}
+    assert len(pids) == 2

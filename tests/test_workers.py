@@ -12,7 +12,9 @@ from tests.helpers import (
     SMALL_GRID_POINTS,
     AutolrProcess,
     assert_grid_complete_once,
+    assert_population_complete_once,
     small_grid_args,
+    small_pbt_args,
 )
 
 STARTED = r"trial (\d+) \S+ lr=\S+: started"
@@ -99,3 +101,29 @@ def test_jobs_share_one_sqlite_study_without_duplicates(
     study = optuna.load_study(study_name="jobs", storage=storage)
     pids = {t.system_attrs["autolr:worker"]["pid"] for t in study.trials}
     assert len(pids) == 2
+
+
+def test_pbt_killed_mid_interval_resumes_from_checkpoints(
+    tmp_path: Path, storage: str, mnist: str
+) -> None:
+    args = small_pbt_args("pbt-killed", mnist, "--storage", storage)
+    worker = AutolrProcess(args, tmp_path)
+    for _ in range(6):  # all of generation 0, then into generation 1
+        killed = int(worker.wait_for(STARTED).group(1))
+    worker.process.send_signal(signal.SIGKILL)
+    assert worker.finish() == -signal.SIGKILL
+
+    resumed = AutolrProcess(args, tmp_path)
+    assert resumed.finish() == 0, resumed.output
+    assert f"marked trial(s) {killed} failed" in resumed.output
+    study = assert_population_complete_once("pbt-killed", storage)
+    failed = [t for t in study.trials if t.state.name == "FAIL"]
+    assert [t.number for t in failed] == [killed]
+    redo = [
+        t
+        for t in study.trials
+        if t.state.name == "COMPLETE"
+        and (t.user_attrs["generation"], t.user_attrs["member"])
+        == (failed[0].user_attrs["generation"], failed[0].user_attrs["member"])
+    ]
+    assert redo[0].user_attrs["parent_trial"] == failed[0].user_attrs["parent_trial"]

@@ -10,6 +10,7 @@ from optuna.storages import RDBStorage
 from optuna.trial import TrialState
 
 from autolr.errors import ConfigError
+from autolr.study.pbt_results import PBTRecommendation, recommend_pbt
 from autolr.study.results import Recommendation, best_reached, recommend
 from autolr.study.settings import StudySettings
 from autolr.study.storage import load_study, study_names
@@ -24,9 +25,14 @@ def stored_settings(study: optuna.Study) -> StudySettings:
     return StudySettings.from_flat(flat)
 
 
-def recommendation(storage: RDBStorage, name: str, url: str) -> Recommendation:
+def recommendation(storage: RDBStorage, name: str, url: str) -> Recommendation | PBTRecommendation:
+    """`autolr best`: the fastest rate (or, for PBT, the winning lineage)."""
     study = load_study(storage, name, url)
-    return recommend(name, stored_settings(study), study.get_trials(deepcopy=False))
+    settings = stored_settings(study)
+    trials = study.get_trials(deepcopy=False)
+    if settings.sampler == "pbt":
+        return recommend_pbt(name, settings, trials)
+    return recommend(name, settings, trials)
 
 
 def state_counts(trials: list[optuna.trial.FrozenTrial]) -> dict[str, int]:

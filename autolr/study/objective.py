@@ -6,10 +6,13 @@ This is the only code that suggests parameters, reports intermediate values or r
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Protocol
 
 import optuna
+from optuna.artifacts import FileSystemArtifactStore
 
+from autolr.study import checkpoints, pbt
 from autolr.study.settings import StudySettings
 from autolr.trainer import Check, Trainer, TrainResult
 
@@ -62,6 +65,64 @@ class Objective:
         if not result.reached:
             return self.settings.budget
         return float(result.steps if self.settings.objective == "steps" else result.train_seconds)
+
+
+class PBTObjective(Objective):
+    """One member-interval: start from the parent's checkpoint, train one interval,
+    save a checkpoint for the next generation (see pbt.py for who inherits what)."""
+
+    def __init__(
+        self,
+        settings: StudySettings,
+        trainer: Trainer,
+        store: FileSystemArtifactStore,
+        listener: TrialListener | None = None,
+    ) -> None:
+        super().__init__(settings, trainer, listener)
+        self.store = store
+
+    def __call__(self, trial: optuna.Trial) -> float:
+        optimizer, learning_rate = self.suggest(trial)
+        # The sampler wrote this interval's lineage to the storage after the Trial object
+        # cached its attributes, so read them back from the study.
+        attrs = trial.study.get_trials(deepcopy=False)[trial.number].user_attrs
+        start_step = int(attrs[pbt.LINEAGE_STEPS])
+        start = None
+        if attrs.get(pbt.PARENT_CHECKPOINT):
+            start = checkpoints.load(self.store, attrs[pbt.PARENT_CHECKPOINT])
+            trial.set_user_attr("start_fingerprint", checkpoints.fingerprint(start))
+            if not attrs.get(pbt.KEEP_OPTIMIZER_STATE):
+                start = dataclasses.replace(start, optimizer_values=())  # fresh optimizer
+        if self.listener is not None:
+            self.listener.trial_started(trial.number, optimizer, learning_rate)
+
+        def on_check(check: Check) -> bool:
+            trial.report(1.0 - check.accuracy, start_step + check.step)
+            if self.listener is not None:
+                self.listener.check(trial.number, check)
+            return False  # PBT replaces pruning with exploitation
+
+        interval = min(self.settings.pbt.interval, self.settings.train.max_steps - start_step)
+        result = self.trainer.train(
+            optimizer,
+            learning_rate,
+            on_check=on_check,
+            start=start,
+            start_step=start_step,
+            max_steps=interval,
+            keep_state=True,
+        )
+        assert result.state is not None
+        trial.set_user_attr(pbt.CHECKPOINT, checkpoints.save(self.store, trial, result.state))
+        trial.set_user_attr("end_fingerprint", checkpoints.fingerprint(result.state))
+        record_result(trial, result)
+        if not result.reached:
+            return self.settings.budget
+        return float(
+            start_step + result.steps
+            if self.settings.objective == "steps"
+            else result.train_seconds
+        )
 
 
 def record_result(trial: optuna.Trial, result: TrainResult) -> None:

@@ -1,8 +1,8 @@
 """Run a study: create or resume it, then claim and train trials until it is done.
 
 Every decision that reads the study and then writes it (enqueue missing grid points,
-claim the next trial) happens under the study lock, so any number of workers, on one
-machine or many, can share a study: no grid point is trained twice, none is lost.
+pick the next PBT slot, claim a trial) happens under the study lock, so any number of
+workers, on one machine or many, can share a study: no point is trained twice, none lost.
 """
 
 from __future__ import annotations
@@ -12,23 +12,24 @@ import os
 import threading
 import time
 import warnings
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import optuna
 from optuna.storages import RDBStorage
-from optuna.trial import TrialState
+from optuna.trial import FrozenTrial, TrialState
 
 from autolr.config import WORKER_INDEX_ENV
-from autolr.errors import ConfigError
+from autolr.errors import ConfigError, TrialFailed
 from autolr.study import settings as study_settings
 from autolr.study.catalog import SETTINGS_ATTR
 from autolr.study.pruning import SlowerThanBestPruner
+from autolr.study.results import best_reached
 from autolr.study.samplers import make_sampler
+from autolr.study.schedules import Schedule, finished_count, make_schedule
 from autolr.study.settings import StudySettings
-from autolr.study.space import grid_points, run_order
 from autolr.study.storage import (
     WORKER_ATTR,
     open_storage,
@@ -38,12 +39,10 @@ from autolr.study.storage import (
     worker_identity,
 )
 
-GRID_ATTR = "grid_point"
 if TYPE_CHECKING:
     from autolr.study.objective import Objective
     from autolr.trainer import Check
 
-DEFAULT_TRIALS = 40
 DEFAULT_HEARTBEAT_S = 10
 POLL_SECONDS = 1.0
 
@@ -54,7 +53,7 @@ class TuneObserver(Protocol):
     def study_ready(self, name: str, settings: StudySettings, total: int, done: int) -> None: ...
     def trial_started(self, number: int, optimizer: str, learning_rate: float) -> None: ...
     def check(self, number: int, check: Check) -> None: ...
-    def trial_finished(self, trial: optuna.trial.FrozenTrial, done: int, best: Any) -> None: ...
+    def trial_finished(self, trial: FrozenTrial, done: int, best: Any) -> None: ...
     def waiting(self, running_elsewhere: int) -> None: ...
     def recovered(self, numbers: list[int]) -> None: ...
 
@@ -68,6 +67,7 @@ class TuneRequest:
     n_trials: int | None = None
     timeout: float | None = None
     heartbeat_seconds: int = DEFAULT_HEARTBEAT_S
+    artifacts: str | None = None  # PBT checkpoint directory (default: beside the database)
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ class TuneOutcome:
     trials_run: int  # by this worker
     finished: int  # in the study, all workers
     total: int
-    complete: bool  # the study has all the trials it asked for
+    complete: bool  # the study has what it asked for
 
 
 def open_study(
@@ -107,8 +107,10 @@ def open_study(
             storage=storage,
             load_if_exists=True,
             direction="minimize",
-            sampler=make_sampler(settings, _sampler_seed(settings)),
-            pruner=SlowerThanBestPruner() if settings.prune else optuna.pruners.NopPruner(),
+            sampler=make_sampler(settings, _sampler_seed(settings), storage),
+            pruner=SlowerThanBestPruner()
+            if settings.prune and settings.sampler != "pbt"
+            else optuna.pruners.NopPruner(),
         )
         if stored is None:
             study.set_user_attr(SETTINGS_ATTR, settings.identity())
@@ -116,7 +118,10 @@ def open_study(
 
 
 def _sampler_seed(settings: StudySettings) -> int:
-    """The study seed, offset per --jobs worker so parallel workers do not propose alike."""
+    """The study seed, offset per --jobs worker so that parallel TPE/random workers do not
+    propose alike (PBT decisions use the plain seed: every worker must agree on them)."""
+    if settings.sampler == "pbt":
+        return settings.train.seed
     return settings.train.seed + int(os.environ.get(WORKER_INDEX_ENV, "0"))
 
 
@@ -131,11 +136,12 @@ def check_inputs(settings: StudySettings) -> None:
         load_callable(settings.model.factory, "--model")
 
 
-def target_trials(settings: StudySettings, n_trials: int | None) -> int:
-    if settings.sampler == "grid":
-        size = len(grid_points(settings))
-        return min(size, n_trials) if n_trials else size
-    return n_trials or DEFAULT_TRIALS
+def artifact_directory(request: TuneRequest, storage: RDBStorage) -> Path:
+    from autolr.study.checkpoints import default_artifact_dir
+
+    return (
+        Path(request.artifacts).expanduser() if request.artifacts else default_artifact_dir(storage)
+    )
 
 
 def tune(request: TuneRequest, observer: TuneObserver) -> TuneOutcome:
@@ -143,22 +149,33 @@ def tune(request: TuneRequest, observer: TuneObserver) -> TuneOutcome:
     study, settings = open_study(
         storage, request.study_name, request.preset, request.flags, check=check_inputs
     )
-    if settings.sampler == "pbt":
-        raise ConfigError("the pbt sampler is not available yet")
     # Keras loads only now that there is training to do.
-    from autolr.study.objective import Objective
+    from autolr.study import checkpoints
+    from autolr.study.objective import Objective, PBTObjective
     from autolr.trainer import Trainer
 
     trainer = Trainer(settings.model, settings.data, settings.train)
-    objective = Objective(settings, trainer, observer)
-    total = target_trials(settings, request.n_trials)
-    worker = _Worker(study, storage, settings, objective, observer, total)
-    observer.study_ready(request.study_name, settings, total, worker.finished_count())
+    objective: Objective
+    store = None
+    if settings.sampler == "pbt":
+        store = checkpoints.open_store(artifact_directory(request, storage))
+        objective = PBTObjective(settings, trainer, store, observer)
+    else:
+        objective = Objective(settings, trainer, observer)
+    schedule = make_schedule(settings, request.n_trials, store)
+    worker = _Worker(study, storage, schedule, objective, observer)
+    trials = study.get_trials(deepcopy=False)
+    observer.study_ready(request.study_name, settings, schedule.total, finished_count(trials))
     deadline = time.monotonic() + request.timeout if request.timeout else None
     trials_run = worker.run(deadline, request.heartbeat_seconds)
-    finished = worker.finished_count()
+    trials = study.get_trials(deepcopy=False)
     return TuneOutcome(
-        request.study_name, settings, trials_run, finished, total, complete=finished >= total
+        request.study_name,
+        settings,
+        trials_run,
+        finished_count(trials),
+        schedule.total,
+        complete=schedule.complete(trials),
     )
 
 
@@ -167,19 +184,13 @@ class _Worker:
         self,
         study: optuna.Study,
         storage: RDBStorage,
-        settings: StudySettings,
+        schedule: Schedule,
         objective: Objective,
         observer: TuneObserver,
-        total: int,
     ) -> None:
-        self.study, self.storage, self.settings = study, storage, settings
-        self.objective, self.observer, self.total = objective, observer, total
-        self.grid = run_order(grid_points(settings)) if settings.sampler == "grid" else []
+        self.study, self.storage, self.schedule = study, storage, schedule
+        self.objective, self.observer = objective, observer
         self.study_id = storage.get_study_id_from_name(study.study_name)
-
-    def finished_count(self) -> int:
-        states = (TrialState.COMPLETE, TrialState.PRUNED)
-        return len(self.study.get_trials(deepcopy=False, states=states))
 
     def run(self, deadline: float | None, heartbeat_seconds: int) -> int:
         trials_run = 0
@@ -196,24 +207,18 @@ class _Worker:
         return trials_run
 
     def _claim(self) -> optuna.Trial | str:
-        """Under the lock: recover dead trials, top up the grid, take the next trial."""
+        """Under the lock: recover dead trials, let the schedule decide, take a trial."""
         with study_lock(self.storage, self.study.study_name):
             recovered = recover_dead_trials(self.study, self.storage)
             if recovered:
                 self.observer.recovered(recovered)
-            if self.grid:
-                self._enqueue_missing_grid_points()
-            counts = Counter(t.state for t in self.study.get_trials(deepcopy=False))
-            finished = counts[TrialState.COMPLETE] + counts[TrialState.PRUNED]
-            running, waiting = counts[TrialState.RUNNING], counts[TrialState.WAITING]
-            if finished >= self.total:
-                return "done"
-            claimable = waiting > 0 if self.grid else finished + running < self.total
-            if not claimable:
-                if running:
-                    self.observer.waiting(running)
-                    return "wait"
-                return "done"
+            self.schedule.prepare(self.study)
+            trials = self.study.get_trials(deepcopy=False)
+            decision = self.schedule.next(trials)
+            if decision != "run":
+                if decision == "wait":
+                    self.observer.waiting(sum(t.state == TrialState.RUNNING for t in trials))
+                return decision
             with warnings.catch_warnings():
                 # Optuna suggests heartbeats go with study.optimize; this loop beats itself.
                 warnings.filterwarnings("ignore", message="Heartbeat of storage")
@@ -222,20 +227,6 @@ class _Worker:
             self.storage.set_trial_system_attr(trial_id, WORKER_ATTR, worker_identity())
             self.storage.record_heartbeat(trial_id)
             return trial
-
-    def _enqueue_missing_grid_points(self) -> None:
-        """Enqueue every grid point that has no waiting, running or finished trial.
-
-        Optuna's GridSampler counts a failed point as visited; here a point whose trial
-        failed (a killed worker, an interrupted run) is simply enqueued again.
-        """
-        live = (TrialState.WAITING, TrialState.RUNNING, TrialState.COMPLETE, TrialState.PRUNED)
-        covered = {
-            t.user_attrs.get(GRID_ATTR) for t in self.study.get_trials(deepcopy=False, states=live)
-        }
-        for point in self.grid:
-            if point.index not in covered:
-                self.study.enqueue_trial(point.params(), user_attrs={GRID_ATTR: point.index})
 
     def _trial_id(self, trial: optuna.Trial) -> int:
         return self.storage.get_trial_id_from_study_id_trial_number(self.study_id, trial.number)
@@ -252,30 +243,34 @@ class _Worker:
             # Another worker declared this trial dead (its heartbeat went stale) and handed
             # the work out again: drop this copy rather than record the point twice.
             return
+        except TrialFailed as exc:
+            # This trial cannot run (e.g. a damaged checkpoint); record why and go on.
+            self._fail(trial, exc, lost=True)
         except (Exception, KeyboardInterrupt) as exc:
             heartbeat.stop()
-            with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):
-                trial.set_user_attr("error", f"{type(exc).__name__}: {exc}"[:500])
-            self._tell(trial, state=TrialState.FAIL)
+            self._fail(trial, exc, lost=False)
             raise
         else:
             self._tell(trial, values=value)
         finally:
             heartbeat.stop()
-        frozen = self.storage.get_trial(trial_id)
-        self.observer.trial_finished(frozen, self.finished_count(), self._best())
+        with study_lock(self.storage, self.study.study_name):
+            self.schedule.after_trial(self.study)
+        trials = self.study.get_trials(deepcopy=False)
+        self.observer.trial_finished(
+            self.storage.get_trial(trial_id), finished_count(trials), best_reached(trials)
+        )
+
+    def _fail(self, trial: optuna.Trial, exc: BaseException, lost: bool) -> None:
+        with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):
+            trial.set_user_attr("error", f"{type(exc).__name__}: {exc}"[:500])
+            if lost:
+                trial.set_user_attr("lost", True)
+        self._tell(trial, state=TrialState.FAIL)
 
     def _tell(self, trial: optuna.Trial, **outcome: Any) -> None:
         # A trial another worker already declared dead keeps that verdict.
         self.study.tell(trial, skip_if_finished=True, **outcome)
-
-    def _best(self) -> optuna.trial.FrozenTrial | None:
-        reached = [
-            t
-            for t in self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-            if t.user_attrs.get("reached")
-        ]
-        return min(reached, key=lambda t: t.value or 0.0) if reached else None
 
 
 class _Heartbeat:

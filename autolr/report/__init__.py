@@ -1,0 +1,14 @@
+"""`autolr report`: figures and a summary of a finished (or running) study.
+
+    result = write_report(study, out_dir)  # PNG + HTML figures and summary.md
+
+`data` turns trials into runs and series (pure), `bands` the per-optimizer table,
+`static` and `interactive` draw the same figures with matplotlib and plotly, `summary`
+writes the Markdown, and `build` decides what a study can support and writes it all.
+Nothing here imports keras, so a report takes seconds.
+"""
+
+from autolr.report.build import ReportResult, Skipped, default_out_dir, write_report
+from autolr.report.data import ReportError
+
+__all__ = ["ReportError", "ReportResult", "Skipped", "default_out_dir", "write_report"]

@@ -1,0 +1,163 @@
+"""Write a study's report into one folder: each figure as PNG and HTML, and summary.md.
+
+The one function the CLI calls. It decides which figures the study can support, draws
+those, and says which it skipped and why, so a half-finished study still gets a report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import optuna
+
+from autolr.report import interactive, static
+from autolr.report.bands import BandRow, band_rows
+from autolr.report.data import ReportError, Run, envelope, read_runs
+from autolr.report.summary import FigureEntry, render
+from autolr.study.catalog import stored_settings
+from autolr.study.results import NoResultError, Recommendation, recommend
+from autolr.study.settings import StudySettings
+
+REPORTS_DIR = Path("reports")
+MIN_RUNS = 2  # below this there is nothing to compare, whatever the figure
+SUMMARY = "summary.md"
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """Everything a figure is drawn from, read from the study once."""
+
+    study: str
+    settings: StudySettings
+    runs: tuple[Run, ...]
+    recommendation: Recommendation
+    bands: tuple[BandRow, ...]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    figure: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.figure}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    out_dir: Path
+    files: tuple[Path, ...]  # every file written, summary.md last
+    skipped: tuple[Skipped, ...]  # figures the study could not support, with why
+    recommendation: Recommendation
+    bands: tuple[BandRow, ...]  # the band table, one row per optimizer
+
+    @property
+    def summary(self) -> Path:
+        return self.out_dir / SUMMARY
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    name: str  # file stem of its PNG and HTML
+    title: str
+    caption: str
+    missing: Callable[[ReportInputs], str | None]  # why it cannot be drawn, else None
+    png: Callable[[ReportInputs], Any]  # a matplotlib Figure
+    html: Callable[[ReportInputs], Any]  # a plotly Figure
+
+
+def _too_few_reached(inputs: ReportInputs) -> str | None:
+    n = sum(r.reached for r in inputs.runs)
+    return None if n >= 2 else f"only {n} run reached the target, so there is no curve to draw"
+
+
+def _one_rate_only(inputs: ReportInputs) -> str | None:
+    rates = envelope(inputs.runs, "steps").rates_with_a_result
+    return None if rates >= 2 else "the target was reached at only one learning rate"
+
+
+FIGURES: tuple[FigureSpec, ...] = (
+    FigureSpec(
+        "time_to_target",
+        "Time to target vs learning rate",
+        "Training time and steps to the target at each learning rate, one line per "
+        "optimizer; a gap is a rate that did not reach the target (diverged, ran out of "
+        "budget or was pruned).",
+        _too_few_reached,
+        lambda i: static.time_to_target_figure(i.runs, i.settings, i.study),
+        lambda i: interactive.time_to_target_figure(i.runs, i.settings, i.study),
+    ),
+    FigureSpec(
+        "envelope",
+        "Fastest and slowest optimizer at each learning rate",
+        "At each learning rate, the fastest (filled marker) and slowest (open marker) of the "
+        "optimizers that reached the target there, the spread between them, and below, how "
+        "many optimizers reached the target at that rate.",
+        _one_rate_only,
+        lambda i: static.envelope_figure(i.runs, i.settings, i.study),
+        lambda i: interactive.envelope_figure(i.runs, i.settings, i.study),
+    ),
+    FigureSpec(
+        "bands",
+        "Success band per optimizer",
+        "Per optimizer: the rates that reached the target (thin line and ticks), the band "
+        "within the margin of its best (thick bar) and its best rate (star).",
+        lambda i: None,
+        lambda i: static.bands_figure(i.bands, i.runs, i.settings, i.study),
+        lambda i: interactive.bands_figure(i.bands, i.runs, i.settings, i.study),
+    ),
+)
+
+
+def default_out_dir(study_name: str) -> Path:
+    return REPORTS_DIR / study_name
+
+
+def read_inputs(study: optuna.Study) -> ReportInputs:
+    """The study's runs and answer, or a one-line ReportError if it is too small."""
+    name = study.study_name
+    settings = stored_settings(study)
+    trials = study.get_trials(deepcopy=False)
+    runs = tuple(read_runs(settings, trials))
+    if len(runs) < MIN_RUNS:
+        raise ReportError(
+            f"study {name!r} has {len(runs)} finished trial(s); a report needs at least "
+            f"{MIN_RUNS}: let `autolr tune --study {name}` run longer"
+        )
+    try:
+        rec = recommend(name, settings, trials)
+    except NoResultError as exc:
+        raise ReportError(f"nothing to report: {exc}") from exc
+    return ReportInputs(name, settings, runs, rec, tuple(band_rows(rec, runs)))
+
+
+def write_report(study: optuna.Study, out_dir: Path | None = None) -> ReportResult:
+    """Write the figures (PNG and HTML) and summary.md into `out_dir` (reports/NAME/)."""
+    inputs = read_inputs(study)
+    out = out_dir if out_dir is not None else default_out_dir(inputs.study)
+    out.mkdir(parents=True, exist_ok=True)
+    files: list[Path] = []
+    skipped: list[Skipped] = []
+    entries: list[FigureEntry] = []
+    for spec in FIGURES:
+        png, html = out / f"{spec.name}.png", out / f"{spec.name}.html"
+        reason = spec.missing(inputs)
+        if reason is not None:
+            skipped.append(Skipped(spec.name, reason))
+            entries.append(FigureEntry(spec.title, spec.caption, None, None, reason))
+            for stale in (png, html):  # from an earlier report of the same study
+                stale.unlink(missing_ok=True)
+            continue
+        files.append(static.save_png(spec.png(inputs), png))
+        files.append(interactive.write_html(spec.html(inputs), html))
+        entries.append(FigureEntry(spec.title, spec.caption, png.name, html.name))
+    if any(f.suffix == ".html" for f in files):
+        files.append(out / interactive.PLOTLY_JS)
+    summary = out / SUMMARY
+    text = render(inputs.recommendation, inputs.bands, inputs.runs, inputs.settings, entries)
+    summary.write_text(text)
+    files.append(summary)
+    return ReportResult(out, tuple(files), tuple(skipped), inputs.recommendation, inputs.bands)

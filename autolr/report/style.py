@@ -1,0 +1,72 @@
+"""How the report looks: one colour and marker per optimizer, axis labels, titles.
+
+Shared by the PNG and the HTML figures so that an optimizer is the same colour in every
+figure of every report, whichever optimizers a study happened to include.
+"""
+
+from __future__ import annotations
+
+from autolr.study.settings import StudySettings
+
+# Okabe-Ito colours (readable with the common colour-vision deficiencies); momentum is a
+# lighter blue than plain SGD because it is SGD with momentum.
+COLOURS: dict[str, str] = {
+    "sgd": "#0072B2",
+    "momentum": "#56B4E9",
+    "adam": "#D55E00",
+    "adagrad": "#009E73",
+    "adadelta": "#CC79A7",
+    "rmsprop": "#E69F00",
+}
+FALLBACK_COLOUR = "#555555"  # an optimizer this table does not know yet
+
+# Marker shapes as well as colours, so the figures survive greyscale printing.
+MPL_MARKERS: dict[str, str] = {
+    "sgd": "o",
+    "momentum": "s",
+    "adam": "^",
+    "adagrad": "D",
+    "adadelta": "v",
+    "rmsprop": "P",
+}
+PLOTLY_MARKERS: dict[str, str] = {
+    "sgd": "circle",
+    "momentum": "square",
+    "adam": "triangle-up",
+    "adagrad": "diamond",
+    "adadelta": "triangle-down",
+    "rmsprop": "cross",
+}
+
+LEARNING_RATE = "learning rate"
+MEASURE_LABELS: dict[str, str] = {
+    "seconds": "training time to target (s)",
+    "steps": "training steps to target",
+}
+MEASURE_UNITS: dict[str, str] = {"seconds": "s", "steps": "steps"}
+
+
+def colour(optimizer: str) -> str:
+    return COLOURS.get(optimizer, FALLBACK_COLOUR)
+
+
+def mpl_marker(optimizer: str) -> str:
+    return MPL_MARKERS.get(optimizer, "o")
+
+
+def plotly_marker(optimizer: str) -> str:
+    return PLOTLY_MARKERS.get(optimizer, "circle")
+
+
+def title(study: str, what: str) -> str:
+    return f"{study}: {what}"
+
+
+def subtitle(settings: StudySettings, runs: int) -> str:
+    """What was trained, to what target, and how the rates were chosen: the context a
+    reader needs to compare this figure with another study's."""
+    return (
+        f"{settings.model.describe()} to {settings.train.target:g} training accuracy · "
+        f"{settings.sampler} sampler, {runs} finished runs · "
+        f"budget {settings.train.max_steps} steps / {settings.train.max_seconds:g} s"
+    )

@@ -1,0 +1,140 @@
+"""summary.md: the study's answer in prose and tables, with the figures embedded.
+
+Markdown so it reads well on GitHub, in an editor and pasted into a paper draft; every
+number in it comes from `recommend` (via the band rows) or from the runs.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from autolr.report.bands import BandRow, common_band
+from autolr.report.data import OUTCOMES, Run
+from autolr.study.results import Recommendation
+from autolr.study.settings import StudySettings
+
+
+@dataclass(frozen=True)
+class FigureEntry:
+    """A figure as the summary shows it: where it is, or why it is not there."""
+
+    title: str
+    caption: str
+    png: str | None  # file name beside summary.md; None when skipped
+    html: str | None
+    skipped: str | None = None  # why the figure could not be drawn
+
+
+def render(
+    rec: Recommendation,
+    rows: Sequence[BandRow],
+    runs: Sequence[Run],
+    settings: StudySettings,
+    figures: Sequence[FigureEntry],
+) -> str:
+    unit = "steps" if settings.objective == "steps" else "s"
+    parts = [
+        f"# Study `{rec.study}`: optimizer and learning rate\n",
+        _setup(settings, runs),
+        _answer(rec, rows, unit),
+        "## Success band per optimizer\n",
+        _band_table(rows, unit, rec.margin),
+        _band_notes(settings, rec.margin),
+        "## Outcomes per optimizer\n",
+        _outcome_table(runs, settings.optimizers),
+        "## Figures\n",
+        *(_figure(f) for f in figures),
+    ]
+    return "\n".join(parts)
+
+
+def _setup(settings: StudySettings, runs: Sequence[Run]) -> str:
+    return (
+        f"{settings.model.describe()} trained to {settings.train.target:g} training accuracy "
+        f"({settings.train.metric} metric, budget {settings.train.max_steps} steps or "
+        f"{settings.train.max_seconds:g} s per run); {settings.sampler} sampler over "
+        f"{', '.join(settings.optimizers)} at learning rates {settings.lr_min:g} to "
+        f"{settings.lr_max:g}; {len(runs)} finished runs; objective: {settings.objective}.\n"
+    )
+
+
+def _answer(rec: Recommendation, rows: Sequence[BandRow], unit: str) -> str:
+    low, high = rec.band
+    text = (
+        f"**Use {rec.optimizer} at learning rate {rec.learning_rate:.3g}** "
+        f"({rec.value:.4g} {unit} to the target). Its rates within {rec.margin:g}x of that: "
+        f"{low:.3g} to {high:.3g}.\n\n"
+    )
+    shared = common_band(rows)
+    if shared is not None:
+        text += f"Every optimizer's band contains the rates {shared[0]:.3g} to {shared[1]:.3g}.\n"
+    else:
+        text += (
+            "No single learning rate is in every optimizer's band: the rate has to be "
+            "chosen together with the optimizer.\n"
+        )
+    return text
+
+
+def _band_table(rows: Sequence[BandRow], unit: str, margin: float) -> str:
+    lines = [
+        f"| optimizer | best rate | {unit} at best | band (within {margin:g}x of best) "
+        "| rates that reached | reached / finished |",
+        "|---|---:|---:|---|---|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r.optimizer} | {_rate(r.best_rate)} | "
+            f"{'-' if r.best_value is None else f'{r.best_value:.4g}'} | {_span(r.band)} | "
+            f"{_span(r.reached_range)} | {r.reached_trials} / {r.trials} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _band_notes(settings: StudySettings, margin: float) -> str:
+    note = (
+        f"The band is every rate that reached the target within {margin:g}x of its "
+        "optimizer's best value (as `autolr best` reports it)."
+    )
+    if settings.prune:
+        note += (
+            f" This study pruned runs once they were {margin:g}x slower than their "
+            "optimizer's best, so bands are exact but slow rates may be missing from "
+            '"rates that reached".'
+        )
+    return note + "\n"
+
+
+def _outcome_table(runs: Sequence[Run], optimizers: Sequence[str]) -> str:
+    counts = Counter((r.optimizer, r.outcome) for r in runs)
+    lines = [
+        "| optimizer | reached | diverged | budget spent | pruned |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name in optimizers:
+        lines.append(f"| {name} | " + " | ".join(str(counts[name, o]) for o in OUTCOMES) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _figure(entry: FigureEntry) -> str:
+    if entry.skipped is not None:
+        return f"### {entry.title}\n\nNot drawn: {entry.skipped}.\n"
+    text = f"### {entry.title}\n\n{entry.caption}\n"
+    if entry.png is not None:
+        text += f"\n![{entry.title}]({entry.png})\n"
+    if entry.html is not None:
+        text += f"\nInteractive version: [{entry.html}]({entry.html})\n"
+    return text
+
+
+def _rate(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3g}"
+
+
+def _span(span: tuple[float, float] | None) -> str:
+    if span is None:
+        return "-"
+    low, high = span
+    return f"{low:.3g}" if low == high else f"{low:.3g} to {high:.3g}"

@@ -1,0 +1,87 @@
+"""PBT checkpoints: weights and optimizer state, kept in Optuna's artifact store.
+
+A checkpoint is one `.npz` file per finished member-interval. It lives in the artifact
+store (a directory beside a SQLite database by default), never only in memory, so a
+killed study resumes from the last finished interval, and workers on other processes can
+inherit each other's weights.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import optuna
+from optuna.artifacts import FileSystemArtifactStore, download_artifact, upload_artifact
+from optuna.artifacts.exceptions import ArtifactNotFound
+from optuna.storages import RDBStorage
+
+from autolr.errors import TrialFailed
+from autolr.trainer import TrainingState
+
+DEFAULT_DIR_NAME = "artifacts"
+
+
+def default_artifact_dir(storage: RDBStorage) -> Path:
+    """Beside the SQLite file; for a server database, ./studies/artifacts."""
+    url = storage.engine.url
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return Path(url.database).expanduser().resolve().parent / DEFAULT_DIR_NAME
+    return Path("studies") / DEFAULT_DIR_NAME
+
+
+def open_store(directory: Path) -> FileSystemArtifactStore:
+    directory.mkdir(parents=True, exist_ok=True)
+    return FileSystemArtifactStore(directory)
+
+
+def save(store: FileSystemArtifactStore, trial: optuna.Trial, state: TrainingState) -> str:
+    """Upload `state` as an artifact of `trial`; returns the artifact id."""
+    arrays: dict[str, np.ndarray] = {"optimizer_name": np.array(state.optimizer)}
+    arrays.update({f"model_{i}": value for i, value in enumerate(state.model_values)})
+    arrays.update({f"optimizer_{i}": value for i, value in enumerate(state.optimizer_values)})
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "checkpoint.npz"
+        np.savez(path, **arrays)  # type: ignore[arg-type]
+        return upload_artifact(artifact_store=store, file_path=str(path), study_or_trial=trial)
+
+
+def load(store: FileSystemArtifactStore, artifact_id: str) -> TrainingState:
+    """Read a checkpoint back; a missing or damaged one is a TrialFailed, not a crash."""
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "checkpoint.npz"
+        try:
+            download_artifact(artifact_store=store, artifact_id=artifact_id, file_path=str(path))
+            with np.load(path, allow_pickle=False) as archive:
+                model = _ordered(archive, "model_")
+                optimizer = _ordered(archive, "optimizer_")
+                name = str(archive["optimizer_name"])
+        except Exception as exc:
+            raise TrialFailed(f"checkpoint {artifact_id} is missing or damaged: {exc}") from exc
+    if not model:
+        raise TrialFailed(f"checkpoint {artifact_id} holds no weights")
+    return TrainingState(tuple(model), name, tuple(optimizer))
+
+
+def _ordered(archive: np.lib.npyio.NpzFile, prefix: str) -> list[np.ndarray]:
+    indexed = [k for k in archive.files if k.startswith(prefix) and k[len(prefix) :].isdigit()]
+    keys = sorted(indexed, key=lambda k: int(k[len(prefix) :]))
+    return [archive[k] for k in keys]
+
+
+def fingerprint(state: TrainingState) -> str:
+    """A short hash of the weights: lets tests and users see which state an interval
+    started from and ended with, without storing the weights twice."""
+    digest = hashlib.sha256()
+    for value in state.model_values:
+        digest.update(np.ascontiguousarray(value).tobytes())
+    return digest.hexdigest()[:16]
+
+
+def remove(store: FileSystemArtifactStore, artifact_id: str) -> None:
+    """Delete a checkpoint; one already gone (another worker's cleanup) is fine."""
+    with contextlib.suppress(ArtifactNotFound, OSError):
+        store.remove(artifact_id)

@@ -1,0 +1,175 @@
+"""What a worker does next, per kind of study: run a trial, wait, or stop.
+
+Each schedule is consulted under the study lock, so its read-then-decide is atomic
+across workers. Three kinds:
+- planned (grid): a fixed list of points, enqueued as WAITING trials and popped;
+- sampled (tpe, random): the Optuna sampler proposes each trial, up to a total;
+- population (pbt): member-intervals in synchronous generations (see pbt.py).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Literal, Protocol
+
+import optuna
+from optuna.artifacts import FileSystemArtifactStore
+from optuna.trial import FrozenTrial, TrialState
+
+from autolr.study import pbt
+from autolr.study.settings import StudySettings
+from autolr.study.space import GridPoint
+
+Next = Literal["run", "wait", "done"]
+GRID_ATTR = "grid_point"
+LIVE = (TrialState.WAITING, TrialState.RUNNING, TrialState.COMPLETE, TrialState.PRUNED)
+
+
+def finished_count(trials: Sequence[FrozenTrial]) -> int:
+    return sum(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in trials)
+
+
+class Schedule(Protocol):
+    total: int  # trials the study wants (for progress and the stop rule)
+
+    def prepare(self, study: optuna.Study) -> None: ...
+    def next(self, trials: Sequence[FrozenTrial]) -> Next: ...
+    def after_trial(self, study: optuna.Study) -> None: ...
+    def complete(self, trials: Sequence[FrozenTrial]) -> bool: ...
+
+
+class PlannedSchedule:
+    """Every point exactly once. Optuna's GridSampler counts a failed point as visited;
+    here a point whose trial failed (a killed worker, Ctrl-C) is simply enqueued again."""
+
+    def __init__(self, points: Sequence[GridPoint], limit: int | None) -> None:
+        self.points = list(points)
+        self.total = min(len(self.points), limit) if limit else len(self.points)
+
+    def prepare(self, study: optuna.Study) -> None:
+        covered = {
+            t.user_attrs.get(GRID_ATTR) for t in study.get_trials(deepcopy=False, states=LIVE)
+        }
+        for point in self.points:
+            if point.index not in covered:
+                study.enqueue_trial(point.params(), user_attrs={GRID_ATTR: point.index})
+
+    def next(self, trials: Sequence[FrozenTrial]) -> Next:
+        counts = Counter(t.state for t in trials)
+        if finished_count(trials) >= self.total:
+            return "done"
+        if counts[TrialState.WAITING]:
+            return "run"
+        return "wait" if counts[TrialState.RUNNING] else "done"
+
+    def after_trial(self, study: optuna.Study) -> None:
+        return None
+
+    def complete(self, trials: Sequence[FrozenTrial]) -> bool:
+        return finished_count(trials) >= self.total
+
+
+class SampledSchedule:
+    """The sampler proposes; the study stops at `total` finished trials, all workers
+    together. A worker waits while others' trials could still fail and need replacing."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+
+    def prepare(self, study: optuna.Study) -> None:
+        return None
+
+    def next(self, trials: Sequence[FrozenTrial]) -> Next:
+        finished = finished_count(trials)
+        running = sum(t.state == TrialState.RUNNING for t in trials)
+        if finished >= self.total:
+            return "done"
+        if finished + running < self.total:
+            return "run"
+        return "wait"
+
+    def after_trial(self, study: optuna.Study) -> None:
+        return None
+
+    def complete(self, trials: Sequence[FrozenTrial]) -> bool:
+        return finished_count(trials) >= self.total
+
+
+class PopulationSchedule:
+    """PBT generations; also deletes checkpoints no member can inherit any more."""
+
+    def __init__(
+        self, settings: StudySettings, store: FileSystemArtifactStore, limit: int | None
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        slots = settings.pbt.population * pbt.generations(settings)
+        self.total = min(slots, limit) if limit else slots
+
+    def population(self, trials: Sequence[FrozenTrial]) -> pbt.Population:
+        return pbt.Population(trials, self.settings)
+
+    def prepare(self, study: optuna.Study) -> None:
+        return None
+
+    def next(self, trials: Sequence[FrozenTrial]) -> Next:
+        if finished_count(trials) >= self.total:
+            return "done"
+        slot = self.population(trials).next_slot()
+        if slot == pbt.DONE:
+            return "done"
+        return "wait" if slot == pbt.WAIT else "run"
+
+    def after_trial(self, study: optuna.Study) -> None:
+        """Delete checkpoints older than any generation still to be trained, keeping the
+        winning lineage's last one: disk stays bounded by about twice the population."""
+        from autolr.study import checkpoints  # imports Keras: only in training workers
+
+        trials = study.get_trials(deepcopy=False)
+        population = self.population(trials)
+        oldest = population.oldest_needed_generation()
+        winners = {t.number for t in population.winners()}
+        for trial in trials:
+            artifact = trial.user_attrs.get(pbt.CHECKPOINT)
+            if (
+                artifact
+                and trial.number not in winners
+                and trial.user_attrs.get(pbt.GENERATION, oldest) < oldest
+            ):
+                checkpoints.remove(self.store, artifact)
+
+    def complete(self, trials: Sequence[FrozenTrial]) -> bool:
+        population = self.population(trials)
+        return bool(population.winners()) or population.next_slot() == pbt.DONE
+
+
+def expected_trials(settings: StudySettings, limit: int | None, default_trials: int = 40) -> int:
+    """How many finished trials the study asks for (what --jobs' progress bar counts to)."""
+    if settings.sampler == "grid":
+        from autolr.study.space import grid_points
+
+        size = len(grid_points(settings))
+    elif settings.sampler == "pbt":
+        size = settings.pbt.population * pbt.generations(settings)
+    else:
+        return limit or default_trials
+    return min(size, limit) if limit else size
+
+
+def make_schedule(
+    settings: StudySettings,
+    limit: int | None,
+    store: FileSystemArtifactStore | None = None,
+    default_trials: int = 40,
+) -> Schedule:
+    """The schedule for a study's sampler; `limit` is --n-trials (None: the default)."""
+    if settings.sampler == "grid":
+        from autolr.study.space import grid_points, run_order
+
+        return PlannedSchedule(run_order(grid_points(settings)), limit)
+    if settings.sampler == "pbt":
+        if store is None:
+            raise ValueError("a PBT schedule needs an artifact store")
+        return PopulationSchedule(settings, store, limit)
+    return SampledSchedule(limit or default_trials)
