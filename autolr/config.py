@@ -90,6 +90,7 @@ class TrainSettings:
     seed: int = 0
     validate_every: int | None = None  # steps between validation passes; None: never
     divergence_factor: float = 100.0  # loss above this many times the untrained loss
+    stop_at_target: bool = True  # off: train the whole budget, noting when it got there
 
     def __post_init__(self) -> None:
         if not 0 < self.target <= 1:

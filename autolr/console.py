@@ -76,7 +76,9 @@ def describe_trial(trial: Any) -> str:
             + (", diverged" if attrs.get("diverged") else "")
         )
     elif state == "complete" and attrs.get("reached"):
-        verdict = f"reached at step {attrs.get('steps')} ({attrs.get('train_seconds', 0):.1f}s)"
+        step = attrs.get("reached_step", attrs.get("steps"))
+        seconds = attrs.get("reached_seconds", attrs.get("train_seconds", 0.0))
+        verdict = f"reached at step {step} ({seconds:.1f}s)"
     elif state == "complete":
         verdict = "diverged" if attrs.get("diverged") else "budget spent, target not reached"
     elif state == "pruned":
@@ -327,3 +329,43 @@ def show_studies(rows: list[dict[str, Any]], storage: str) -> None:
             row["best"],
         )
     out.print(table)
+
+
+def show_trace(rows: list[dict[str, Any]], study: str) -> None:
+    table = Table(title=f"{study}: each optimizer at its best rate")
+    for column in ("optimizer", "rate", "target at step", "steps", "train acc", "val acc"):
+        table.add_column(column, justify="left" if column == "optimizer" else "right")
+    for row in rows:
+        table.add_row(
+            row["optimizer"],
+            rate(row["learning_rate"]),
+            "-" if row["reached_step"] is None else str(row["reached_step"]),
+            str(row["steps"]),
+            f"{row['train_accuracy']:.4f}",
+            "-" if row["val_accuracy"] is None else f"{row['val_accuracy']:.4f}",
+        )
+    out.print(table)
+    out.print(f"figures: autolr report --study {study}")
+
+
+def show_scale(
+    fits: dict[float, Any], fastest: dict[float, Any], runs: list[Any], study: str
+) -> None:
+    table = Table(title=f"{study}: training time to target = c + k * n (n = weights)")
+    for column in ("rate", "c (s)", "k (s per M weights)", "R^2", "runs"):
+        table.add_column(column, justify="right")
+    for learning_rate, fit in fits.items():
+        if fit is None:
+            table.add_row(rate(learning_rate), "-", "-", "-", "fewer than 2 reached")
+        else:
+            table.add_row(
+                rate(learning_rate),
+                f"{fit.c:.2f}",
+                f"{fit.k * 1e6:.3f}",
+                f"{fit.r2:.3f}",
+                str(fit.points),
+            )
+    out.print(table)
+    winners = ", ".join(f"x{scale:g}: {rate(lr)}" for scale, lr in fastest.items())
+    out.print(f"fastest rate per scale: {winners}")
+    out.print(f"figures: autolr report --study {study}")

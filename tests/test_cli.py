@@ -6,6 +6,7 @@ import json
 import socket
 from pathlib import Path
 
+import optuna
 import pytest
 
 from tests.helpers import (
@@ -193,4 +194,89 @@ def test_best_on_a_study_where_nothing_reached_exits_non_zero(workdir: Path, mni
     assert invoke(*args).exit_code == 0
     assert_clean_error(
         invoke("best", "--study", "hopeless"), "no trial of study 'hopeless' reached"
+    )
+
+
+def test_trace_trains_each_optimizer_at_its_best_rate_past_the_target(
+    finished_grid: str, mnist: str
+) -> None:
+    args = [
+        "trace",
+        "--study",
+        "small",
+        "--storage",
+        finished_grid,
+        "--steps",
+        "200",
+        "--validate-every",
+        "100",
+        "--data",
+        mnist,
+        "--quiet",
+    ]
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    best = json.loads(
+        invoke("best", "--study", "small", "--storage", finished_grid, "--json").stdout
+    )
+    study = optuna.load_study(study_name="small-trace", storage=finished_grid)
+    by_optimizer = {t.params["optimizer"]: t for t in study.trials}
+    for name, summary in best["per_optimizer"].items():
+        if summary["learning_rate"] is None:
+            continue
+        trial = by_optimizer[name]
+        assert trial.params["learning_rate"] == summary["learning_rate"]
+        history = trial.user_attrs["history"]
+        assert history[-1][0] == 200  # trained the whole budget, not just to the target
+        assert [h[0] for h in history if len(h) > 4] == [100, 200]  # validation accuracy
+    assert "small-trace" in result.stdout
+    again = invoke(*args)  # resumable: a finished experiment adds nothing
+    assert again.exit_code == 0
+    assert len(optuna.load_study(study_name="small-trace", storage=finished_grid).trials) == len(
+        study.trials
+    )
+
+
+def test_scale_runs_each_size_and_rate_and_fits_a_line(finished_grid: str, mnist: str) -> None:
+    args = [
+        "scale",
+        "--study",
+        "small",
+        "--storage",
+        finished_grid,
+        "--scales",
+        "0.125,0.25",
+        "--lrs",
+        "0.03,0.06",
+        "--optimizer",
+        "sgd",
+        "--target",
+        "0.85",
+        "--data",
+        mnist,
+        "--quiet",
+    ]
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    assert "c + k * n" in result.stdout and "fastest rate per scale" in result.stdout
+    study = optuna.load_study(study_name="small-scale", storage=finished_grid)
+    assert sorted((t.params["scale"], t.params["learning_rate"]) for t in study.trials) == [
+        (0.125, 0.03),
+        (0.125, 0.06),
+        (0.25, 0.03),
+        (0.25, 0.06),
+    ]
+    weights = {t.params["scale"]: t.user_attrs["weight_count"] for t in study.trials}
+    assert weights[0.125] < weights[0.25]
+    other_target = [*args, "--target", "0.8"]  # the last --target wins
+    assert_clean_error(invoke(*other_target), "already exists with other settings; pass --name")
+
+
+def test_experiments_need_a_finished_study(finished_grid: str) -> None:
+    assert_clean_error(
+        invoke("trace", "--study", "nope", "--storage", finished_grid), "no study named 'nope'"
+    )
+    assert_clean_error(
+        invoke("trace", "--study", "small", "--storage", finished_grid, "--lr", "adam:0.1"),
+        "--lr takes OPTIMIZER=VALUE",
     )

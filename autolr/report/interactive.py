@@ -38,7 +38,7 @@ def time_to_target_figure(runs: Sequence[Run], settings: StudySettings, study: s
                 go.Scatter(
                     x=series.learning_rates,
                     y=[_gap(v) for v in series.values],
-                    mode="lines+markers",
+                    mode="lines+markers" if style.joins_points(settings) else "markers",
                     name=name,
                     legendgroup=name,
                     showlegend=column == 1,
@@ -254,7 +254,7 @@ def _spread_polygons(env: Envelope) -> list[tuple[list[float], list[float]]]:
 def _count_traces(env: Envelope, legend: bool) -> list[go.Bar]:
     """Bars a little narrower than a grid step. Plotly sizes bars in data units even on a
     log axis, so each width is worked out at its own rate."""
-    half = 10 ** (0.4 / BINS_PER_DECADE)
+    half = 10 ** (0.3 / BINS_PER_DECADE)
     common = {
         "x": env.learning_rates,
         "width": [r * half - r / half for r in env.learning_rates],
@@ -306,22 +306,8 @@ def _value_ticks(fig: go.Figure) -> None:
             if v is not None and v > 0
         ]
         if values:
-            ticks = nice_log_ticks(min(values), max(values))
+            ticks = style.nice_log_ticks(min(values), max(values))
             axis.update(tickvals=ticks, ticktext=[f"{t:g}" for t in ticks])
-
-
-def nice_log_ticks(low: float, high: float) -> list[float]:
-    """Round numbers from just below `low` to just above `high`: 1, 2, 3, 5 x powers of ten
-    on a short axis, fewer on a long one."""
-    decades = math.log10(high / low)
-    mantissas = (1, 2, 3, 5) if decades <= 1.5 else (1, 2, 5) if decades <= 3 else (1,)
-    ticks = []
-    for exponent in range(math.floor(math.log10(low)) - 1, math.ceil(math.log10(high)) + 1):
-        for mantissa in mantissas:
-            ticks.append(mantissa * 10.0**exponent)
-    below = max([t for t in ticks if t <= low], default=ticks[0])
-    above = min([t for t in ticks if t >= high], default=ticks[-1])
-    return [t for t in ticks if below <= t <= above]
 
 
 def _log_range(settings: StudySettings) -> list[float]:

@@ -17,7 +17,12 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import LogFormatter, MaxNLocator
+from matplotlib.ticker import (
+    FixedLocator,
+    MaxNLocator,
+    NullFormatter,
+    StrMethodFormatter,
+)
 
 from autolr.report import style
 from autolr.report.bands import BandRow
@@ -37,9 +42,11 @@ EDGE = 10 ** (1 / (2 * BINS_PER_DECADE))
 
 def time_to_target_figure(runs: Sequence[Run], settings: StudySettings, study: str) -> Figure:
     """Figure 1: steps and seconds to the target against the rate, a line per optimizer;
-    rates that did not reach the target are gaps, as in the 2018 study."""
+    rates that did not reach the target are gaps, as in the 2018 study. Samplers that pick
+    rates freely (TPE, random) get markers only: a line between two of their rates would
+    claim a curve that was never measured."""
     fig, panels = _two_panels("time to target vs learning rate", runs, settings, study)
-    irregular = settings.sampler != "grid"
+    lines = style.joins_points(settings)
     for ax, measure in zip(panels, MEASURES, strict=True):
         for series in curves(runs, settings.optimizers, measure):
             ax.plot(
@@ -47,12 +54,13 @@ def time_to_target_figure(runs: Sequence[Run], settings: StudySettings, study: s
                 series.values,
                 color=style.colour(series.optimizer),
                 marker=style.mpl_marker(series.optimizer),
-                markersize=5 if irregular else 4.5,
-                linewidth=1.0 if irregular else 1.6,
+                markersize=4.5 if lines else 6,
+                linestyle="-" if lines else "none",
+                linewidth=1.6,
                 alpha=0.9,
                 label=series.optimizer,
             )
-        _measure_axes(ax, measure, settings)
+        _measure_axes(ax, measure, settings, [r.value(measure) for r in runs])
     handles = [_optimizer_handle(s.optimizer) for s in curves(runs, settings.optimizers, "steps")]
     _legend(fig, handles, "optimizer")
     _footnote(fig, _gaps_note(settings))
@@ -89,7 +97,7 @@ def envelope_figure(runs: Sequence[Run], settings: StudySettings, study: str) ->
                         linewidths=1.3,
                         zorder=3,
                     )
-        _measure_axes(ax, measure, settings)
+        _measure_axes(ax, measure, settings, env.fastest + env.slowest)
         ax.set_xlabel("")
         ax.tick_params(labelbottom=False)
         _count_axes(counts, x, env.tried, env.reached, len(settings.optimizers))
@@ -99,9 +107,10 @@ def envelope_figure(runs: Sequence[Run], settings: StudySettings, study: str) ->
         Line2D([], [], color="0.15", linewidth=1.0, linestyle="--", label="slowest (open)"),
         Patch(color=SPREAD_GREY, label="spread"),
         Patch(color=REACHED_GREY, label="reached"),
-        Patch(facecolor="white", edgecolor="0.55", label="tried, did not reach"),
+        Patch(facecolor="white", edgecolor="0.55", label="did not reach"),
     ]
     _legend(fig, handles, "optimizer", key)
+    _footnote(fig, _gaps_note(settings))
     return fig
 
 
@@ -109,11 +118,11 @@ def bands_figure(
     rows: Sequence[BandRow], runs: Sequence[Run], settings: StudySettings, study: str
 ) -> Figure:
     """Figure 3: per optimizer, the rates that reached the target (thin), the band within
-    the margin of its best (thick) and the best rate (star)."""
-    fig = _figure(WIDE[0], 1.6 + 0.55 * len(rows))
+    the margin of its best (thick) and the best rate (star); the numbers in a column."""
+    height = 2.1 + 0.55 * len(rows)
+    fig = _figure(WIDE[0], height)
     ax = fig.add_subplot()
-    top = 1 - 1.05 / fig.get_figheight()
-    fig.subplots_adjust(left=0.1, right=0.8, top=top, bottom=0.75 / fig.get_figheight())
+    fig.subplots_adjust(left=0.1, right=0.78, top=1 - 1.05 / height, bottom=1.05 / height)
     _titles(fig, study, "learning rates that reach the target, per optimizer", runs, settings)
     unit = style.MEASURE_UNITS["steps" if settings.objective == "steps" else "seconds"]
     for y, row in enumerate(rows):
@@ -131,23 +140,17 @@ def bands_figure(
             continue
         ax.hlines(y, *row.reached_range, color=c, linewidth=2, alpha=0.45)
         ax.scatter(row.reached_rates, [y] * len(row.reached_rates), marker="|", s=90, color=c)
-        ax.hlines(y, *row.band, color=c, linewidth=11, alpha=0.85, capstyle="round")
+        ax.hlines(y, *row.band, color=c, linewidth=11, alpha=0.85, capstyle="butt")
         ax.scatter([row.best_rate], [y], marker="*", s=230, color=c, edgecolors="black", zorder=3)
-        ax.annotate(
-            _band_text(row.best_rate, row.best_value, row.band, unit),
-            (row.reached_range[1], y),
-            xytext=(10, 0),
-            textcoords="offset points",
-            va="center",
-            fontsize=9,
-        )
+        _right_column(ax, y, _band_text(row.best_rate, row.best_value, row.band, unit))
+    _right_column(ax, -0.5, "best rate\nband", header=True)
     ax.set_xscale("log")
     ax.set_xlim(settings.lr_min / EDGE, settings.lr_max * EDGE)
     ax.set_yticks(range(len(rows)), [r.optimizer for r in rows])
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_xlabel(style.LEARNING_RATE)
     _gridlines(ax, "x")
-    handles = [
+    key = [
         Line2D([], [], color="0.35", linewidth=2, alpha=0.45, label="reached the target"),
         Line2D([], [], color="0.35", linewidth=9, label=f"band: within {BAND_MARGIN:g}x of best"),
         Line2D(
@@ -161,15 +164,30 @@ def bands_figure(
             label="best rate",
         ),
     ]
-    fig.legend(handles=handles, loc="center left", bbox_to_anchor=(0.81, 0.5), frameon=False)
+    fig.legend(handles=key, loc="lower center", bbox_to_anchor=(0.44, 0.0), ncol=3, frameon=False)
     return fig
 
 
+def _right_column(ax: Axes, y: float, text: str, header: bool = False) -> None:
+    """Text just right of the axes at data height `y`: a column of numbers per row."""
+    ax.annotate(
+        text,
+        xy=(1.0, y),
+        xycoords=("axes fraction", "data"),
+        xytext=(12, 0),
+        textcoords="offset points",
+        ha="left",
+        va="bottom" if header else "center",
+        fontsize=9,
+        color="0.4" if header else "black",
+    )
+
+
 def _band_text(best: float, value: float | None, band: tuple[float, float], unit: str) -> str:
-    text = f"best {best:.3g} ({value:.4g} {unit})"
-    if band[0] < band[1]:
-        text += f"\nband {band[0]:.3g} to {band[1]:.3g}"
-    return text
+    low, high = band
+    return f"{best:.3g} ({value:.4g} {unit})\n" + (
+        f"{low:.3g} to {high:.3g}" if low < high else f"{low:.3g} only"
+    )
 
 
 def save_png(fig: Figure, path: Path) -> Path:
@@ -219,15 +237,19 @@ def _two_panels(
     return fig, panels
 
 
-def _measure_axes(ax: Axes, measure: str, settings: StudySettings) -> None:
+def _measure_axes(ax: Axes, measure: str, settings: StudySettings, values: Sequence[float]) -> None:
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(settings.lr_min / EDGE, settings.lr_max * EDGE)
     ax.set_xlabel(style.LEARNING_RATE)
     ax.set_ylabel(style.MEASURE_LABELS[measure])
-    # Plain numbers (2, 300, 5000) read faster than 2x10^0 on a time or step axis.
-    ax.yaxis.set_major_formatter(LogFormatter())
-    ax.yaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
+    # Plain round numbers (2, 3, 300) read faster than 2x10^0 on a time or step axis, and
+    # are the same ticks as the HTML figures'.
+    shown = [v for v in values if not math.isnan(v) and v > 0]
+    if shown:
+        ax.yaxis.set_major_locator(FixedLocator(style.nice_log_ticks(min(shown), max(shown))))
+        ax.yaxis.set_major_formatter(StrMethodFormatter("{x:g}"))
+        ax.yaxis.set_minor_formatter(NullFormatter())
     _gridlines(ax, "both")
 
 
@@ -235,7 +257,7 @@ def _count_axes(
     ax: Axes, rates: Sequence[float], tried: Sequence[int], hits: Sequence[int], total: int
 ) -> None:
     """Bars a little narrower than a grid step, centred on each rate in log space."""
-    half = 10 ** (0.4 / BINS_PER_DECADE)
+    half = 10 ** (0.3 / BINS_PER_DECADE)
     lefts = [r / half for r in rates]
     widths = [r * half - r / half for r in rates]
     ax.bar(lefts, tried, width=widths, align="edge", facecolor="white", edgecolor="0.55", lw=0.8)
@@ -248,19 +270,17 @@ def _count_axes(
 
 
 def _gaps_note(settings: StudySettings) -> str:
-    why = "diverged or ran out of budget"
+    note = "Gaps: rates that did not reach the target (diverged or ran out of budget"
     if settings.prune:
-        why = (
-            "diverged, ran out of budget, or was pruned "
-            f"(stopped once {BAND_MARGIN:g}x slower than its optimizer's best)"
-        )
-    return f"A gap in a line: that rate did not reach the target ({why})."
+        note += f", or pruned: stopped once {BAND_MARGIN:g}x slower than the optimizer's best"
+    return note + ")."
 
 
 def _footnote(fig: Figure, text: str) -> None:
-    fig.text(
-        0.07, 0.08 / fig.get_figheight(), text, ha="left", va="bottom", fontsize=8.5, color="0.35"
-    )
+    """A line under the panels, for what a reader of the figure alone must know."""
+    height = fig.get_figheight()
+    fig.subplots_adjust(bottom=0.9 / height)
+    fig.text(0.07, 0.1 / height, text, ha="left", va="bottom", fontsize=8.5, color="0.35")
 
 
 def _gridlines(ax: Axes, axis: Literal["both", "x", "y"]) -> None:
@@ -281,14 +301,14 @@ def _legend(
     """Legends for the whole figure, right of the panels, so no data hides behind them:
     the optimizers, and below them a key to the figure's other marks."""
     height = fig.get_figheight()
-    fig.subplots_adjust(left=0.07, right=0.84, top=1 - 1.05 / height, bottom=0.6 / height)
+    fig.subplots_adjust(left=0.07, right=0.82, top=1 - 1.05 / height, bottom=0.6 / height)
     middle = 0.5 if not key else 0.52
     fig.legend(
         handles=list(handles),
         title=title,
         loc="center left" if not key else "lower left",
-        bbox_to_anchor=(0.85, middle),
+        bbox_to_anchor=(0.83, middle),
         frameon=False,
     )
     if key:
-        fig.legend(handles=list(key), loc="upper left", bbox_to_anchor=(0.85, 0.48), frameon=False)
+        fig.legend(handles=list(key), loc="upper left", bbox_to_anchor=(0.83, 0.48), frameon=False)

@@ -6,6 +6,8 @@ figure of every report, whichever optimizers a study happened to include.
 
 from __future__ import annotations
 
+import math
+
 from autolr.study.settings import StudySettings
 
 # Okabe-Ito colours (readable with the common colour-vision deficiencies); momentum is a
@@ -58,6 +60,12 @@ def plotly_marker(optimizer: str) -> str:
     return PLOTLY_MARKERS.get(optimizer, "circle")
 
 
+def joins_points(settings: StudySettings) -> bool:
+    """Whether figure 1 joins an optimizer's points with lines: on a grid, neighbours are
+    measured neighbours; TPE and random rates are scattered, so a line would invent a curve."""
+    return settings.sampler == "grid"
+
+
 def title(study: str, what: str) -> str:
     return f"{study}: {what}"
 
@@ -70,3 +78,21 @@ def subtitle(settings: StudySettings, runs: int) -> str:
         f"{settings.sampler} sampler, {runs} finished runs · "
         f"budget {settings.train.max_steps} steps / {settings.train.max_seconds:g} s"
     )
+
+
+def nice_log_ticks(low: float, high: float) -> list[float]:
+    """Round numbers from just below `low` to just above `high`: 1, 2, 3, 5 x powers of ten
+    on a short axis, fewer on a long one."""
+    decades = math.log10(high / low)
+    mantissas: tuple[float, ...] = (1,)
+    for most, choice in ((1, (1, 1.5, 2, 3, 4, 5, 7)), (2, (1, 2, 3, 5)), (3.5, (1, 2, 5))):
+        if decades <= most:
+            mantissas = choice
+            break
+    ticks = []
+    for exponent in range(math.floor(math.log10(low)) - 1, math.ceil(math.log10(high)) + 1):
+        for mantissa in mantissas:
+            ticks.append(mantissa * 10.0**exponent)
+    below = max([t for t in ticks if t <= low], default=ticks[0])
+    above = min([t for t in ticks if t >= high], default=ticks[-1])
+    return [t for t in ticks if below <= t <= above]

@@ -12,6 +12,13 @@ from optuna.trial import TrialState
 from autolr.errors import ConfigError
 from autolr.study.pbt_results import PBTRecommendation, recommend_pbt
 from autolr.study.results import Recommendation, best_reached, recommend
+from autolr.study.scaling import (
+    LinearFit,
+    ScaleRun,
+    fastest_rate_by_scale,
+    fits_by_rate,
+    scale_runs,
+)
 from autolr.study.settings import StudySettings
 from autolr.study.storage import load_study, study_names
 
@@ -72,3 +79,35 @@ def progress(study: optuna.Study) -> tuple[int, int, optuna.trial.FrozenTrial | 
     counts = Counter(t.state for t in trials)
     finished = counts[TrialState.COMPLETE] + counts[TrialState.PRUNED]
     return finished, counts[TrialState.RUNNING], best_reached(trials)
+
+
+def trace_rows(storage: RDBStorage, name: str, url: str) -> list[dict[str, Any]]:
+    """Per optimizer of a trace study: its rate, when it reached the target, and its
+    final training and validation accuracy."""
+    rows = []
+    for trial in load_study(storage, name, url).get_trials(deepcopy=False):
+        if trial.state != TrialState.COMPLETE:
+            continue
+        history = trial.user_attrs.get("history", [])
+        validations = [h[4] for h in history if len(h) > 4]
+        attrs = trial.user_attrs
+        rows.append(
+            {
+                "optimizer": trial.params["optimizer"],
+                "learning_rate": trial.params["learning_rate"],
+                "reached_step": attrs.get(
+                    "reached_step", attrs["steps"] if attrs.get("reached") else None
+                ),
+                "steps": attrs.get("steps"),
+                "train_accuracy": attrs.get("final_accuracy"),
+                "val_accuracy": validations[-1] if validations else None,
+            }
+        )
+    return rows
+
+
+def scale_summary(
+    storage: RDBStorage, name: str, url: str
+) -> tuple[dict[float, LinearFit | None], dict[float, float | None], list[ScaleRun]]:
+    runs = scale_runs(load_study(storage, name, url).get_trials(deepcopy=False))
+    return fits_by_rate(runs), fastest_rate_by_scale(runs), runs

@@ -24,12 +24,29 @@ class TrialListener(Protocol):
     def check(self, number: int, check: Check) -> None: ...
 
 
+class Trainers:
+    """One Trainer per model size: a scale study trains several sizes in one process, and
+    each keeps its compiled steps."""
+
+    def __init__(self, settings: StudySettings) -> None:
+        self.settings = settings
+        self._by_scale: dict[float, Trainer] = {}
+
+    def get(self, scale: float | None = None) -> Trainer:
+        model = self.settings.model
+        if scale is not None:
+            model = dataclasses.replace(model, scale=scale)
+        if model.scale not in self._by_scale:
+            self._by_scale[model.scale] = Trainer(model, self.settings.data, self.settings.train)
+        return self._by_scale[model.scale]
+
+
 class Objective:
     def __init__(
-        self, settings: StudySettings, trainer: Trainer, listener: TrialListener | None = None
+        self, settings: StudySettings, trainers: Trainers, listener: TrialListener | None = None
     ) -> None:
         self.settings = settings
-        self.trainer = trainer
+        self.trainers = trainers
         self.listener = listener
 
     def suggest(self, trial: optuna.Trial) -> tuple[str, float]:
@@ -39,8 +56,16 @@ class Objective:
         )
         return str(optimizer), float(learning_rate)
 
+    def suggest_scale(self, trial: optuna.Trial) -> float | None:
+        """Scale studies vary the model size too; other studies train one size."""
+        if self.settings.sampler != "scale":
+            return None
+        scales = sorted({point[2] for point in self.settings.points})
+        return float(trial.suggest_categorical("scale", scales))
+
     def __call__(self, trial: optuna.Trial) -> float:
         optimizer, learning_rate = self.suggest(trial)
+        trainer = self.trainers.get(self.suggest_scale(trial))
         if self.listener is not None:
             self.listener.trial_started(trial.number, optimizer, learning_rate)
 
@@ -52,7 +77,7 @@ class Objective:
                 self.listener.check(trial.number, check)
             return self.settings.prune and trial.should_prune()
 
-        result = self.trainer.train(optimizer, learning_rate, on_check=on_check)
+        result = trainer.train(optimizer, learning_rate, on_check=on_check)
         record_result(trial, result)
         if result.stopped:
             raise optuna.TrialPruned(
@@ -62,9 +87,11 @@ class Objective:
 
     def value(self, result: TrainResult) -> float:
         """Steps (or seconds) to the target; the budget cap when it was not reached."""
-        if not result.reached:
+        if result.reached_step is None or result.reached_seconds is None:
             return self.settings.budget
-        return float(result.steps if self.settings.objective == "steps" else result.train_seconds)
+        if self.settings.objective == "steps":
+            return float(result.reached_step)
+        return float(result.reached_seconds)
 
 
 class PBTObjective(Objective):
@@ -74,11 +101,11 @@ class PBTObjective(Objective):
     def __init__(
         self,
         settings: StudySettings,
-        trainer: Trainer,
+        trainers: Trainers,
         store: FileSystemArtifactStore,
         listener: TrialListener | None = None,
     ) -> None:
-        super().__init__(settings, trainer, listener)
+        super().__init__(settings, trainers, listener)
         self.store = store
 
     def __call__(self, trial: optuna.Trial) -> float:
@@ -103,7 +130,7 @@ class PBTObjective(Objective):
             return False  # PBT replaces pruning with exploitation
 
         interval = min(self.settings.pbt.interval, self.settings.train.max_steps - start_step)
-        result = self.trainer.train(
+        result = self.trainers.get().train(
             optimizer,
             learning_rate,
             on_check=on_check,
@@ -133,6 +160,10 @@ def record_result(trial: optuna.Trial, result: TrainResult) -> None:
     trial.set_user_attr("train_seconds", round(result.train_seconds, 4))
     trial.set_user_attr("total_seconds", round(result.total_seconds, 4))
     trial.set_user_attr("final_accuracy", round(result.final_accuracy, 6))
+    trial.set_user_attr("weight_count", result.weight_count)
+    if result.reached_step is not None and result.reached_step != result.steps:
+        trial.set_user_attr("reached_step", result.reached_step)  # trained on past the target
+        trial.set_user_attr("reached_seconds", round(result.reached_seconds or 0.0, 4))
     trial.set_user_attr(
         "history",
         [

@@ -68,6 +68,7 @@ class TuneRequest:
     timeout: float | None = None
     heartbeat_seconds: int = DEFAULT_HEARTBEAT_S
     artifacts: str | None = None  # PBT checkpoint directory (default: beside the database)
+    settings: StudySettings | None = None  # complete settings (trace, scale) instead of flags
 
 
 @dataclass(frozen=True)
@@ -86,11 +87,13 @@ def open_study(
     preset: str | None,
     flags: dict[str, Any],
     check: Callable[[StudySettings], None] | None = None,
+    explicit: StudySettings | None = None,
 ) -> tuple[optuna.Study, StudySettings]:
     """Create the study with its settings, or load it and check flags against them.
 
     `check` runs before anything is written (e.g. to load the data), so a mistyped path
-    or a bad setting leaves no half-made study behind.
+    or a bad setting leaves no half-made study behind. `explicit` gives complete settings
+    (the follow-up experiments), which must match a stored study exactly.
     """
     with study_lock(storage, name):
         stored = None
@@ -99,7 +102,11 @@ def open_study(
             stored = existing.user_attrs.get(SETTINGS_ATTR)
             if stored is None:
                 raise ConfigError(f"study {name!r} was not created by autolr")
-        settings = study_settings.resolve(study_settings.load_preset(preset or name), stored, flags)
+        if explicit is not None:
+            settings = _same_or_conflict(name, explicit, stored)
+        else:
+            preset_flat = study_settings.load_preset(preset or name)
+            settings = study_settings.resolve(preset_flat, stored, flags)
         if check is not None:
             check(settings)
         study = optuna.create_study(
@@ -115,6 +122,16 @@ def open_study(
         if stored is None:
             study.set_user_attr(SETTINGS_ATTR, settings.identity())
     return study, settings
+
+
+def _same_or_conflict(
+    name: str, explicit: StudySettings, stored: dict[str, Any] | None
+) -> StudySettings:
+    if stored is not None and StudySettings.from_flat(stored).identity() != explicit.identity():
+        raise ConfigError(
+            f"study {name!r} already exists with other settings; pass --name to keep both"
+        )
+    return explicit
 
 
 def _sampler_seed(settings: StudySettings) -> int:
@@ -147,21 +164,25 @@ def artifact_directory(request: TuneRequest, storage: RDBStorage) -> Path:
 def tune(request: TuneRequest, observer: TuneObserver) -> TuneOutcome:
     storage = open_storage(request.storage_url, request.heartbeat_seconds)
     study, settings = open_study(
-        storage, request.study_name, request.preset, request.flags, check=check_inputs
+        storage,
+        request.study_name,
+        request.preset,
+        request.flags,
+        check=check_inputs,
+        explicit=request.settings,
     )
     # Keras loads only now that there is training to do.
     from autolr.study import checkpoints
-    from autolr.study.objective import Objective, PBTObjective
-    from autolr.trainer import Trainer
+    from autolr.study.objective import Objective, PBTObjective, Trainers
 
-    trainer = Trainer(settings.model, settings.data, settings.train)
+    trainers = Trainers(settings)
     objective: Objective
     store = None
     if settings.sampler == "pbt":
         store = checkpoints.open_store(artifact_directory(request, storage))
-        objective = PBTObjective(settings, trainer, store, observer)
+        objective = PBTObjective(settings, trainers, store, observer)
     else:
-        objective = Objective(settings, trainer, observer)
+        objective = Objective(settings, trainers, observer)
     schedule = make_schedule(settings, request.n_trials, store)
     worker = _Worker(study, storage, schedule, objective, observer)
     trials = study.get_trials(deepcopy=False)

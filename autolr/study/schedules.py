@@ -18,8 +18,8 @@ from optuna.artifacts import FileSystemArtifactStore
 from optuna.trial import FrozenTrial, TrialState
 
 from autolr.study import pbt
-from autolr.study.settings import StudySettings
-from autolr.study.space import GridPoint
+from autolr.study.settings import PLANNED, StudySettings
+from autolr.study.space import PlannedPoint
 
 Next = Literal["run", "wait", "done"]
 GRID_ATTR = "grid_point"
@@ -43,7 +43,7 @@ class PlannedSchedule:
     """Every point exactly once. Optuna's GridSampler counts a failed point as visited;
     here a point whose trial failed (a killed worker, Ctrl-C) is simply enqueued again."""
 
-    def __init__(self, points: Sequence[GridPoint], limit: int | None) -> None:
+    def __init__(self, points: Sequence[PlannedPoint], limit: int | None) -> None:
         self.points = list(points)
         self.total = min(len(self.points), limit) if limit else len(self.points)
 
@@ -146,10 +146,10 @@ class PopulationSchedule:
 
 def expected_trials(settings: StudySettings, limit: int | None, default_trials: int = 40) -> int:
     """How many finished trials the study asks for (what --jobs' progress bar counts to)."""
-    if settings.sampler == "grid":
-        from autolr.study.space import grid_points
+    if settings.sampler in PLANNED:
+        from autolr.study.space import planned_points
 
-        size = len(grid_points(settings))
+        size = len(planned_points(settings))
     elif settings.sampler == "pbt":
         size = settings.pbt.population * pbt.generations(settings)
     else:
@@ -164,10 +164,11 @@ def make_schedule(
     default_trials: int = 40,
 ) -> Schedule:
     """The schedule for a study's sampler; `limit` is --n-trials (None: the default)."""
-    if settings.sampler == "grid":
-        from autolr.study.space import grid_points, run_order
+    if settings.sampler in PLANNED:
+        from autolr.study.space import planned_points, run_order
 
-        return PlannedSchedule(run_order(grid_points(settings)), limit)
+        points = planned_points(settings)
+        return PlannedSchedule(run_order(points) if settings.sampler == "grid" else points, limit)
     if settings.sampler == "pbt":
         if store is None:
             raise ValueError("a PBT schedule needs an artifact store")

@@ -19,6 +19,10 @@ from autolr.config import OPTIMIZERS, DataSpec, ModelSpec, TrainSettings, check_
 from autolr.errors import ConfigError
 
 SAMPLERS: tuple[str, ...] = ("grid", "tpe", "random", "pbt")
+# Studies made by `autolr trace` and `autolr scale`: a fixed list of points, like a grid.
+EXPERIMENTS: tuple[str, ...] = ("trace", "scale")
+PLANNED: tuple[str, ...] = ("grid", *EXPERIMENTS)
+Point = tuple[str, float, float]  # optimizer, learning rate, model scale
 OBJECTIVES: tuple[str, ...] = ("steps", "time")
 PRESET_DIR = Path("studies")
 BUILTIN_PRESET_DIR = Path(__file__).resolve().parents[2] / "studies"
@@ -59,9 +63,14 @@ class StudySettings:
     model: ModelSpec = field(default_factory=ModelSpec)
     data: DataSpec = field(default_factory=DataSpec)
     pbt: PBTSettings = field(default_factory=PBTSettings)
+    points: tuple[Point, ...] = ()  # trace and scale studies: what to train
+    source: str | None = None  # trace and scale studies: the study they follow up
 
     def __post_init__(self) -> None:
-        if self.sampler not in SAMPLERS:
+        if self.sampler in EXPERIMENTS:
+            if not self.points:
+                raise ConfigError(f"a {self.sampler} study needs at least one point")
+        elif self.sampler not in SAMPLERS:
             raise ConfigError(
                 f"unknown sampler {self.sampler!r}; choose from {', '.join(SAMPLERS)}"
             )
@@ -106,6 +115,9 @@ class StudySettings:
             pbt = dataclasses.asdict(self.pbt)
             pbt["perturb"] = list(self.pbt.perturb)
             flat.update(pbt)
+        if self.sampler in EXPERIMENTS:
+            flat["points"] = [list(point) for point in self.points]
+            flat["source"] = self.source
         return flat
 
     def identity(self) -> dict[str, Any]:
@@ -141,6 +153,10 @@ class StudySettings:
                     data_fn=flat.get("data_fn"),
                 ),
                 pbt=PBTSettings(**pbt),
+                points=tuple(
+                    (str(o), float(lr), float(sc)) for o, lr, sc in flat.get("points", ())
+                ),
+                source=flat.get("source"),
             )
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"invalid setting: {exc}") from exc
@@ -159,6 +175,8 @@ KNOWN_KEYS = (
         "train_size",
         "data_fn",
         "data",
+        "points",
+        "source",
     }
     | {f.name for f in dataclasses.fields(TrainSettings)}
     | {f.name for f in dataclasses.fields(PBTSettings)}

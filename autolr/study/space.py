@@ -22,16 +22,37 @@ def study_learning_rates() -> list[float]:
 
 
 @dataclass(frozen=True)
-class GridPoint:
-    index: int  # position in the grid's canonical order; identifies the point in storage
+class PlannedPoint:
+    """One configuration a planned study trains exactly once (a grid point, or a point of
+    a trace or scale experiment)."""
+
+    index: int  # position in the plan's canonical order; identifies the point in storage
     optimizer: str
     learning_rate: float
+    scale: float | None = None  # scale experiments only: the model size
 
     def params(self) -> dict[str, object]:
-        return {"optimizer": self.optimizer, "learning_rate": self.learning_rate}
+        params: dict[str, object] = {
+            "optimizer": self.optimizer,
+            "learning_rate": self.learning_rate,
+        }
+        if self.scale is not None:
+            params["scale"] = self.scale
+        return params
 
 
-def grid_points(settings: StudySettings) -> list[GridPoint]:
+def planned_points(settings: StudySettings) -> list[PlannedPoint]:
+    """The grid of a grid study, or the explicit points of a trace or scale study."""
+    if settings.sampler == "grid":
+        return grid_points(settings)
+    with_scale = settings.sampler == "scale"
+    return [
+        PlannedPoint(i, opt, lr, scale if with_scale else None)
+        for i, (opt, lr, scale) in enumerate(settings.points)
+    ]
+
+
+def grid_points(settings: StudySettings) -> list[PlannedPoint]:
     """The grid restricted to the study's optimizers and learning-rate range.
 
     Points are numbered optimizer-major in the study's order; `run_order` decides the
@@ -41,20 +62,20 @@ def grid_points(settings: StudySettings) -> list[GridPoint]:
     high = settings.lr_max * (1 + _RANGE_TOLERANCE)
     rates = [lr for lr in study_learning_rates() if low <= lr <= high]
     pairs = [(opt, lr) for opt in settings.optimizers for lr in rates]
-    return [GridPoint(i, opt, lr) for i, (opt, lr) in enumerate(pairs)]
+    return [PlannedPoint(i, opt, lr) for i, (opt, lr) in enumerate(pairs)]
 
 
-def run_order(points: list[GridPoint]) -> list[GridPoint]:
+def run_order(points: list[PlannedPoint]) -> list[PlannedPoint]:
     """Middle rates first, then ever finer bisection, optimizers interleaved.
 
     Any order gives the same results without pruning. With pruning, a good rate found
     early lets the slow-run pruner stop hopeless rates sooner, and the middle of the
     range is where good rates usually are.
     """
-    by_optimizer: dict[str, list[GridPoint]] = {}
+    by_optimizer: dict[str, list[PlannedPoint]] = {}
     for point in points:
         by_optimizer.setdefault(point.optimizer, []).append(point)
-    ordered: list[GridPoint] = []
+    ordered: list[PlannedPoint] = []
     for rank in _bisection_ranks(max(len(v) for v in by_optimizer.values())):
         for optimizer_points in by_optimizer.values():
             if rank < len(optimizer_points):

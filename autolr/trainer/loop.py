@@ -54,14 +54,16 @@ class TrainResult:
     final_accuracy: float
     weight_count: int
     history: tuple[Check, ...]
+    reached_step: int | None = None  # first check at or above the target
+    reached_seconds: float | None = None
     state: TrainingState | None = dataclasses.field(default=None, repr=False)
 
     @property
     def outcome(self) -> str:
-        if self.reached:
-            return "reached"
         if self.diverged:
             return "diverged"
+        if self.reached:
+            return "reached"
         return "stopped" if self.stopped else "budget"
 
     def to_dict(self) -> dict[str, Any]:
@@ -172,12 +174,14 @@ class Trainer:
             engine.load(start, learning_rate)
         budget = self.settings.max_steps if max_steps is None else max_steps
         engine.prepare(min(self.settings.check_every, budget))
-        history, outcome, train_seconds = self._run_checks(engine, budget, start_step, on_check)
+        history, outcome, train_seconds, reached = self._run_checks(
+            engine, budget, start_step, on_check
+        )
         last = history[-1] if history else Check(0, 0.0, 0.0, float("nan"))
         return TrainResult(
             optimizer=optimizer,
             learning_rate=learning_rate,
-            reached=outcome == "reached",
+            reached=reached is not None,
             diverged=outcome == "diverged",
             stopped=outcome == "stopped",
             steps=last.step,
@@ -186,15 +190,20 @@ class Trainer:
             final_accuracy=last.accuracy,
             weight_count=int(self.model.count_params()),
             history=tuple(history),
+            reached_step=None if reached is None else reached.step,
+            reached_seconds=None if reached is None else reached.seconds,
             state=engine.snapshot() if keep_state else None,
         )
 
     def _run_checks(
         self, engine: Engine, budget: int, start_step: int, on_check: OnCheck | None
-    ) -> tuple[list[Check], str, float]:
+    ) -> tuple[list[Check], str, float, Check | None]:
+        """The check loop; returns (history, outcome, training seconds, first check that
+        reached the target). With stop_at_target off it trains on past the target."""
         settings = self.settings
         tracker = _Tracker(settings, self.dataset.num_classes)
         history: list[Check] = []
+        reached: Check | None = None
         step, train_seconds = 0, 0.0
         next_validation = settings.validate_every or 0
         while step < budget and train_seconds < settings.max_seconds:
@@ -211,10 +220,12 @@ class Trainer:
                 next_validation += settings.validate_every
             history.append(check)
             wants_stop = bool(on_check(check)) if on_check else False
+            if reached is None and check.accuracy >= settings.target:
+                reached = check
             if tracker.diverged:
-                return history, "diverged", train_seconds
-            if check.accuracy >= settings.target:
-                return history, "reached", train_seconds
+                return history, "diverged", train_seconds, reached
+            if reached is not None and settings.stop_at_target:
+                return history, "reached", train_seconds, reached
             if wants_stop:
-                return history, "stopped", train_seconds
-        return history, "budget", train_seconds
+                return history, "stopped", train_seconds, reached
+        return history, "reached" if reached else "budget", train_seconds, reached
