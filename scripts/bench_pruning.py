@@ -19,13 +19,8 @@ from pathlib import Path
 import optuna
 
 from autolr.study.catalog import recommendation
-from autolr.study.runner import TuneRequest, tune
+from autolr.study.runner import NullObserver, TuneRequest, tune
 from autolr.study.storage import open_storage
-
-
-class Silent:
-    def __getattr__(self, name: str):
-        return lambda *args, **kwargs: None
 
 
 def main() -> None:
@@ -56,7 +51,7 @@ def main() -> None:
     runs = {}
     for name, prune in (("no-prune", False), ("prune", True)):
         tick = time.perf_counter()
-        tune(TuneRequest(name, storage, {**flags, "prune": prune}), Silent())
+        tune(TuneRequest(name, storage, {**flags, "prune": prune}), NullObserver())
         trials = optuna.load_study(study_name=name, storage=storage).trials
         runs[name] = {
             "trials": len(trials),

@@ -23,12 +23,7 @@ from pathlib import Path
 
 import optuna
 
-from autolr.study.runner import TuneRequest, tune
-
-
-class Silent:
-    def __getattr__(self, name: str):  # noqa: ANN204
-        return lambda *args, **kwargs: None
+from autolr.study.runner import NullObserver, TuneRequest, tune
 
 
 def steps_until(trials: list[optuna.trial.FrozenTrial], good_steps: float | None) -> int | None:
@@ -83,7 +78,7 @@ def main() -> None:
             tick = time.perf_counter()
             tune(
                 TuneRequest(name, storage, {**space, **flags, "seed": seed}, n_trials=n_trials),
-                Silent(),
+                NullObserver(),
             )
             trials_by_method[method] = (
                 optuna.load_study(study_name=name, storage=storage).get_trials(deepcopy=False),

@@ -58,6 +58,28 @@ class TuneObserver(Protocol):
     def recovered(self, numbers: list[int]) -> None: ...
 
 
+class NullObserver:
+    """A TuneObserver that shows nothing (for scripts and the Python API)."""
+
+    def study_ready(self, name: str, settings: StudySettings, total: int, done: int) -> None:
+        return None
+
+    def trial_started(self, number: int, optimizer: str, learning_rate: float) -> None:
+        return None
+
+    def check(self, number: int, check: Check) -> None:
+        return None
+
+    def trial_finished(self, trial: FrozenTrial, done: int, best: Any) -> None:
+        return None
+
+    def waiting(self, running_elsewhere: int) -> None:
+        return None
+
+    def recovered(self, numbers: list[int]) -> None:
+        return None
+
+
 @dataclass(frozen=True)
 class TuneRequest:
     study_name: str

@@ -14,7 +14,7 @@ from optuna.trial import FrozenTrial, TrialState
 from autolr.study import pbt
 from autolr.study.catalog import recommendation
 from autolr.study.pbt_results import PBTRecommendation
-from autolr.study.runner import TuneRequest, tune
+from autolr.study.runner import NullObserver, TuneRequest, tune
 from autolr.study.settings import PBTSettings, StudySettings
 from autolr.study.storage import open_storage
 from tests.helpers import SCALE
@@ -136,11 +136,6 @@ def test_the_next_generation_waits_for_the_whole_population() -> None:
     assert pbt.Population(running, SETTINGS).next_slot() == pbt.WAIT
 
 
-class _Silent:
-    def __getattr__(self, name: str):
-        return lambda *args, **kwargs: None
-
-
 def pbt_flags(mnist: str, **extra: object) -> dict:
     return {
         "sampler": "pbt",
@@ -170,7 +165,7 @@ def test_a_population_trains_every_slot_once_and_exploit_copies_weights(
     tmp_path: Path, mnist: str
 ) -> None:
     storage = f"sqlite:///{tmp_path}/pbt.db"
-    tune(TuneRequest("population", storage, pbt_flags(mnist)), _Silent())
+    tune(TuneRequest("population", storage, pbt_flags(mnist)), NullObserver())
     study = optuna.load_study(study_name="population", storage=storage)
     assert slots(study) == Counter({(g, m): 1 for g in range(4) for m in range(4)})
     by_number = {t.number: t for t in study.trials}
@@ -201,11 +196,11 @@ def test_a_damaged_checkpoint_fails_that_member_and_the_population_goes_on(
 ) -> None:
     storage = f"sqlite:///{tmp_path}/pbt.db"
     flags = pbt_flags(mnist, max_steps=150)
-    tune(TuneRequest("damaged", storage, flags, n_trials=4), _Silent())  # generation 0 only
+    tune(TuneRequest("damaged", storage, flags, n_trials=4), NullObserver())  # generation 0 only
     study = optuna.load_study(study_name="damaged", storage=storage)
     victim = max(study.trials, key=lambda t: t.user_attrs["final_accuracy"])  # everyone's donor
     (tmp_path / "artifacts" / victim.user_attrs["checkpoint"]).write_bytes(b"not a checkpoint")
-    tune(TuneRequest("damaged", storage, flags), _Silent())
+    tune(TuneRequest("damaged", storage, flags), NullObserver())
     study = optuna.load_study(study_name="damaged", storage=storage)
     lost = [t for t in study.trials if t.user_attrs.get("lost")]
     assert lost and all("is missing or damaged" in t.user_attrs["error"] for t in lost)
@@ -217,7 +212,7 @@ def test_a_damaged_checkpoint_fails_that_member_and_the_population_goes_on(
 def test_best_on_a_pbt_study_prints_the_winning_schedule(tmp_path: Path, mnist: str) -> None:
     storage = f"sqlite:///{tmp_path}/pbt.db"
     flags = pbt_flags(mnist, target=0.9, lr_min=1e-3, lr_max=0.1)
-    outcome = tune(TuneRequest("winner", storage, flags), _Silent())
+    outcome = tune(TuneRequest("winner", storage, flags), NullObserver())
     assert outcome.complete
     rec = recommendation(open_storage(storage), "winner", storage)
     assert isinstance(rec, PBTRecommendation)

@@ -11,7 +11,7 @@ from optuna.trial import TrialState
 
 from autolr.study.catalog import recommendation
 from autolr.study.pruning import SlowerThanBestPruner
-from autolr.study.runner import TuneRequest, tune
+from autolr.study.runner import NullObserver, TuneRequest, tune
 from autolr.study.storage import open_storage
 from tests.helpers import SCALE
 
@@ -56,11 +56,6 @@ def test_never_prunes_against_another_optimizers_best() -> None:
     assert not trial.should_prune()
 
 
-class _Silent:
-    def __getattr__(self, name: str):
-        return lambda *args, **kwargs: None
-
-
 def test_pruning_saves_steps_and_keeps_every_optimizers_best_and_band(
     tmp_path: Path, mnist: str
 ) -> None:
@@ -77,7 +72,7 @@ def test_pruning_saves_steps_and_keeps_every_optimizers_best_and_band(
         "data": mnist,
     }
     for name, prune in (("pruned", True), ("unpruned", False)):
-        tune(TuneRequest(name, storage, {**flags, "prune": prune}), _Silent())
+        tune(TuneRequest(name, storage, {**flags, "prune": prune}), NullObserver())
     opened = open_storage(storage)
     with_pruning = recommendation(opened, "pruned", storage)
     without = recommendation(opened, "unpruned", storage)
