@@ -301,20 +301,36 @@ def _tune_in_processes(request: Any, jobs: int, quiet: bool) -> None:
 
 @app.command()
 @friendly_errors
-def best(study: Study = "mnist", storage: Storage = None, json_output: Json = False) -> None:
+def best(
+    study: Study = "mnist",
+    storage: Storage = None,
+    for_scale: Annotated[
+        float | None,
+        typer.Option(
+            help="Also advise a larger reference CNN at this scale (uses STUDY-scale if run)."
+        ),
+    ] = None,
+    json_output: Json = False,
+) -> None:
     """Print the recommended optimizer and learning rate, and the band of rates that work."""
-    from autolr.study.catalog import recommendation
+    from autolr.study.catalog import larger_model, recommendation
     from autolr.study.pbt_results import PBTRecommendation
     from autolr.study.storage import open_storage
 
     url = _storage_url(storage)
-    rec = recommendation(open_storage(url), study, url)
+    opened = open_storage(url)
+    rec = recommendation(opened, study, url)
+    advice = (
+        None if for_scale is None else larger_model(opened, study, rec.learning_rate, for_scale)
+    )
     if json_output:
-        console.print_json(rec.to_json())
-    elif isinstance(rec, PBTRecommendation):
+        console.print_json({**rec.to_json(), "larger_model": advice})
+        return
+    if isinstance(rec, PBTRecommendation):
         console.show_pbt_recommendation(rec)
     else:
         console.show_recommendation(rec, "steps" if rec.objective == "steps" else "seconds")
+    console.show_larger_model(advice, study)
 
 
 @app.command()

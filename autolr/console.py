@@ -270,10 +270,29 @@ def show_recommendation(rec: Any, objective_unit: str) -> None:
         value = "-" if r.value is None else f"{r.value:.4g}"
         table.add_row(name, rate(r.learning_rate), value, band, f"{r.reached_trials} / {r.trials}")
     out.print(table)
+
+
+def show_larger_model(advice: dict[str, Any] | None, study: str) -> None:
+    if advice is None:
+        out.print(
+            "for a larger model of the same family: the same rate (the 2018 study's best "
+            "rate held from 1x to 10x); `autolr best --for-scale S` says more"
+        )
+        return
     out.print(
-        f"for a larger model of the same family: start from lr {rate(rec.learning_rate)} "
-        "(the 2018 study's best rate held from 1x to 10x); `autolr scale` checks it"
+        f"at scale x{advice['scale']:g} ({advice['weights']:,} weights): use lr "
+        f"{rate(advice['learning_rate'])}, as the 2018 study found the best rate carries "
+        "over between sizes"
     )
+    fit = advice["fit"]
+    if fit is None:
+        out.print(f"no time prediction: run `autolr scale --study {study}` first")
+    else:
+        out.print(
+            f"expected training time to the target: {advice['predicted_seconds']:.1f}s "
+            f"(c + k*n from {fit['study']} at lr {rate(fit['learning_rate'])}, "
+            f"R^2 {fit['r2']:.2f})"
+        )
 
 
 def show_pbt_recommendation(rec: Any) -> None:

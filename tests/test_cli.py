@@ -9,6 +9,7 @@ from pathlib import Path
 import optuna
 import pytest
 
+from autolr.study.scaling import reference_weight_count
 from tests.helpers import (
     SMALL_GRID_POINTS,
     assert_clean_error,
@@ -268,6 +269,15 @@ def test_scale_runs_each_size_and_rate_and_fits_a_line(finished_grid: str, mnist
     ]
     weights = {t.params["scale"]: t.user_attrs["weight_count"] for t in study.trials}
     assert weights[0.125] < weights[0.25]
+    advice = json.loads(
+        invoke(
+            "best", "--study", "small", "--storage", finished_grid, "--for-scale", "0.5", "--json"
+        ).stdout
+    )["larger_model"]
+    assert advice["weights"] == reference_weight_count(0.5)
+    fit = advice["fit"]  # both sizes reach 0.85 at these rates, so each rate has a line
+    assert fit is not None and fit["study"] == "small-scale"
+    assert advice["predicted_seconds"] == pytest.approx(fit["c"] + fit["k"] * advice["weights"])
     other_target = [*args, "--target", "0.8"]  # the last --target wins
     assert_clean_error(invoke(*other_target), "already exists with other settings; pass --name")
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import optuna
+import plotly.graph_objects as go
+from matplotlib.figure import Figure
 
 from autolr.report import interactive, static
 from autolr.report.bands import BandRow, band_rows
@@ -65,8 +66,8 @@ class FigureSpec:
     title: str
     caption: str
     missing: Callable[[ReportInputs], str | None]  # why it cannot be drawn, else None
-    png: Callable[[ReportInputs], Any]  # a matplotlib Figure
-    html: Callable[[ReportInputs], Any]  # a plotly Figure
+    png: Callable[[ReportInputs], Figure]
+    html: Callable[[ReportInputs], go.Figure]
 
 
 def _too_few_reached(inputs: ReportInputs) -> str | None:
@@ -138,6 +139,13 @@ def write_report(study: optuna.Study, out_dir: Path | None = None) -> ReportResu
     """Write the figures (PNG and HTML) and summary.md into `out_dir` (reports/NAME/)."""
     inputs = read_inputs(study)
     out = out_dir if out_dir is not None else default_out_dir(inputs.study)
+    try:
+        return _write(inputs, out)
+    except OSError as exc:
+        raise ReportError(f"cannot write the report to {out}: {exc.strerror or exc}") from exc
+
+
+def _write(inputs: ReportInputs, out: Path) -> ReportResult:
     out.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
     skipped: list[Skipped] = []

@@ -66,6 +66,10 @@ def joins_points(settings: StudySettings) -> bool:
     return settings.sampler == "grid"
 
 
+def never_reached(runs: int) -> str:
+    return f"never reached the target ({runs} run{'' if runs == 1 else 's'})"
+
+
 def title(study: str, what: str) -> str:
     return f"{study}: {what}"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from typing import Any
 
@@ -17,6 +18,7 @@ from autolr.study.scaling import (
     ScaleRun,
     fastest_rate_by_scale,
     fits_by_rate,
+    reference_weight_count,
     scale_runs,
 )
 from autolr.study.settings import StudySettings
@@ -111,3 +113,34 @@ def scale_summary(
 ) -> tuple[dict[float, LinearFit | None], dict[float, float | None], list[ScaleRun]]:
     runs = scale_runs(load_study(storage, name, url).get_trials(deepcopy=False))
     return fits_by_rate(runs), fastest_rate_by_scale(runs), runs
+
+
+def larger_model(
+    storage: RDBStorage, name: str, learning_rate: float, scale: float
+) -> dict[str, Any]:
+    """What to expect at another model size: the same rate (the 2018 study's finding),
+    and, when a `NAME-scale` study exists, the time its c + k*n line predicts."""
+    weights = reference_weight_count(scale)
+    answer: dict[str, Any] = {
+        "scale": scale,
+        "weights": weights,
+        "learning_rate": learning_rate,
+        "predicted_seconds": None,
+        "fit": None,
+    }
+    scale_study = f"{name}-scale"
+    if scale_study in study_names(storage):
+        runs = scale_runs(optuna.load_study(study_name=scale_study, storage=storage).trials)
+        fits = {rate: fit for rate, fit in fits_by_rate(runs).items() if fit is not None}
+        if fits:
+            nearest = min(fits, key=lambda rate: abs(math.log(rate / learning_rate)))
+            fit = fits[nearest]
+            answer["predicted_seconds"] = fit.predict(weights)
+            answer["fit"] = {
+                "study": scale_study,
+                "learning_rate": nearest,
+                "c": fit.c,
+                "k": fit.k,
+                "r2": fit.r2,
+            }
+    return answer

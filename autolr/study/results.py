@@ -50,11 +50,6 @@ class Recommendation:
         data["band"] = list(self.band)
         for result in data["per_optimizer"].values():
             result["band"] = list(result["band"]) if result["band"] else None
-        data["larger_model"] = {
-            "learning_rate": self.learning_rate,
-            "note": "the 2018 study found the best rate of the 1x model also best at 10x; "
-            "check with `autolr scale`",
-        }
         return data
 
 

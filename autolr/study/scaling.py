@@ -13,6 +13,18 @@ from dataclasses import dataclass
 from optuna.trial import FrozenTrial, TrialState
 
 
+def reference_weight_count(
+    scale: float, side: int = 28, channels: int = 1, classes: int = 10
+) -> int:
+    """Weights of the reference CNN at `scale`, without building it (3,274,634 at 1)."""
+    filters1, filters2 = max(1, round(32 * scale)), max(1, round(64 * scale))
+    pooled = side // 2 // 2
+    conv1 = 5 * 5 * channels * filters1 + filters1
+    conv2 = 5 * 5 * filters1 * filters2 + filters2
+    dense = pooled * pooled * filters2 * 1024 + 1024
+    return conv1 + conv2 + dense + 1024 * classes + classes
+
+
 @dataclass(frozen=True)
 class LinearFit:
     c: float  # seconds that do not grow with the model

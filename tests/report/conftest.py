@@ -13,7 +13,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from autolr.config import TrainSettings
 from autolr.study.catalog import SETTINGS_ATTR
-from autolr.study.runner import TuneRequest, tune
+from autolr.study.runner import NullObserver, TuneRequest, tune
 from autolr.study.settings import StudySettings
 from tests.helpers import SCALE
 
@@ -45,22 +45,11 @@ DISTRIBUTIONS = {
 }
 
 
-class Silent:
-    """A tune observer that shows nothing."""
-
-    def study_ready(self, *args: object) -> None: ...
-    def trial_started(self, *args: object) -> None: ...
-    def check(self, *args: object) -> None: ...
-    def trial_finished(self, *args: object) -> None: ...
-    def waiting(self, *args: object) -> None: ...
-    def recovered(self, *args: object) -> None: ...
-
-
 @pytest.fixture(scope="session")
 def grid_study(tmp_path_factory: pytest.TempPathFactory, mnist: str) -> optuna.Study:
     """A real grid study (2 optimizers x 7 rates), trained once per test session."""
     storage = f"sqlite:///{tmp_path_factory.mktemp('report')}/grid.db"
-    tune(TuneRequest("small-grid", storage, {**GRID_FLAGS, "data": mnist}), Silent())
+    tune(TuneRequest("small-grid", storage, {**GRID_FLAGS, "data": mnist}), NullObserver())
     return optuna.load_study(study_name="small-grid", storage=storage)
 
 

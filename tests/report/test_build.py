@@ -160,6 +160,14 @@ def test_a_study_too_small_for_a_report_gives_one_clear_line(
     assert not (tmp_path / "none").exists()
 
 
+def test_an_output_folder_that_cannot_be_made_is_one_clear_line(
+    made_study: MadeStudy, tmp_path: Path
+) -> None:
+    (tmp_path / "taken").write_text("a file, not a folder")
+    with pytest.raises(ReportError, match=r"^cannot write the report to .*taken"):
+        write_report(made_study(TPE_TRIALS), tmp_path / "taken")
+
+
 def test_a_report_never_imports_keras(made_study: MadeStudy, tmp_path: Path) -> None:
     made_study(TPE_TRIALS, name="nokeras")
     script = (

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
-from autolr.report import interactive, static, style
+from autolr.report import interactive, interactive_traces, static, style
 from autolr.report.bands import band_rows
 from autolr.report.data import read_runs
 from autolr.study.results import recommend
@@ -40,20 +41,45 @@ def static_colour(name: str) -> str:
     return next(line.get_color() for line in fig.axes[0].lines if line.get_label() == name)
 
 
-def test_envelope_traces() -> None:
-    fig = interactive.envelope_figure(RUNS, MADE_SETTINGS, "made")
-    by_panel = {axis: [t for t in fig.data if t.xaxis == axis] for axis in ("x", "x2", "x3", "x4")}
+def envelope_panels(settings) -> dict[str, list]:
+    fig = interactive.envelope_figure(RUNS, settings, "made")
+    return {axis: [t for t in fig.data if t.xaxis == axis] for axis in ("x", "x2", "x3", "x4")}
+
+
+def test_envelope_traces_on_a_grid() -> None:
+    panels = envelope_panels(dataclasses.replace(MADE_SETTINGS, sampler="grid"))
     # Time panel: one spread shape (the rates with a result are consecutive), fastest and
     # slowest lines, a legend entry per optimizer, markers: adam fastest, sgd fastest,
     # sgd slowest. The steps panel has the same marks without legend entries.
-    assert len(by_panel["x"]) == 1 + 2 + 2 + 3
-    assert len(by_panel["x2"]) == 1 + 2 + 3
-    assert [t.fill for t in by_panel["x"][:1]] == ["toself"]
+    assert len(panels["x"]) == 1 + 2 + 2 + 3
+    assert len(panels["x2"]) == 1 + 2 + 3
+    assert panels["x"][0].fill == "toself"
     # Count panels: tried and reached bars.
     for axis in ("x3", "x4"):
-        assert [t.type for t in by_panel[axis]] == ["bar", "bar"]
-    tried, hits = by_panel["x3"]
+        assert [t.type for t in panels[axis]] == ["bar", "bar"]
+    tried, hits = panels["x3"]
     assert list(tried.y) == [1, 2, 1, 1, 1, 1] and list(hits.y) == [0, 2, 1, 1, 1, 0]
+
+
+def test_envelope_of_scattered_rates_has_one_bar_trace_instead_of_lines() -> None:
+    panels = envelope_panels(MADE_SETTINGS)
+    assert len(panels["x"]) == 1 + 2 + 3 and len(panels["x2"]) == 1 + 3
+    spread = panels["x2"][0]
+    assert spread.name == "spread"
+    assert list(spread.y) == [
+        300.0,
+        900.0,
+        None,
+        420.0,
+        420.0,
+        None,
+        350.0,
+        350.0,
+        None,
+        450.0,
+        450.0,
+        None,
+    ]
 
 
 def test_spread_shading_breaks_where_no_optimizer_reached() -> None:
@@ -69,7 +95,7 @@ def test_spread_shading_breaks_where_no_optimizer_reached() -> None:
         made_trial("sgd", 1e-1, 250),
     ]
     env = envelope(read_runs(MADE_SETTINGS, trials), "steps")
-    shapes = interactive._spread_polygons(env)
+    shapes = interactive_traces.spread_polygons(env)
     assert len(shapes) == 2
     assert shapes[0] == ([1e-3, 1e-3], [300.0, 500.0])
 

@@ -62,8 +62,9 @@ def test_colours_are_the_same_for_an_optimizer_in_every_figure() -> None:
     assert np.allclose(to_rgba(adam_line), adam_marks)
 
 
-def test_envelope_draws_spread_lines_and_the_fastest_and_slowest_markers() -> None:
-    fig = static.envelope_figure(RUNS, MADE_SETTINGS, "made")
+def test_envelope_on_a_grid_shades_between_fastest_and_slowest_lines() -> None:
+    grid = dataclasses.replace(MADE_SETTINGS, sampler="grid")
+    fig = static.envelope_figure(RUNS, grid, "made")
     seconds, seconds_counts, steps, steps_counts = fig.axes
     for ax in (seconds, steps):
         assert len(ax.lines) == 2  # fastest, slowest
@@ -74,6 +75,16 @@ def test_envelope_draws_spread_lines_and_the_fastest_and_slowest_markers() -> No
     for counts in (seconds_counts, steps_counts):
         assert len(counts.patches) == 2 * 6  # tried and reached bars at 6 rates
         assert counts.get_ylim() == (0.0, 2.0)
+
+
+def test_envelope_of_scattered_rates_draws_a_bar_per_rate_not_lines() -> None:
+    fig = static.envelope_figure(RUNS, MADE_SETTINGS, "made")
+    for ax in fig.axes[::2]:
+        assert len(ax.lines) == 0
+        bars = [c for c in ax.collections if isinstance(c, LineCollection)]
+        assert len(bars) == 1 and len(scatters(ax)) == 3
+        # A bar from fastest to slowest at each of the 4 rates with a result.
+        assert sum(len(segment) > 0 for segment in bars[0].get_segments()) == 4
 
 
 def test_bands_draw_range_band_and_best_per_optimizer() -> None:
@@ -95,7 +106,7 @@ def test_an_optimizer_that_never_reached_is_said_so() -> None:
     runs = read_runs(MADE_SETTINGS, trials)
     rows = band_rows(recommend("made", MADE_SETTINGS, trials), runs)
     (ax,) = static.bands_figure(rows, runs, MADE_SETTINGS, "made").axes
-    assert any(t.get_text() == "never reached the target (1 runs)" for t in ax.texts)
+    assert any(t.get_text() == "never reached the target (1 run)" for t in ax.texts)
     assert len(scatters(ax)) == 2  # adam only
 
 

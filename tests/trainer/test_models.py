@@ -23,6 +23,13 @@ def test_scale_multiplies_conv_filters_and_weights_grow_about_linearly() -> None
     assert step2 == pytest.approx(step1, rel=0.05)
 
 
+@pytest.mark.parametrize("scale", [0.125, 0.25, 1.0, 2.5])
+def test_the_weight_formula_used_without_keras_matches_the_model(scale: float) -> None:
+    from autolr.study.scaling import reference_weight_count
+
+    assert reference_weight_count(scale) == reference_cnn(scale).count_params()
+
+
 def test_user_model_is_loaded_from_module_function(tmp_path: Path, monkeypatch) -> None:
     (tmp_path / "my_models.py").write_text(
         textwrap.dedent(
