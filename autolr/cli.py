@@ -350,6 +350,26 @@ def studies(storage: Storage = None, json_output: Json = False) -> None:
 
 @app.command()
 @friendly_errors
+def report(
+    study: Study = "mnist",
+    out: Annotated[str | None, typer.Option(help="Output folder [reports/STUDY].")] = None,
+    storage: Storage = None,
+) -> None:
+    """Draw the study's figures (PNG and interactive HTML) and a Markdown summary."""
+    from pathlib import Path
+
+    from autolr.report import write_report
+    from autolr.study.storage import load_study, open_storage
+
+    url = _storage_url(storage)
+    result = write_report(load_study(open_storage(url), study, url), Path(out) if out else None)
+    for skipped in result.skipped:
+        console.note(f"skipped {skipped}")
+    console.show_report(result.files, result.summary)
+
+
+@app.command()
+@friendly_errors
 def dashboard(
     storage: Storage = None,
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8080,

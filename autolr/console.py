@@ -388,3 +388,11 @@ def show_scale(
     winners = ", ".join(f"x{scale:g}: {rate(lr)}" for scale, lr in fastest.items())
     out.print(f"fastest rate per scale: {winners}")
     out.print(f"figures: autolr report --study {study}")
+
+
+def show_report(files: Any, summary: Any) -> None:
+    figures = [f for f in files if str(f).endswith((".png", ".html"))]
+    out.print(f"wrote {len(figures)} figure files to {summary.parent}/")
+    for path in figures:
+        out.print(f"  {path}")
+    out.print(f"summary: {summary}")

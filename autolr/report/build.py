@@ -85,8 +85,9 @@ FIGURES: tuple[FigureSpec, ...] = (
         "time_to_target",
         "Time to target vs learning rate",
         "Training time and steps to the target at each learning rate, one line per "
-        "optimizer; a gap is a rate that did not reach the target (diverged, ran out of "
-        "budget or was pruned).",
+        "optimizer (markers only for TPE and random studies, whose rates are scattered); a "
+        "missing point is a rate that did not reach the target (diverged, ran out of budget "
+        "or was pruned).",
         _too_few_reached,
         lambda i: static.time_to_target_figure(i.runs, i.settings, i.study),
         lambda i: interactive.time_to_target_figure(i.runs, i.settings, i.study),

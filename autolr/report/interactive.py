@@ -52,7 +52,7 @@ def time_to_target_figure(runs: Sequence[Run], settings: StudySettings, study: s
             )
         _measure_axes(fig, column, measure, settings, row=1)
         fig.update_xaxes(title_text=style.LEARNING_RATE, row=1, col=column)
-    return _finish(fig, study, "time to target vs learning rate", runs, settings, height=520)
+    return _finish(fig, study, style.TIME_TITLE, runs, settings, height=520)
 
 
 def envelope_figure(runs: Sequence[Run], settings: StudySettings, study: str) -> go.Figure:
@@ -75,12 +75,14 @@ def envelope_figure(runs: Sequence[Run], settings: StudySettings, study: str) ->
         _measure_axes(fig, column, measure, settings, row=1)
         fig.update_xaxes(title_text=style.LEARNING_RATE, row=2, col=column, **_rate_axis(settings))
         fig.update_yaxes(
-            title_text="optimizers", range=(0, len(settings.optimizers)), row=2, col=column
+            title_text="optimizers",
+            range=(0, len(settings.optimizers)),
+            dtick=max(1, math.ceil(len(settings.optimizers) / 3)),
+            row=2,
+            col=column,
         )
     fig.update_layout(barmode="overlay")
-    return _finish(
-        fig, study, "fastest and slowest optimizer at each learning rate", runs, settings, 640
-    )
+    return _finish(fig, study, style.ENVELOPE_TITLE, runs, settings, 640)
 
 
 def bands_figure(
@@ -94,7 +96,7 @@ def bands_figure(
         categoryorder="array", categoryarray=[r.optimizer for r in reversed(rows)], type="category"
     )
     height = 220 + 60 * len(rows)
-    return _finish(fig, study, "learning rates that reach the target", runs, settings, height)
+    return _finish(fig, study, style.BANDS_TITLE, runs, settings, height)
 
 
 def write_html(fig: go.Figure, path: Path) -> Path:
@@ -116,8 +118,12 @@ def _measure_axes(
 
 
 def _rate_axis(settings: StudySettings) -> dict[str, Any]:
-    """Log axis with a tick per decade written 10^k, as in the PNG figures."""
-    return {"type": "log", "range": _log_range(settings), "dtick": 1, "exponentformat": "power"}
+    """Log axis over the study's range, ticked as in the PNG figures."""
+    axis: dict[str, Any] = {"type": "log", "range": _log_range(settings)}
+    ticks = style.rate_ticks(settings)
+    if ticks is None:
+        return {**axis, "dtick": 1, "exponentformat": "power"}
+    return {**axis, "tickvals": ticks, "ticktext": [f"{t:g}" for t in ticks]}
 
 
 def _value_ticks(fig: go.Figure) -> None:

@@ -204,7 +204,7 @@ def count_traces(env: Envelope, legend: bool) -> list[go.Bar]:
     return [
         go.Bar(
             y=env.tried,
-            name="tried",
+            name="did not reach",
             legendgroup="tried",
             marker={"color": "white", "line": {"color": "gray", "width": 1}},
             hovertemplate="lr %{x:.3g}: %{y} tried<extra></extra>",

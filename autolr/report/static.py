@@ -21,7 +21,7 @@ from autolr.report import static_layout as layout
 from autolr.report import style
 from autolr.report.bands import BandRow
 from autolr.report.data import MEASURES, Envelope, Run, curves, envelope
-from autolr.report.static_layout import EDGE, REACHED_GREY, WIDE
+from autolr.report.static_layout import REACHED_GREY, WIDE
 from autolr.study.results import BAND_MARGIN
 from autolr.study.settings import StudySettings
 
@@ -35,7 +35,7 @@ def time_to_target_figure(runs: Sequence[Run], settings: StudySettings, study: s
     rates that did not reach the target are gaps, as in the 2018 study. Samplers that pick
     rates freely (TPE, random) get markers only: a line between two of their rates would
     claim a curve that was never measured."""
-    fig, panels = layout.two_panels("time to target vs learning rate", runs, settings, study)
+    fig, panels = layout.two_panels(style.TIME_TITLE, runs, settings, study)
     lines = style.joins_points(settings)
     for ax, measure in zip(panels, MEASURES, strict=True):
         for series in curves(runs, settings.optimizers, measure):
@@ -64,7 +64,7 @@ def envelope_figure(runs: Sequence[Run], settings: StudySettings, study: str) ->
     fig = layout.new_figure(WIDE[0], WIDE[1] + 1.2)
     joined = style.joins_points(settings)
     grid = fig.add_gridspec(2, 2, height_ratios=(4, 1), hspace=0.08, wspace=0.28)
-    layout.titles(fig, study, "fastest and slowest optimizer at each learning rate", runs, settings)
+    layout.titles(fig, study, style.ENVELOPE_TITLE, runs, settings)
     shown: set[str] = set()
     for column, measure in enumerate(MEASURES):
         ax = fig.add_subplot(grid[0, column])
@@ -148,7 +148,7 @@ def bands_figure(
     fig = layout.new_figure(WIDE[0], height)
     ax = fig.add_subplot()
     fig.subplots_adjust(left=0.1, right=0.78, top=1 - 1.05 / height, bottom=1.05 / height)
-    layout.titles(fig, study, "learning rates that reach the target, per optimizer", runs, settings)
+    layout.titles(fig, study, style.BANDS_TITLE, runs, settings)
     unit = style.MEASURE_UNITS["steps" if settings.objective == "steps" else "seconds"]
     for y, row in enumerate(rows):
         c = style.colour(row.optimizer)
@@ -174,11 +174,9 @@ def bands_figure(
         ax.scatter([row.best_rate], [y], marker="*", s=230, color=c, edgecolors="black", zorder=3)
         layout.right_column(ax, y, _band_text(row.best_rate, row.best_value, row.band, unit))
     layout.right_column(ax, -0.5, "best rate\nband", header=True)
-    ax.set_xscale("log")
-    ax.set_xlim(settings.lr_min / EDGE, settings.lr_max * EDGE)
+    layout.rate_axis(ax, settings)
     ax.set_yticks(range(len(rows)), [r.optimizer for r in rows])
     ax.set_ylim(len(rows) - 0.5, -0.5)
-    ax.set_xlabel(style.LEARNING_RATE)
     layout.gridlines(ax, "x")
     key = [
         Line2D([], [], color="0.35", linewidth=2, alpha=0.45, label="reached the target"),

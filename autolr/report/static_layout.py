@@ -81,11 +81,21 @@ def two_panels(
     return fig, panels
 
 
-def measure_axes(ax: Axes, measure: str, settings: StudySettings, values: Sequence[float]) -> None:
+def rate_axis(ax: Axes, settings: StudySettings) -> None:
+    """The learning-rate axis: log, the study's range, ticks as in the HTML figures."""
     ax.set_xscale("log")
-    ax.set_yscale("log")
     ax.set_xlim(settings.lr_min / EDGE, settings.lr_max * EDGE)
     ax.set_xlabel(style.LEARNING_RATE)
+    ticks = style.rate_ticks(settings)
+    if ticks is not None:
+        ax.xaxis.set_major_locator(FixedLocator(ticks))
+        ax.xaxis.set_major_formatter(StrMethodFormatter("{x:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+
+
+def measure_axes(ax: Axes, measure: str, settings: StudySettings, values: Sequence[float]) -> None:
+    rate_axis(ax, settings)
+    ax.set_yscale("log")
     ax.set_ylabel(style.MEASURE_LABELS[measure])
     # Plain round numbers (2, 3, 300) read faster than 2x10^0 on a time or step axis, and
     # are the same ticks as the HTML figures'.

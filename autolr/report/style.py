@@ -40,12 +40,18 @@ PLOTLY_MARKERS: dict[str, str] = {
     "rmsprop": "cross",
 }
 
+# Figure titles (after "STUDY: "), the same in PNG and HTML.
+TIME_TITLE = "time to target vs learning rate"
+ENVELOPE_TITLE = "fastest and slowest optimizer at each learning rate"
+BANDS_TITLE = "learning rates that reach the target, per optimizer"
+
 LEARNING_RATE = "learning rate"
 MEASURE_LABELS: dict[str, str] = {
     "seconds": "training time to target (s)",
     "steps": "training steps to target",
 }
 MEASURE_UNITS: dict[str, str] = {"seconds": "s", "steps": "steps"}
+DECADES_AS_POWERS = 3  # a learning-rate axis at least this wide is labelled 10^k
 
 
 def colour(optimizer: str) -> str:
@@ -64,6 +70,14 @@ def joins_points(settings: StudySettings) -> bool:
     """Whether figure 1 joins an optimizer's points with lines: on a grid, neighbours are
     measured neighbours; TPE and random rates are scattered, so a line would invent a curve."""
     return settings.sampler == "grid"
+
+
+def rate_ticks(settings: StudySettings) -> list[float] | None:
+    """Round learning-rate ticks (0.01, 0.02, 0.05) for a range of a few decades; None for a
+    wider one, which reads best as powers of ten (the 2018 study's 1e-6 to 100)."""
+    if settings.lr_max / settings.lr_min >= 10**DECADES_AS_POWERS:
+        return None
+    return nice_log_ticks(settings.lr_min, settings.lr_max)
 
 
 def never_reached(runs: int) -> str:

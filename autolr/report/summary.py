@@ -40,7 +40,7 @@ def render(
         _setup(settings, runs),
         _answer(rec, rows, unit),
         "## Success band per optimizer\n",
-        _band_table(rows, unit, rec.margin),
+        _band_table(rows, "steps" if settings.objective == "steps" else "seconds", rec.margin),
         _band_notes(settings, rec.margin),
         "## Outcomes per optimizer\n",
         _outcome_table(runs, settings.optimizers),
@@ -78,9 +78,9 @@ def _answer(rec: Recommendation, rows: Sequence[BandRow], unit: str) -> str:
     return text
 
 
-def _band_table(rows: Sequence[BandRow], unit: str, margin: float) -> str:
+def _band_table(rows: Sequence[BandRow], measure: str, margin: float) -> str:
     lines = [
-        f"| optimizer | best rate | {unit} at best | band (within {margin:g}x of best) "
+        f"| optimizer | best rate | {measure} at best | band (within {margin:g}x of best) "
         "| rates that reached | reached / finished |",
         "|---|---:|---:|---|---|---:|",
     ]

@@ -75,12 +75,11 @@ def best_reached(trials: Sequence[FrozenTrial]) -> FrozenTrial | None:
 
 def summarise_optimizer(trials: Sequence[FrozenTrial], margin: float) -> OptimizerResult:
     """Best rate, and the band of rates that reached within `margin` x the best value."""
+    best = best_reached(trials)
     finished = [t for t in trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED)]
-    good = [t for t in finished if reached(t)]
-    if not good:
+    if best is None or best.value is None:
         return OptimizerResult(None, None, None, 0, len(finished))
-    best = min(good, key=rank_key)
-    assert best.value is not None
+    good = [t for t in finished if reached(t)]
     in_band = [t.params["learning_rate"] for t in good if (t.value or 0) <= margin * best.value]
     return OptimizerResult(
         learning_rate=float(best.params["learning_rate"]),
@@ -102,15 +101,15 @@ def recommend(
         name: summarise_optimizer([t for t in trials if t.params.get("optimizer") == name], margin)
         for name in settings.optimizers
     }
-    ranked = [(r.value, name) for name, r in per_optimizer.items() if r.value is not None]
     finished = sum(r.trials for r in per_optimizer.values())
-    if not ranked:
+    winner_trial = best_reached([t for t in trials if t.params.get("optimizer") in per_optimizer])
+    if winner_trial is None:
         raise NoResultError(
             f"no trial of study {study_name!r} reached the target {settings.train.target:g} "
             f"({finished} finished); widen the learning-rate range, raise the budget "
             "(--max-steps) or lower --target"
         )
-    _, optimizer = min(ranked)
+    optimizer = str(winner_trial.params["optimizer"])  # ties broken as within an optimizer
     winner = per_optimizer[optimizer]
     assert winner.learning_rate is not None and winner.value is not None and winner.band
     return Recommendation(

@@ -3,22 +3,27 @@ irregular, partial and too-small cases, and that a report never loads keras."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import matplotlib.image
+import numpy as np
 import optuna
 import pytest
+from optuna.trial import TrialState
 
-from autolr.report import ReportError, default_out_dir, write_report
-from autolr.report.build import SUMMARY
+from autolr.report import ReportError, default_out_dir, interactive, static, write_report
+from autolr.report.build import SUMMARY, read_inputs
 from autolr.study.catalog import stored_settings
 from autolr.study.results import recommend
 from tests.report.conftest import (
     GRID_OPTIMIZERS,
+    MADE_SETTINGS,
     TPE_TRIALS,
     MadeStudy,
     made_trial,
@@ -55,6 +60,25 @@ def test_html_pages_share_the_plotly_bundle_beside_them(grid_report) -> None:
         assert 'src="plotly.min.js"' in html and "Plotly.newPlot" in html
         assert "small-grid: " in html  # the title names the study
     assert (grid_report.out_dir / "plotly.min.js").stat().st_size > 1_000_000
+
+
+def test_real_grid_figures_have_a_series_per_optimizer(grid_study: optuna.Study) -> None:
+    inputs = read_inputs(grid_study)
+    reached = Counter(
+        t.params["optimizer"]
+        for t in grid_study.get_trials(states=(TrialState.COMPLETE,))
+        if t.user_attrs["reached"]
+    )
+    assert sum(reached.values()) >= 2  # the grid gives the figures something to draw
+    png = static.time_to_target_figure(inputs.runs, inputs.settings, inputs.study)
+    for ax in png.axes:
+        assert [line.get_label() for line in ax.lines] == list(GRID_OPTIMIZERS)
+        for line in ax.lines:
+            points = np.count_nonzero(~np.isnan(np.asarray(line.get_ydata(), dtype=float)))
+            assert points == reached[line.get_label()]
+    html = interactive.time_to_target_figure(inputs.runs, inputs.settings, inputs.study)
+    assert [t.name for t in html.data] == list(GRID_OPTIMIZERS) * 2
+    assert all(t.mode == "lines+markers" for t in html.data)  # grid neighbours are joined
 
 
 def test_band_table_matches_recommend(grid_report, grid_study: optuna.Study) -> None:
@@ -99,6 +123,14 @@ def test_a_tpe_like_study_with_irregular_rates_gets_every_figure(
     assert result.skipped == ()
     assert {f.name for f in result.files} >= {f"{n}.png" for n in FIGURES}
     assert "No single learning rate is in every optimizer's band" in result.summary.read_text()
+
+
+def test_a_time_objective_is_reported_in_seconds(made_study: MadeStudy, tmp_path: Path) -> None:
+    settings = dataclasses.replace(MADE_SETTINGS, objective="time")
+    result = write_report(made_study(TPE_TRIALS, settings), tmp_path / "time")
+    summary = result.summary.read_text()
+    assert "| seconds at best |" in summary and "objective: time" in summary
+    assert f"({result.recommendation.value:.4g} s to the target)" in summary
 
 
 def test_reports_go_to_reports_name_by_default(

@@ -77,6 +77,16 @@ def test_ties_go_to_the_rate_that_cleared_the_target_by_more() -> None:
     assert recommend("s", SETTINGS, [close, clear]).learning_rate == 3e-3
 
 
+def test_ties_across_optimizers_are_broken_the_same_way_not_by_name() -> None:
+    adam = trial("adam", 1e-3, 400)  # final accuracy 0.97
+    sgd = optuna.trial.create_trial(
+        state=TrialState.COMPLETE, value=400.0,
+        params={"optimizer": "sgd", "learning_rate": 0.1}, distributions=DISTRIBUTIONS,
+        user_attrs={"reached": True, "steps": 400, "final_accuracy": 0.985},
+    )
+    assert recommend("s", SETTINGS, [adam, sgd]).optimizer == "sgd"
+
+
 def test_a_study_where_nothing_reached_says_so() -> None:
     with pytest.raises(NoResultError, match=r"no trial of study 's' reached the target 0\.97"):
         recommend("s", SETTINGS, [trial("adam", 1e-4, None), trial("sgd", 1.0, None)])
