@@ -80,8 +80,10 @@ def test_ties_go_to_the_rate_that_cleared_the_target_by_more() -> None:
 def test_ties_across_optimizers_are_broken_the_same_way_not_by_name() -> None:
     adam = trial("adam", 1e-3, 400)  # final accuracy 0.97
     sgd = optuna.trial.create_trial(
-        state=TrialState.COMPLETE, value=400.0,
-        params={"optimizer": "sgd", "learning_rate": 0.1}, distributions=DISTRIBUTIONS,
+        state=TrialState.COMPLETE,
+        value=400.0,
+        params={"optimizer": "sgd", "learning_rate": 0.1},
+        distributions=DISTRIBUTIONS,
         user_attrs={"reached": True, "steps": 400, "final_accuracy": 0.985},
     )
     assert recommend("s", SETTINGS, [adam, sgd]).optimizer == "sgd"
