@@ -12,7 +12,9 @@ from tests.conftest import REPO
 def test_trainer_suite_passes_under_jax() -> None:
     env = {**os.environ, "KERAS_BACKEND": "jax"}
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "tests/trainer", "-q", "-p", "no:cacheprovider"],
+        # Bit-for-bit repeatability is promised for TensorFlow on CPU only.
+        [sys.executable, "-m", "pytest", "tests/trainer", "-q", "-p", "no:cacheprovider",
+         "-m", "not tensorflow_determinism"],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -21,3 +23,4 @@ def test_trainer_suite_passes_under_jax() -> None:
     )
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
     assert " passed" in run.stdout and "skipped" not in run.stdout
+    assert "2 deselected" in run.stdout

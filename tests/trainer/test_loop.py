@@ -76,6 +76,7 @@ def test_later_trials_spend_almost_all_their_time_training(trainer: Trainer) -> 
     assert result.total_seconds - result.train_seconds < 0.25 * result.total_seconds
 
 
+@pytest.mark.tensorflow_determinism
 def test_same_seed_same_steps_in_one_process(trainer: Trainer) -> None:
     first = trainer.train("rmsprop", 1e-3)
     trainer.train("adam", 1e-2, max_steps=100)  # something else in between
@@ -97,6 +98,7 @@ print(json.dumps({"steps": result.steps, "acc": [c.accuracy for c in result.hist
 """
 
 
+@pytest.mark.tensorflow_determinism
 def test_same_seed_same_steps_in_a_new_process(trainer: Trainer) -> None:
     here = trainer.train("rmsprop", 1e-3)
     args = [str(trainer.model_spec.scale), str(trainer_data_path(trainer)), "3000"]
