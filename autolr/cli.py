@@ -318,7 +318,7 @@ def best(
     from autolr.study.storage import open_storage
 
     url = _storage_url(storage)
-    opened = open_storage(url)
+    opened = open_storage(url, writer=False)
     rec = recommendation(opened, study, url)
     advice = (
         None if for_scale is None else larger_model(opened, study, rec.learning_rate, for_scale)
@@ -341,7 +341,7 @@ def studies(storage: Storage = None, json_output: Json = False) -> None:
     from autolr.study.storage import open_storage, redact
 
     url = _storage_url(storage)
-    rows = study_rows(open_storage(url))
+    rows = study_rows(open_storage(url, writer=False))
     if json_output:
         console.print_json(rows)
     else:
@@ -362,7 +362,8 @@ def report(
     from autolr.study.storage import load_study, open_storage
 
     url = _storage_url(storage)
-    result = write_report(load_study(open_storage(url), study, url), Path(out) if out else None)
+    opened = open_storage(url, writer=False)
+    result = write_report(load_study(opened, study, url), Path(out) if out else None)
     for skipped in result.skipped:
         console.note(f"skipped {skipped}")
     console.show_report(result.files, result.summary)
@@ -383,7 +384,7 @@ def dashboard(
     from autolr.study.storage import open_storage, redact
 
     url = _storage_url(storage)
-    opened = open_storage(url)
+    opened = open_storage(url, writer=False)
     console.note(f"optuna-dashboard for {redact(url)} at http://{host}:{port}/ (Ctrl-C stops)")
     run_server(opened, host=host, port=port)
 
@@ -395,7 +396,7 @@ def _experiment_source(storage: str | None, study: str) -> tuple[str, Any, Any, 
     from autolr.study.storage import load_study, open_storage
 
     url = _storage_url(storage)
-    opened = open_storage(url)
+    opened = open_storage(url, writer=False)
     source = load_study(opened, study, url)
     settings = stored_settings(source)
     if settings.sampler not in ("grid", "tpe", "random"):

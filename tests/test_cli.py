@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sqlite3
 from pathlib import Path
 
 import optuna
@@ -70,6 +71,18 @@ def test_best_prints_a_readable_recommendation(finished_grid: str) -> None:
     result = invoke("best", "--study", "small", "--storage", finished_grid)
     assert result.exit_code == 0
     assert "use " in result.stdout and "rates that work:" in result.stdout
+
+
+def test_readers_answer_while_a_worker_holds_the_sqlite_write_lock(finished_grid: str) -> None:
+    database = sqlite3.connect(finished_grid.removeprefix("sqlite:///"), isolation_level=None)
+    database.execute("BEGIN IMMEDIATE")  # what a worker does while it records a result
+    try:
+        for args in (["best", "--study", "small"], ["studies"]):
+            result = invoke(*args, "--storage", finished_grid)
+            assert result.exit_code == 0, result.output
+    finally:
+        database.execute("ROLLBACK")
+        database.close()
 
 
 def test_studies_lists_the_study_with_its_trial_counts(finished_grid: str) -> None:

@@ -83,8 +83,14 @@ def normalise_url(url: str) -> sqlalchemy.engine.URL:
     return parsed
 
 
-def open_storage(url: str, heartbeat_seconds: int | None = None) -> RDBStorage:
-    """An Optuna RDB storage, with heartbeats so that dead workers' trials are detected."""
+def open_storage(
+    url: str, heartbeat_seconds: int | None = None, *, writer: bool = True
+) -> RDBStorage:
+    """An Optuna RDB storage, with heartbeats so that dead workers' trials are detected.
+
+    `writer=False` is for commands that only read (best, studies, report, dashboard):
+    they never queue for SQLite's write lock, so they answer at once while workers run.
+    """
     parsed = normalise_url(url)
     engine_kwargs: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
@@ -103,7 +109,7 @@ def open_storage(url: str, heartbeat_seconds: int | None = None) -> RDBStorage:
     except Exception as exc:
         reason = scrub(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, url)
         raise StorageError(f"cannot open storage {redact(url)}: {reason}") from exc
-    if parsed.get_backend_name() == "sqlite":
+    if writer and parsed.get_backend_name() == "sqlite":
         _serialise_sqlite_transactions(storage.engine)
     return storage
 
