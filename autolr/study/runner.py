@@ -9,22 +9,22 @@ from __future__ import annotations
 
 import contextlib
 import os
-import threading
 import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import optuna
 from optuna.storages import RDBStorage
-from optuna.trial import FrozenTrial, TrialState
+from optuna.trial import TrialState
 
 from autolr.config import WORKER_INDEX_ENV
 from autolr.errors import ConfigError, TrialFailed
 from autolr.study import settings as study_settings
 from autolr.study.catalog import SETTINGS_ATTR
+from autolr.study.observer import NullObserver, TuneObserver
 from autolr.study.pruning import SlowerThanBestPruner
 from autolr.study.results import best_reached
 from autolr.study.samplers import make_sampler
@@ -32,6 +32,7 @@ from autolr.study.schedules import Schedule, finished_count, make_schedule
 from autolr.study.settings import StudySettings
 from autolr.study.storage import (
     WORKER_ATTR,
+    Heartbeat,
     open_storage,
     recover_dead_trials,
     study_lock,
@@ -41,43 +42,9 @@ from autolr.study.storage import (
 
 if TYPE_CHECKING:
     from autolr.study.objective import Objective
-    from autolr.trainer import Check
 
 DEFAULT_HEARTBEAT_S = 10
 POLL_SECONDS = 1.0
-
-
-class TuneObserver(Protocol):
-    """What a progress display hears from the runner (all optional to act on)."""
-
-    def study_ready(self, name: str, settings: StudySettings, total: int, done: int) -> None: ...
-    def trial_started(self, number: int, optimizer: str, learning_rate: float) -> None: ...
-    def check(self, number: int, check: Check) -> None: ...
-    def trial_finished(self, trial: FrozenTrial, done: int, best: Any) -> None: ...
-    def waiting(self, running_elsewhere: int) -> None: ...
-    def recovered(self, numbers: list[int]) -> None: ...
-
-
-class NullObserver:
-    """A TuneObserver that shows nothing (for scripts and the Python API)."""
-
-    def study_ready(self, name: str, settings: StudySettings, total: int, done: int) -> None:
-        return None
-
-    def trial_started(self, number: int, optimizer: str, learning_rate: float) -> None:
-        return None
-
-    def check(self, number: int, check: Check) -> None:
-        return None
-
-    def trial_finished(self, trial: FrozenTrial, done: int, best: Any) -> None:
-        return None
-
-    def waiting(self, running_elsewhere: int) -> None:
-        return None
-
-    def recovered(self, numbers: list[int]) -> None:
-        return None
 
 
 @dataclass(frozen=True)
@@ -276,7 +243,7 @@ class _Worker:
 
     def _run_trial(self, trial: optuna.Trial, heartbeat_seconds: int) -> None:
         trial_id = self._trial_id(trial)
-        heartbeat = _Heartbeat(self.storage, trial_id, heartbeat_seconds)
+        heartbeat = Heartbeat(self.storage, trial_id, heartbeat_seconds)
         heartbeat.start()
         try:
             value = self.objective(trial)
@@ -316,25 +283,4 @@ class _Worker:
         self.study.tell(trial, skip_if_finished=True, **outcome)
 
 
-class _Heartbeat:
-    """Records the running trial's heartbeat in the storage from a background thread."""
-
-    def __init__(self, storage: RDBStorage, trial_id: int, interval: int) -> None:
-        self.storage, self.trial_id, self.interval = storage, trial_id, interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def _beat(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.storage.record_heartbeat(self.trial_id)
-            except Exception:  # a missed beat is retried next interval
-                continue
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join()
+__all__ = ["NullObserver", "TuneObserver", "TuneOutcome", "TuneRequest", "open_study", "tune"]

@@ -12,6 +12,7 @@ import hashlib
 import os
 import re
 import socket
+import threading
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -235,3 +236,27 @@ def recover_dead_trials(study: optuna.Study, storage: RDBStorage) -> list[int]:
                 storage.set_trial_state_values(trial_id, TrialState.FAIL)
     after = {t.number for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))}
     return sorted(before - after)
+
+
+class Heartbeat:
+    """Records the running trial's heartbeat in the storage from a background thread."""
+
+    def __init__(self, storage: RDBStorage, trial_id: int, interval: int) -> None:
+        self.storage, self.trial_id, self.interval = storage, trial_id, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.storage.record_heartbeat(self.trial_id)
+            except Exception:  # a missed beat is retried next interval
+                continue
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()

@@ -1,0 +1,45 @@
+"""What the runner tells a progress display (a Protocol, so displays need no base class)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Protocol
+
+from optuna.trial import FrozenTrial
+
+from autolr.study.settings import StudySettings
+
+if TYPE_CHECKING:
+    from autolr.trainer import Check
+
+
+class TuneObserver(Protocol):
+    """What a progress display hears from the runner (all optional to act on)."""
+
+    def study_ready(self, name: str, settings: StudySettings, total: int, done: int) -> None: ...
+    def trial_started(self, number: int, optimizer: str, learning_rate: float) -> None: ...
+    def check(self, number: int, check: Check) -> None: ...
+    def trial_finished(self, trial: FrozenTrial, done: int, best: Any) -> None: ...
+    def waiting(self, running_elsewhere: int) -> None: ...
+    def recovered(self, numbers: list[int]) -> None: ...
+
+
+class NullObserver:
+    """A TuneObserver that shows nothing (for scripts and the Python API)."""
+
+    def study_ready(self, name: str, settings: StudySettings, total: int, done: int) -> None:
+        return None
+
+    def trial_started(self, number: int, optimizer: str, learning_rate: float) -> None:
+        return None
+
+    def check(self, number: int, check: Check) -> None:
+        return None
+
+    def trial_finished(self, trial: FrozenTrial, done: int, best: Any) -> None:
+        return None
+
+    def waiting(self, running_elsewhere: int) -> None:
+        return None
+
+    def recovered(self, numbers: list[int]) -> None:
+        return None
