@@ -20,24 +20,30 @@ from autolr.config import THREADS_ENV, WORKER_INDEX_ENV
 
 
 def run_workers(
-    arguments: Sequence[str], jobs: int, poll: Callable[[], None], poll_seconds: float = 1.0
+    arguments: Sequence[str],
+    jobs: int,
+    poll: Callable[[], None],
+    env: dict[str, str] | None = None,
+    poll_seconds: float = 1.0,
 ) -> list[tuple[int, str]]:
-    """Start `jobs` copies of `autolr <arguments>`; return (exit code, last stderr line)."""
+    """Start `jobs` copies of `autolr <arguments>` (with `env` added to the environment);
+    return each one's exit code and last stderr line."""
     with contextlib.ExitStack() as stack:
         logs = [stack.enter_context(tempfile.TemporaryFile(mode="w+")) for _ in range(jobs)]
-        return _supervise(arguments, logs, poll, poll_seconds)
+        return _supervise(arguments, logs, poll, env or {}, poll_seconds)
 
 
 def _supervise(
     arguments: Sequence[str],
     logs: Sequence[IO[str]],
     poll: Callable[[], None],
+    extra_env: dict[str, str],
     poll_seconds: float,
 ) -> list[tuple[int, str]]:
     threads = max(1, (os.cpu_count() or 1) // len(logs))
     processes = []
     for index, log in enumerate(logs):
-        env = {**os.environ, THREADS_ENV: str(threads), WORKER_INDEX_ENV: str(index)}
+        env = {**os.environ, **extra_env, THREADS_ENV: str(threads), WORKER_INDEX_ENV: str(index)}
         command = [sys.executable, "-m", "autolr", *arguments]
         processes.append(
             (subprocess.Popen(command, env=env, stderr=log, stdout=subprocess.DEVNULL), log)

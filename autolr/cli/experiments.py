@@ -1,0 +1,135 @@
+"""Follow-up experiments on a finished study: trace and scale."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from autolr import console
+from autolr.cli._app import (
+    Data,
+    Quiet,
+    Storage,
+    Study,
+    app,
+    floats,
+    friendly_errors,
+    storage_url,
+)
+from autolr.errors import AutolrError
+
+
+def _experiment_source(storage: str | None, study: str) -> tuple[str, Any, Any, Any]:
+    """The storage URL, opened storage, stored settings and recommendation of a study."""
+    from autolr.study.catalog import stored_settings
+    from autolr.study.results import recommend
+    from autolr.study.storage import load_study, open_storage
+
+    url = storage_url(storage)
+    opened = open_storage(url, writer=False)
+    source = load_study(opened, study, url)
+    settings = stored_settings(source)
+    if settings.sampler not in ("grid", "tpe", "random"):
+        raise AutolrError(
+            f"{study!r} is a {settings.sampler} study; follow up a grid, tpe or random study"
+        )
+    return url, opened, settings, recommend(study, settings, source.get_trials(deepcopy=False))
+
+
+def _run_experiment(name: str, url: str, settings: Any, data: str | None, quiet: bool) -> Any:
+    import dataclasses
+
+    from autolr.study.runner import TuneRequest
+    from autolr.study.runner import tune as run_tune
+
+    console.setup_logging(quiet)
+    settings = dataclasses.replace(settings, data=dataclasses.replace(settings.data, path=data))
+    display = console.TuneLog() if quiet else console.TuneDisplay()
+    with display:
+        return run_tune(TuneRequest(name, url, {}, settings=settings), display)
+
+
+Name = Annotated[
+    str | None,
+    typer.Option("--name", help="Name of the experiment's own study [STUDY-trace / STUDY-scale]."),
+]
+
+
+@app.command()
+@friendly_errors
+def trace(
+    study: Study = "mnist",
+    lr: Annotated[
+        list[str] | None,
+        typer.Option("--lr", help="Override a rate: OPTIMIZER=VALUE (repeatable)."),
+    ] = None,
+    steps: Annotated[
+        int | None, typer.Option(help="Steps to train each optimizer [the study's --max-steps].")
+    ] = None,
+    validate_every: Annotated[
+        int | None, typer.Option(help="Steps between validation passes [about 20 per run].")
+    ] = None,
+    data: Data = None,
+    storage: Storage = None,
+    name: Name = None,
+    quiet: Quiet = False,
+) -> None:
+    """Train each optimizer at its best rate, recording validation accuracy over time."""
+    from autolr.study.catalog import trace_rows
+    from autolr.study.experiments import trace_settings
+
+    url, opened, source, rec = _experiment_source(storage, study)
+    overrides = dict(_rate_override(text) for text in lr or [])
+    settings, skipped = trace_settings(study, source, rec, overrides, steps, validate_every)
+    if skipped:
+        console.note(f"left out (no rate reached the target): {', '.join(skipped)}")
+    target = name or f"{study}-trace"
+    _run_experiment(target, url, settings, data, quiet)
+    console.show_trace(trace_rows(opened, target, url), target)
+
+
+def _rate_override(text: str) -> tuple[str, float]:
+    optimizer, sep, value = text.partition("=")
+    try:
+        if not sep:
+            raise ValueError
+        return optimizer.strip(), float(value)
+    except ValueError:
+        raise AutolrError(f"--lr takes OPTIMIZER=VALUE, e.g. adam=1e-3; got {text!r}") from None
+
+
+@app.command()
+@friendly_errors
+def scale(
+    study: Study = "mnist",
+    scales: Annotated[
+        str, typer.Option(help="Model scales (conv-filter multipliers).")
+    ] = "1,2,3,4,5,6,7,8,9,10",
+    lrs: Annotated[
+        str | None, typer.Option(help="Learning rates [the study's best and its band edges].")
+    ] = None,
+    optimizer: Annotated[str | None, typer.Option(help="Optimizer [the study's best].")] = None,
+    target: Annotated[float, typer.Option(help="Training accuracy to reach.")] = 0.96,
+    data: Data = None,
+    storage: Storage = None,
+    name: Name = None,
+    quiet: Quiet = False,
+) -> None:
+    """The model-size experiment: time to threshold vs weights, fitted as c + k*n."""
+    from autolr.study.catalog import scale_summary
+    from autolr.study.experiments import scale_settings
+
+    url, opened, source, rec = _experiment_source(storage, study)
+    settings = scale_settings(
+        study,
+        source,
+        rec,
+        floats(scales, "--scales") or [],
+        floats(lrs, "--lrs"),
+        optimizer,
+        target,
+    )
+    target_name = name or f"{study}-scale"
+    _run_experiment(target_name, url, settings, data, quiet)
+    console.show_scale(*scale_summary(opened, target_name, url), target_name)

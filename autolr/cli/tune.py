@@ -1,0 +1,208 @@
+"""`autolr tune`: run or resume a study, here or in --jobs worker processes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from autolr import console
+from autolr.cli._app import (
+    Data,
+    DataFn,
+    MaxSeconds,
+    MaxSteps,
+    Metric,
+    Model,
+    Scale,
+    Seed,
+    Storage,
+    Study,
+    Target,
+    TrainSize,
+    app,
+    floats,
+    friendly_errors,
+    given,
+    storage_url,
+)
+from autolr.errors import AutolrError
+
+
+@app.command()
+@friendly_errors
+def tune(
+    study: Study = "mnist",
+    sampler: Annotated[str | None, typer.Option(help="grid, tpe, random or pbt [tpe].")] = None,
+    n_trials: Annotated[
+        int | None,
+        typer.Option(
+            help="Finish when the study holds N finished trials [grid: all points; else 40]."
+        ),
+    ] = None,
+    timeout: Annotated[
+        float | None, typer.Option(help="Stop starting trials after S seconds.")
+    ] = None,
+    storage: Storage = None,
+    optimizers: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated subset of sgd,momentum,adam,adagrad,adadelta,rmsprop."),
+    ] = None,
+    lr_min: Annotated[float | None, typer.Option(help="Lowest learning rate [1e-6].")] = None,
+    lr_max: Annotated[float | None, typer.Option(help="Highest learning rate [100].")] = None,
+    target: Target = None,
+    metric: Metric = None,
+    max_steps: MaxSteps = None,
+    max_seconds: MaxSeconds = None,
+    scale: Scale = None,
+    train_size: TrainSize = None,
+    data: Data = None,
+    model: Model = None,
+    data_fn: DataFn = None,
+    seed: Seed = None,
+    objective: Annotated[
+        str | None, typer.Option(help="Minimise training steps or seconds to the target [steps].")
+    ] = None,
+    prune: Annotated[
+        bool | None,
+        typer.Option(
+            "--prune/--no-prune", help="Stop runs slower than their optimizer's best [prune]."
+        ),
+    ] = None,
+    population: Annotated[int | None, typer.Option(help="PBT: members [16].")] = None,
+    interval: Annotated[
+        int | None, typer.Option(help="PBT: steps between exploit/explore decisions [500].")
+    ] = None,
+    quantile: Annotated[
+        float | None, typer.Option(help="PBT: bottom share that copies from the top [0.25].")
+    ] = None,
+    perturb: Annotated[
+        str | None, typer.Option(help="PBT: learning-rate factors to explore with [0.8,1.25].")
+    ] = None,
+    resample_prob: Annotated[
+        float | None,
+        typer.Option(help="PBT: chance to resample optimizer and rate instead [0.25]."),
+    ] = None,
+    artifacts: Annotated[
+        str | None,
+        typer.Option(help="PBT: checkpoint directory [beside the SQLite file]."),
+    ] = None,
+    preset: Annotated[
+        str | None, typer.Option(help="Preset studies/NAME.toml to start from [the study name].")
+    ] = None,
+    jobs: Annotated[int, typer.Option(help="Worker processes on this machine.", min=1)] = 1,
+    heartbeat: Annotated[
+        int,
+        typer.Option(
+            help="Seconds between liveness beats; a trial silent for 3 beats is re-run.", min=1
+        ),
+    ] = 10,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Log lines instead of live bars.")] = False,
+) -> None:
+    """Run (or resume) a study: train trials until it holds enough of them."""
+    from autolr.study.runner import TuneRequest
+
+    console.setup_logging(quiet)
+    flags = given(
+        sampler=sampler,
+        lr_min=lr_min,
+        lr_max=lr_max,
+        target=target,
+        metric=metric,
+        max_steps=max_steps,
+        max_seconds=max_seconds,
+        scale=scale,
+        train_size=train_size,
+        data=data,
+        model=model,
+        data_fn=data_fn,
+        seed=seed,
+        objective=objective,
+        prune=prune,
+        optimizers=[o.strip() for o in optimizers.split(",")] if optimizers else None,
+        population=population,
+        interval=interval,
+        quantile=quantile,
+        resample_prob=resample_prob,
+        perturb=floats(perturb, "--perturb"),
+    )
+    request = TuneRequest(
+        study_name=study,
+        storage_url=storage_url(storage),
+        flags=flags,
+        preset=preset,
+        n_trials=n_trials,
+        timeout=timeout,
+        heartbeat_seconds=heartbeat,
+    )
+    if jobs > 1:
+        _tune_in_processes(request, jobs, quiet)
+    else:
+        _tune_here(request, quiet)
+
+
+def _tune_here(request: Any, quiet: bool) -> None:
+    from autolr.study.runner import tune as run_tune
+
+    display = console.TuneLog() if quiet else console.TuneDisplay()
+    with display:
+        outcome = run_tune(request, display)
+    _finish_message(outcome.study_name, outcome.finished, outcome.total, outcome.complete)
+
+
+def _finish_message(name: str, finished: int, total: int, complete: bool) -> None:
+    if complete:
+        console.note(
+            f"study {name} done: {finished}/{total} trials. Next: autolr best --study {name}"
+        )
+    else:
+        console.note(
+            f"study {name}: {finished}/{total} trials finished; run the same command to continue"
+        )
+
+
+def _tune_in_processes(request: Any, jobs: int, quiet: bool) -> None:
+    """Create the study here (settings checked once), then let `jobs` workers share it."""
+    from autolr.study.catalog import progress
+    from autolr.study.runner import check_inputs, open_study
+    from autolr.study.schedules import expected_trials
+    from autolr.study.storage import STORAGE_ENV, open_storage
+    from autolr.study.workers import run_workers
+
+    storage = open_storage(request.storage_url)
+    study, settings = open_study(
+        storage, request.study_name, request.preset, request.flags, check=check_inputs
+    )
+    total = expected_trials(settings, request.n_trials)
+    arguments = [
+        "tune",
+        "--study",
+        request.study_name,
+        "--quiet",
+        "--heartbeat",
+        str(request.heartbeat_seconds),
+        "--n-trials",
+        str(total),
+    ]
+    if settings.data.path:
+        arguments += ["--data", settings.data.path]
+    if request.timeout:
+        arguments += ["--timeout", str(request.timeout)]
+    if request.artifacts:
+        arguments += ["--artifacts", request.artifacts]
+    display = console.JobsDisplay(request.study_name, total, quiet)
+
+    def poll() -> None:
+        finished, running, best = progress(study)
+        display.update(finished, running, console.describe_best(best, settings.objective))
+
+    # The URL goes to the workers in their environment, never on a command line (ps shows
+    # those), so a password stays private.
+    with display:
+        results = run_workers(arguments, jobs, poll, env={STORAGE_ENV: request.storage_url})
+    failures = [(code, line) for code, line in results if code != 0]
+    if failures:
+        code, line = failures[0]
+        raise AutolrError(f"{len(failures)} of {jobs} workers failed (exit {code}): {line}")
+    finished, _, _ = progress(study)
+    _finish_message(request.study_name, finished, total, finished >= total)
