@@ -1,0 +1,92 @@
+"""Where output goes and the small helpers every display uses.
+
+Human-facing output goes to stderr; results meant for scripts (`--json`) go to stdout
+as plain JSON, so `autolr best --json | jq` always works.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.logging import RichHandler
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+log = logging.getLogger("autolr")
+
+
+def error(message: str) -> None:
+    err.print(f"[bold red]error:[/] {escape(message)}")
+
+
+def note(message: str) -> None:
+    err.print(escape(message))
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def escape(text: str) -> str:
+    return text.replace("[", r"\[")
+
+
+def rate(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3g}"
+
+
+def setup_logging(quiet: bool) -> None:
+    """--quiet: one plain log line per event instead of live progress bars."""
+    handler: logging.Handler
+    if quiet:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    else:
+        handler = RichHandler(console=err, show_path=False, show_time=False)
+    log.handlers[:] = [handler]
+    log.setLevel(logging.INFO)
+    log.propagate = False
+
+
+def describe_trial(trial: Any) -> str:
+    attrs = trial.user_attrs
+    state = trial.state.name.lower()
+    if "member" in attrs and state == "complete":
+        end = attrs.get("lineage_steps", 0) + attrs.get("steps", 0)
+        verdict = (
+            f"member {attrs['member']} generation {attrs['generation']} "
+            f"({attrs.get('action')}): accuracy {attrs.get('final_accuracy', 0):.3f} "
+            f"at step {end}"
+            + (", target reached" if attrs.get("reached") else "")
+            + (", diverged" if attrs.get("diverged") else "")
+        )
+    elif state == "complete" and attrs.get("reached"):
+        step = attrs.get("reached_step", attrs.get("steps"))
+        seconds = attrs.get("reached_seconds", attrs.get("train_seconds", 0.0))
+        verdict = f"reached at step {step} ({seconds:.1f}s)"
+    elif state == "complete":
+        verdict = "diverged" if attrs.get("diverged") else "budget spent, target not reached"
+    elif state == "pruned":
+        verdict = f"pruned at step {attrs.get('steps')} (slower than its optimizer's best)"
+    else:
+        verdict = f"{state}: {attrs['error']}" if attrs.get("error") else state
+    params = trial.params
+    return (
+        f"trial {trial.number} {params.get('optimizer')} lr={rate(params.get('learning_rate'))}"
+        f": {verdict}"
+    )
+
+
+def describe_best(best: Any, objective: str) -> str:
+    if best is None:
+        return "no trial has reached the target yet"
+    unit = "steps" if objective == "steps" else "s"
+    value = f"{best.value:.0f}" if objective == "steps" else f"{best.value:.1f}"
+    return (
+        f"best: {best.params['optimizer']} lr={rate(best.params['learning_rate'])} ({value} {unit})"
+    )

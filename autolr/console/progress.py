@@ -1,0 +1,160 @@
+"""Live progress while tuning: trials done/total, the running trial, best so far."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from autolr.console.base import describe_best, describe_trial, err, escape, log, rate
+
+
+class TuneLog:
+    """Observer for --quiet: plain log lines."""
+
+    objective = "steps"
+
+    def study_ready(self, name: str, settings: Any, total: int, done: int) -> None:
+        self.objective = settings.objective
+        log.info(
+            f"study {name}: sampler {settings.sampler}, {done}/{total} trials done, "
+            f"target {settings.train.target:g}, {settings.model.describe()}"
+        )
+
+    def trial_started(self, number: int, optimizer: str, learning_rate: float) -> None:
+        log.info(f"trial {number} {optimizer} lr={rate(learning_rate)}: started")
+
+    def check(self, number: int, check: Any) -> None:
+        pass
+
+    def trial_finished(self, trial: Any, done: int, best: Any) -> None:
+        log.info(f"{describe_trial(trial)} [{done} done; {describe_best(best, self.objective)}]")
+
+    def waiting(self, running_elsewhere: int) -> None:
+        pass
+
+    def recovered(self, numbers: list[int]) -> None:
+        log.info(f"marked trial(s) {', '.join(map(str, numbers))} failed: their worker died")
+
+    def __enter__(self) -> TuneLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+class TuneDisplay(TuneLog):
+    """Live progress: trials done/total, the running trial's step and accuracy, best."""
+
+    def __init__(self) -> None:
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(bar_width=30),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=False,
+        )
+        self.trials: TaskID | None = None
+        self.current: TaskID | None = None
+        self.best_text = ""
+
+    def __enter__(self) -> TuneDisplay:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.current is not None:
+            self.progress.update(self.current, visible=False)
+        self.progress.stop()
+
+    def study_ready(self, name: str, settings: Any, total: int, done: int) -> None:
+        self.objective = settings.objective
+        self.progress.console.print(
+            f"study [bold]{name}[/]: {settings.sampler} over {','.join(settings.optimizers)}, "
+            f"lr {settings.lr_min:g}..{settings.lr_max:g}, target {settings.train.target:g}, "
+            f"{escape(settings.model.describe())}; {done}/{total} trials done"
+        )
+        self.max_steps = settings.train.max_steps
+        self.trials = self.progress.add_task(f"[bold]{name}[/] trials", total=total, completed=done)
+        self.current = self.progress.add_task("waiting for a trial", total=self.max_steps)
+
+    def trial_started(self, number: int, optimizer: str, learning_rate: float) -> None:
+        self.trial_label = f"trial {number} {optimizer} lr={rate(learning_rate)}"
+        if self.current is not None:
+            self.progress.reset(
+                self.current, total=self.max_steps, description=f"{self.trial_label} step 0"
+            )
+
+    def check(self, number: int, check: Any) -> None:
+        if self.current is None:
+            return
+        loss = "nan" if not math.isfinite(check.loss) else f"{check.loss:.3g}"
+        self.progress.update(
+            self.current,
+            completed=check.step,
+            description=f"{self.trial_label} acc {check.accuracy:.3f} loss {loss}",
+        )
+
+    def trial_finished(self, trial: Any, done: int, best: Any) -> None:
+        self.progress.console.print(escape(describe_trial(trial)))
+        if self.trials is not None:
+            self.best_text = describe_best(best, self.objective)
+            self.progress.update(
+                self.trials, completed=done, description=f"trials · {escape(self.best_text)}"
+            )
+
+    def waiting(self, running_elsewhere: int) -> None:
+        if self.current is not None:
+            self.progress.update(
+                self.current, description=f"waiting: {running_elsewhere} trial(s) run elsewhere"
+            )
+
+    def recovered(self, numbers: list[int]) -> None:
+        self.progress.console.print(
+            f"marked trial(s) {', '.join(map(str, numbers))} failed: their worker died; "
+            "their work is handed out again"
+        )
+
+
+class JobsDisplay:
+    """Progress for --jobs: the parent polls the study while worker processes train."""
+
+    def __init__(self, name: str, total: int, quiet: bool) -> None:
+        self.quiet = quiet
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(bar_width=30),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+        )
+        self.task = self.progress.add_task(f"{name} trials", total=total)
+        self.last_done = -1
+
+    def __enter__(self) -> JobsDisplay:
+        if not self.quiet:
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self.quiet:
+            self.progress.stop()
+
+    def update(self, done: int, running: int, best_text: str) -> None:
+        if self.quiet:
+            if done != self.last_done:
+                log.info(f"{done} trials done, {running} running; {best_text}")
+            self.last_done = done
+            return
+        self.progress.update(
+            self.task, completed=done, description=f"{running} running · {escape(best_text)}"
+        )

@@ -1,0 +1,162 @@
+"""Results as tables and sentences: best, studies, trace, scale, report, train."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+from autolr.console.base import out, rate
+
+
+def show_train_result(result: dict[str, Any]) -> None:
+    outcome = result["outcome"]
+    out.print(
+        f"{result['optimizer']} lr={rate(result['learning_rate'])}: {outcome} after "
+        f"{result['steps']} steps, {result['train_seconds']:.2f}s training "
+        f"({result['total_seconds']:.2f}s total), accuracy {result['final_accuracy']:.4f}"
+    )
+
+
+def show_recommendation(rec: Any, objective_unit: str) -> None:
+    low, high = rec.band
+    out.print(
+        f"[bold]{rec.study}[/]: use [bold]{rec.optimizer}[/] with learning rate "
+        f"[bold]{rate(rec.learning_rate)}[/] ({rec.value:.4g} {objective_unit} to "
+        f"{rec.target:g} accuracy)"
+    )
+    out.print(f"rates that work: {rate(low)} .. {rate(high)} (within {rec.margin:g}x of the best)")
+    table = Table(title=f"per optimizer ({rec.finished_trials} finished trials)")
+    for column in ("optimizer", "best rate", objective_unit, "band", "reached / trials"):
+        table.add_column(column, justify="right" if column != "optimizer" else "left")
+    for name, r in rec.per_optimizer.items():
+        band = f"{rate(r.band[0])} .. {rate(r.band[1])}" if r.band else "-"
+        value = "-" if r.value is None else f"{r.value:.4g}"
+        table.add_row(name, rate(r.learning_rate), value, band, f"{r.reached_trials} / {r.trials}")
+    out.print(table)
+
+
+def show_larger_model(advice: dict[str, Any] | None, study: str) -> None:
+    if advice is None:
+        out.print(
+            "for a larger model of the same family: the same rate (the 2018 study's best "
+            "rate held from 1x to 10x); `autolr best --for-scale S` says more"
+        )
+        return
+    out.print(
+        f"at scale x{advice['scale']:g} ({advice['weights']:,} weights): use lr "
+        f"{rate(advice['learning_rate'])}, as the 2018 study found the best rate carries "
+        "over between sizes"
+    )
+    fit = advice["fit"]
+    if fit is None:
+        out.print(f"no time prediction: run `autolr scale --study {study}` first")
+    else:
+        out.print(
+            f"expected training time to the target: {advice['predicted_seconds']:.1f}s "
+            f"(c + k*n from {fit['study']} at lr {rate(fit['learning_rate'])}, "
+            f"R^2 {fit['r2']:.2f})"
+        )
+
+
+def show_pbt_recommendation(rec: Any) -> None:
+    low, high = rec.band
+    out.print(
+        f"[bold]{rec.study}[/] (PBT): the winning lineage reached {rec.target:g} accuracy in "
+        f"{rec.value:.0f} steps with [bold]{rec.optimizer}[/]"
+    )
+    out.print(
+        f"constant rate to use: [bold]{rate(rec.learning_rate)}[/] (step-weighted geometric "
+        f"mean of the lineage's rates, {rate(low)} .. {rate(high)}; "
+        f"last {rate(rec.final_learning_rate)})"
+    )
+    table = Table(title="winning lineage: learning-rate schedule")
+    for column in ("steps", "optimizer", "rate", "member", "action", "accuracy"):
+        table.add_column(column, justify="left" if column in ("optimizer", "action") else "right")
+    for interval in rec.schedule:
+        table.add_row(
+            f"{interval.start_step}-{interval.start_step + interval.steps}",
+            interval.optimizer,
+            rate(interval.learning_rate),
+            str(interval.member),
+            interval.action,
+            f"{interval.final_accuracy:.3f}",
+        )
+    out.print(table)
+
+
+def show_studies(rows: list[dict[str, Any]], storage: str) -> None:
+    if not rows:
+        out.print(f"no studies in {storage}")
+        return
+    table = Table(title=f"studies in {storage}")
+    for column in (
+        "study",
+        "sampler",
+        "complete",
+        "pruned",
+        "failed",
+        "running",
+        "waiting",
+        "best",
+    ):
+        table.add_column(
+            column, justify="left" if column in ("study", "sampler", "best") else "right"
+        )
+    for row in rows:
+        states = row["states"]
+        table.add_row(
+            row["study"],
+            row["sampler"],
+            *(str(states.get(s, 0)) for s in ("COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING")),
+            row["best"],
+        )
+    out.print(table)
+
+
+def show_trace(rows: list[dict[str, Any]], study: str) -> None:
+    table = Table(title=f"{study}: each optimizer at its best rate")
+    for column in ("optimizer", "rate", "target at step", "steps", "train acc", "val acc"):
+        table.add_column(column, justify="left" if column == "optimizer" else "right")
+    for row in rows:
+        table.add_row(
+            row["optimizer"],
+            rate(row["learning_rate"]),
+            "-" if row["reached_step"] is None else str(row["reached_step"]),
+            str(row["steps"]),
+            f"{row['train_accuracy']:.4f}",
+            "-" if row["val_accuracy"] is None else f"{row['val_accuracy']:.4f}",
+        )
+    out.print(table)
+    out.print(f"figures: autolr report --study {study}")
+
+
+def show_scale(
+    fits: dict[float, Any], fastest: dict[float, Any], runs: list[Any], study: str
+) -> None:
+    table = Table(title=f"{study}: training time to target = c + k * n (n = weights)")
+    for column in ("rate", "c (s)", "k (s per M weights)", "R^2", "runs"):
+        table.add_column(column, justify="right")
+    for learning_rate, fit in fits.items():
+        if fit is None:
+            table.add_row(rate(learning_rate), "-", "-", "-", "fewer than 2 reached")
+        else:
+            table.add_row(
+                rate(learning_rate),
+                f"{fit.c:.2f}",
+                f"{fit.k * 1e6:.3f}",
+                f"{fit.r2:.3f}",
+                str(fit.points),
+            )
+    out.print(table)
+    winners = ", ".join(f"x{scale:g}: {rate(lr)}" for scale, lr in fastest.items())
+    out.print(f"fastest rate per scale: {winners}")
+    out.print(f"figures: autolr report --study {study}")
+
+
+def show_report(files: Any, summary: Any) -> None:
+    figures = [f for f in files if str(f).endswith((".png", ".html"))]
+    out.print(f"wrote {len(figures)} figure files to {summary.parent}/")
+    for path in figures:
+        out.print(f"  {path}")
+    out.print(f"summary: {summary}")
