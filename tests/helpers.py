@@ -113,9 +113,9 @@ def assert_clean_error(result, fragment: str) -> None:
     """A user error: non-zero exit, one line on stderr that says what is wrong."""
     assert result.exit_code not in (0, None), result.output
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    text = " ".join(line.strip() for line in lines)
-    assert text.startswith("error:"), result.output
-    assert fragment in text, text
+    errors = [line for line in lines if line.startswith("error:")]
+    assert len(errors) == 1 and lines[-1] == errors[0], result.output  # one line, and last
+    assert fragment in errors[0], errors[0]
     assert "Traceback" not in result.output
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from rich.console import Console
 from rich.logging import RichHandler
 
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # an error stays one line
 out = Console(highlight=False, soft_wrap=True)
 log = logging.getLogger("autolr")
 
