@@ -13,8 +13,17 @@ def test_trainer_suite_passes_under_jax() -> None:
     env = {**os.environ, "KERAS_BACKEND": "jax"}
     run = subprocess.run(
         # Bit-for-bit repeatability is promised for TensorFlow on CPU only.
-        [sys.executable, "-m", "pytest", "tests/trainer", "-q", "-p", "no:cacheprovider",
-         "-m", "not tensorflow_determinism"],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "tests/trainer",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-m",
+            "not tensorflow_determinism",
+        ],
         cwd=REPO,
         env=env,
         capture_output=True,
