@@ -2,10 +2,12 @@
 
     result = write_report(study, out_dir)  # PNG + HTML figures and summary.md
 
-`data` turns trials into runs and series (pure), `bands` the per-optimizer table,
-`static` and `interactive` draw the same figures with matplotlib and plotly, `summary`
-writes the Markdown, and `build` decides what a study can support and writes it all.
-Nothing here imports keras, so a report takes seconds.
+For grid, TPE and random studies: `data` turns trials into runs and series (pure),
+`bands` the per-optimizer table, `static` and `interactive` draw the same figures with
+matplotlib and plotly, and `summary` writes the Markdown. Trace, scale and PBT studies
+have a subpackage each (`trace`, `scale`, `pbt`) with the same parts. `kinds` is what
+every kind of report provides; `build` picks the study's kind, decides what the study
+can support and writes it all. Nothing here imports keras, so a report takes seconds.
 """
 
 from autolr.report.build import ReportResult, Skipped, default_out_dir, write_report

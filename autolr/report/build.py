@@ -1,23 +1,28 @@
 """Write a study's report into one folder: each figure as PNG and HTML, and summary.md.
 
-The one function the CLI calls. It decides which figures the study can support, draws
-those, and says which it skipped and why, so a half-finished study still gets a report.
+The one function the CLI calls. It picks the study's kind of report (`KINDS`: fixed-rate
+searches here, traces, scale studies and PBT in their own subpackages), decides which of
+its figures the study can support, draws those, and says which it skipped and why, so a
+half-finished study still gets a report.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import optuna
-import plotly.graph_objects as go
-from matplotlib.figure import Figure
 
 from autolr.report import interactive, static
 from autolr.report.bands import BandRow, band_rows
 from autolr.report.data import ReportError, Run, envelope, read_runs
+from autolr.report.kinds import Answer, FigureSpec, ReportKind, Skipped, always
+from autolr.report.pbt import PBT_REPORT
+from autolr.report.scale import SCALE_REPORT
 from autolr.report.summary import FigureEntry, render
+from autolr.report.trace import TRACE_REPORT
 from autolr.study.catalog import stored_settings
 from autolr.study.results import NoResultError, Recommendation, recommend
 from autolr.study.settings import StudySettings
@@ -39,35 +44,19 @@ class ReportInputs:
 
 
 @dataclass(frozen=True)
-class Skipped:
-    figure: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.figure}: {self.reason}"
-
-
-@dataclass(frozen=True)
 class ReportResult:
     out_dir: Path
     files: tuple[Path, ...]  # every file written, summary.md last
     skipped: tuple[Skipped, ...]  # figures the study could not support, with why
-    recommendation: Recommendation
-    bands: tuple[BandRow, ...]  # the band table, one row per optimizer
+    # `autolr best`'s answer: a Recommendation for grid, TPE and random studies, a
+    # PBTRecommendation for PBT (None while no member reached), None for trace and scale
+    # studies, which follow up another study's answer rather than give one.
+    recommendation: Answer
+    bands: tuple[BandRow, ...]  # the band table, one row per optimizer (fixed-rate only)
 
     @property
     def summary(self) -> Path:
         return self.out_dir / SUMMARY
-
-
-@dataclass(frozen=True)
-class FigureSpec:
-    name: str  # file stem of its PNG and HTML
-    title: str
-    caption: str
-    missing: Callable[[ReportInputs], str | None]  # why it cannot be drawn, else None
-    png: Callable[[ReportInputs], Figure]
-    html: Callable[[ReportInputs], go.Figure]
 
 
 def _too_few_reached(inputs: ReportInputs) -> str | None:
@@ -80,7 +69,7 @@ def _one_rate_only(inputs: ReportInputs) -> str | None:
     return None if rates >= 2 else "the target was reached at only one learning rate"
 
 
-FIGURES: tuple[FigureSpec, ...] = (
+FIGURES: tuple[FigureSpec[ReportInputs], ...] = (
     FigureSpec(
         "time_to_target",
         "Time to target vs learning rate",
@@ -107,7 +96,7 @@ FIGURES: tuple[FigureSpec, ...] = (
         "Success band per optimizer",
         "Per optimizer: the rates that reached the target (thin line and ticks), the band "
         "within the margin of its best (thick bar) and its best rate (star).",
-        lambda i: None,
+        always,
         lambda i: static.bands_figure(i.bands, i.runs, i.settings, i.study),
         lambda i: interactive.bands_figure(i.bands, i.runs, i.settings, i.study),
     ),
@@ -119,7 +108,7 @@ def default_out_dir(study_name: str) -> Path:
 
 
 def read_inputs(study: optuna.Study) -> ReportInputs:
-    """The study's runs and answer, or a one-line ReportError if it is too small."""
+    """A fixed-rate study's runs and answer, or a one-line ReportError if it is too small."""
     name = study.study_name
     settings = stored_settings(study)
     trials = study.get_trials(deepcopy=False)
@@ -136,22 +125,52 @@ def read_inputs(study: optuna.Study) -> ReportInputs:
     return ReportInputs(name, settings, runs, rec, tuple(band_rows(rec, runs)))
 
 
+def _fixed_summary(inputs: ReportInputs, entries: Sequence[FigureEntry]) -> str:
+    return render(inputs.recommendation, inputs.bands, inputs.runs, inputs.settings, entries)
+
+
+FIXED_RATE_REPORT = ReportKind(
+    read=read_inputs,
+    figures=FIGURES,
+    summary=_fixed_summary,
+    answer=lambda i: i.recommendation,
+    bands=lambda i: i.bands,
+)
+
+# The report of each sampler's studies.
+KINDS: dict[str, ReportKind[Any]] = {
+    "grid": FIXED_RATE_REPORT,
+    "tpe": FIXED_RATE_REPORT,
+    "random": FIXED_RATE_REPORT,
+    "trace": TRACE_REPORT,
+    "scale": SCALE_REPORT,
+    "pbt": PBT_REPORT,
+}
+
+
 def write_report(study: optuna.Study, out_dir: Path | None = None) -> ReportResult:
     """Write the figures (PNG and HTML) and summary.md into `out_dir` (reports/NAME/)."""
-    inputs = read_inputs(study)
-    out = out_dir if out_dir is not None else default_out_dir(inputs.study)
+    sampler = stored_settings(study).sampler
+    kind = KINDS.get(sampler)
+    if kind is None:
+        raise ReportError(f"reports for {sampler} studies are not available yet")
+    inputs = kind.read(study)
+    out = out_dir if out_dir is not None else default_out_dir(study.study_name)
     try:
-        return _write(inputs, out)
+        files, skipped = _write(kind, inputs, out)
     except OSError as exc:
         raise ReportError(f"cannot write the report to {out}: {exc.strerror or exc}") from exc
+    return ReportResult(out, files, skipped, kind.answer(inputs), kind.bands(inputs))
 
 
-def _write(inputs: ReportInputs, out: Path) -> ReportResult:
+def _write(
+    kind: ReportKind[Any], inputs: object, out: Path
+) -> tuple[tuple[Path, ...], tuple[Skipped, ...]]:
     out.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
     skipped: list[Skipped] = []
     entries: list[FigureEntry] = []
-    for spec in FIGURES:
+    for spec in kind.figures:
         png, html = out / f"{spec.name}.png", out / f"{spec.name}.html"
         reason = spec.missing(inputs)
         if reason is not None:
@@ -166,7 +185,6 @@ def _write(inputs: ReportInputs, out: Path) -> ReportResult:
     if any(f.suffix == ".html" for f in files):
         files.append(out / interactive.PLOTLY_JS)
     summary = out / SUMMARY
-    text = render(inputs.recommendation, inputs.bands, inputs.runs, inputs.settings, entries)
-    summary.write_text(text)
+    summary.write_text(kind.summary(inputs, entries))
     files.append(summary)
-    return ReportResult(out, tuple(files), tuple(skipped), inputs.recommendation, inputs.bands)
+    return tuple(files), tuple(skipped)

@@ -93,9 +93,9 @@ def _optional_float(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
-# How each sampler's trials become runs. A PBT member changes its rate while it trains, so
-# its report will need a reader that turns each member's history into rate segments (and
-# figures that draw them); until then `read_runs` refuses PBT studies with a clear message.
+# How each fixed-rate sampler's trials become runs. Trace, scale and PBT studies are not
+# searches over fixed rates (a PBT member even changes its rate while it trains): `build`
+# sends them to their own reports (autolr/report/trace, scale, pbt), never through here.
 RUN_READERS: dict[str, Callable[[Sequence[FrozenTrial]], list[Run]]] = {
     "grid": fixed_rate_runs,
     "tpe": fixed_rate_runs,
@@ -106,7 +106,7 @@ RUN_READERS: dict[str, Callable[[Sequence[FrozenTrial]], list[Run]]] = {
 def read_runs(settings: StudySettings, trials: Sequence[FrozenTrial]) -> list[Run]:
     reader = RUN_READERS.get(settings.sampler)
     if reader is None:
-        raise ReportError(f"reports for {settings.sampler} studies are not available yet")
+        raise ReportError(f"a {settings.sampler} study's trials are not fixed-rate runs")
     return reader(trials)
 
 

@@ -157,10 +157,18 @@ def _finish(
     settings: StudySettings,
     height: int,
 ) -> go.Figure:
+    return finish(
+        fig, style.title(study, what), style.subtitle(settings, len(runs)), height, "optimizer"
+    )
+
+
+def finish(fig: go.Figure, title: str, subtitle: str, height: int, legend: str) -> go.Figure:
+    """The look every interactive figure shares: centred title and subtitle, white
+    template, the report's font, legend title, and round ticks on log value axes."""
     fig.update_layout(
         title={
-            "text": f"<b>{style.title(study, what)}</b>",
-            "subtitle": {"text": style.subtitle(settings, len(runs))},
+            "text": f"<b>{title}</b>",
+            "subtitle": {"text": subtitle},
             "x": 0.5,
             "xanchor": "center",
         },
@@ -168,7 +176,7 @@ def _finish(
         font=FONT,
         height=height,
         margin={"t": 110},
-        legend={"title": {"text": "optimizer"}},
+        legend={"title": {"text": legend}},
         hovermode="closest",
     )
     _value_ticks(fig)

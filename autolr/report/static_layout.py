@@ -50,12 +50,17 @@ def new_figure(width: float, height: float) -> Figure:
 def titles(
     fig: Figure, study: str, what: str, runs: Sequence[Run], settings: StudySettings
 ) -> None:
+    """Title and subtitle of a fixed-rate study's figure."""
+    heading(fig, style.title(study, what), style.subtitle(settings, len(runs)))
+
+
+def heading(fig: Figure, title: str, subtitle: str) -> None:
     """Title and subtitle at fixed offsets from the top, in inches, whatever the height."""
     height = fig.get_figheight()
     fig.text(
         0.5,
         1 - 0.2 / height,
-        style.title(study, what),
+        title,
         ha="center",
         va="top",
         fontsize=TITLE_SIZE,
@@ -64,7 +69,7 @@ def titles(
     fig.text(
         0.5,
         1 - 0.52 / height,
-        style.subtitle(settings, len(runs)),
+        subtitle,
         ha="center",
         va="top",
         fontsize=SUBTITLE_SIZE,
@@ -75,9 +80,15 @@ def titles(
 def two_panels(
     what: str, runs: Sequence[Run], settings: StudySettings, study: str
 ) -> tuple[Figure, list[Axes]]:
+    return two_panels_titled(
+        style.title(study, what), style.subtitle(settings, len(runs)), sharex=True
+    )
+
+
+def two_panels_titled(title: str, subtitle: str, sharex: bool = False) -> tuple[Figure, list[Axes]]:
     fig = new_figure(*WIDE)
-    panels = list(fig.subplots(1, 2, sharex=True))
-    titles(fig, study, what, runs, settings)
+    panels = list(fig.subplots(1, 2, sharex=sharex))
+    heading(fig, title, subtitle)
     return fig, panels
 
 

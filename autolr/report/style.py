@@ -7,6 +7,7 @@ figure of every report, whichever optimizers a study happened to include.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from autolr.study.settings import StudySettings
 
@@ -114,3 +115,67 @@ def nice_log_ticks(low: float, high: float) -> list[float]:
     below = max([t for t in ticks if t <= low], default=ticks[0])
     above = min([t for t in ticks if t >= high], default=ticks[-1])
     return [t for t in ticks if below <= t <= above]
+
+
+# Follow-up studies (trace, scale) and PBT.
+TRACE_TITLE = "accuracy over training time at each optimizer's best rate"
+SCALE_TIME_TITLE = "training time to target vs model size"
+SCALE_RATE_TITLE = "time to target vs learning rate at each model size"
+PBT_TITLE = "learning rate and training accuracy of each PBT member"
+TRAINING_TIME = "training time (s)"
+TRAINING_ACCURACY = "training accuracy"
+VALIDATION_ACCURACY = "validation accuracy"
+LINEAGE_STEP = "training steps along the lineage"
+WEIGHTS = "weights (millions)"
+TARGET_GREY = "#444444"  # the target accuracy line
+WINNER_GREY = "#222222"  # under the lineage that reached the target first
+
+# Sequential palettes for figures with one optimizer: learning rates (low rate dark blue,
+# high rate orange) and model sizes (small light blue, large dark blue). Both leave out
+# the palest colours, which vanish on white.
+RATE_STOPS = ("#0d0887", "#6a00a8", "#b12a90", "#e16462", "#f89540")
+SIZE_STOPS = ("#6baed6", "#2171b5", "#08306b")
+
+
+def rate_colours(rates: Sequence[float]) -> dict[float, str]:
+    """A colour per rate, low to high; the same rates get the same colours in every
+    figure of a report."""
+    return sequential(rates, RATE_STOPS)
+
+
+def sequential(values: Sequence[float], stops: Sequence[str]) -> dict[float, str]:
+    """A colour per distinct value, spread evenly over `stops` in sorted order."""
+    ordered = sorted(set(values))
+    if len(ordered) == 1:
+        return {ordered[0]: stops[0]}
+    return {v: _along(i / (len(ordered) - 1), stops) for i, v in enumerate(ordered)}
+
+
+def _along(fraction: float, stops: Sequence[str]) -> str:
+    """The colour `fraction` of the way along `stops`, interpolated in RGB."""
+    position = fraction * (len(stops) - 1)
+    i = min(int(position), len(stops) - 2)
+    low, high = _rgb(stops[i]), _rgb(stops[i + 1])
+    mix = [round(a + (b - a) * (position - i)) for a, b in zip(low, high, strict=True)]
+    return "#" + "".join(f"{c:02x}" for c in mix)
+
+
+def _rgb(hex_colour: str) -> tuple[int, int, int]:
+    return (int(hex_colour[1:3], 16), int(hex_colour[3:5], 16), int(hex_colour[5:7], 16))
+
+
+def target_subtitle(settings: StudySettings, model: str, what: str) -> str:
+    """Subtitle of a trace, scale or PBT figure: the model, the target, and what ran."""
+    return f"{model} to {settings.train.target:g} training accuracy · {what}"
+
+
+def scale_label(scale: float) -> str:
+    return f"x{scale:g}"
+
+
+def accuracy_floor(target: float, values: Sequence[float]) -> float:
+    """Where an accuracy axis starts: twice the target's distance from 1 below it (0.85
+    for a 0.95 target), or lower if one of `values` (final accuracies) is lower. Accuracy
+    creeps towards 1, so on a 0-to-1 axis the part that matters is a thin strip."""
+    lowest = min([target - 2 * (1 - target), *(v - 0.005 for v in values)])
+    return max(0.0, math.floor(round(lowest * 100, 6)) / 100)

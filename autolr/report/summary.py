@@ -44,8 +44,7 @@ def render(
         _band_notes(settings, rec.margin),
         "## Outcomes per optimizer\n",
         _outcome_table(runs, settings.optimizers),
-        "## Figures\n",
-        *(_figure(f) for f in figures),
+        figure_section(figures),
     ]
     return "\n".join(parts)
 
@@ -116,6 +115,11 @@ def _outcome_table(runs: Sequence[Run], optimizers: Sequence[str]) -> str:
     for name in optimizers:
         lines.append(f"| {name} | " + " | ".join(str(counts[name, o]) for o in OUTCOMES) + " |")
     return "\n".join(lines) + "\n"
+
+
+def figure_section(figures: Sequence[FigureEntry]) -> str:
+    """The "Figures" section every kind of report ends with."""
+    return "\n".join(["## Figures\n", *(_figure(f) for f in figures)])
 
 
 def _figure(entry: FigureEntry) -> str:

@@ -143,13 +143,11 @@ class PBTObjective(Objective):
         trial.set_user_attr(pbt.CHECKPOINT, checkpoints.save(self.store, trial, result.state))
         trial.set_user_attr("end_fingerprint", checkpoints.fingerprint(result.state))
         record_result(trial, result)
-        if not result.reached:
+        if result.reached_step is None or result.reached_seconds is None:
             return self.settings.budget
-        return float(
-            start_step + result.steps
-            if self.settings.objective == "steps"
-            else result.train_seconds
-        )
+        if self.settings.objective == "steps":  # the lineage's, not just this interval's
+            return float(start_step + result.reached_step)
+        return float(attrs.get(pbt.LINEAGE_SECONDS, 0.0)) + result.reached_seconds
 
 
 def record_result(trial: optuna.Trial, result: TrainResult) -> None:

@@ -32,6 +32,7 @@ from autolr.study.settings import StudySettings
 
 MEMBER, GENERATION, PARENT = "member", "generation", "parent_trial"
 LINEAGE_STEPS, ACTION, DONOR = "lineage_steps", "action", "donor_member"
+LINEAGE_SECONDS = "lineage_seconds"  # training seconds the lineage had before this interval
 PARENT_CHECKPOINT, CHECKPOINT, LOST = "parent_checkpoint", "checkpoint", "lost"
 KEEP_OPTIMIZER_STATE = "keep_optimizer_state"
 WAIT, DONE = "wait", "done"
@@ -54,6 +55,7 @@ class Decision:
     donor: int | None  # member whose weights were copied
     lineage_steps: int  # steps the lineage had trained before this interval
     keep_optimizer_state: bool
+    lineage_seconds: float = 0.0  # and the training seconds those steps took
 
 
 def generations(settings: StudySettings) -> int:
@@ -187,16 +189,19 @@ def _inherit(
     learning_rate: float,
     keep_state: bool,
 ) -> Decision:
-    lineage = int(parent.user_attrs[LINEAGE_STEPS]) + int(parent.user_attrs.get("steps", 0))
+    attrs = parent.user_attrs
+    lineage = int(attrs[LINEAGE_STEPS]) + int(attrs.get("steps", 0))
+    seconds = float(attrs.get(LINEAGE_SECONDS, 0.0)) + float(attrs.get("train_seconds", 0.0))
     return Decision(
         optimizer,
         learning_rate,
         action,
         parent.number,
-        parent.user_attrs.get(CHECKPOINT),
+        attrs.get(CHECKPOINT),
         donor,
         lineage,
         keep_state,
+        seconds,
     )
 
 
@@ -225,6 +230,7 @@ class PBTSampler(BaseSampler):
             GENERATION: slot.generation,
             PARENT: decision.parent,
             LINEAGE_STEPS: decision.lineage_steps,
+            LINEAGE_SECONDS: round(decision.lineage_seconds, 4),
             ACTION: decision.action,
             DONOR: decision.donor,
             PARENT_CHECKPOINT: decision.parent_checkpoint,

@@ -1,8 +1,10 @@
-"""Studies to report on: a real grid trained on MNIST, and hand-made trials in real SQLite
-studies for the cases that need exact numbers (irregular rates, too small, nothing reached)."""
+"""Studies to report on: a real grid trained on MNIST with its trace and scale follow-ups
+and a real PBT study, and hand-made trials in real SQLite studies for the cases that need
+exact numbers (irregular rates, too small, nothing reached; see also made.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -12,7 +14,9 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution
 from optuna.trial import FrozenTrial, TrialState
 
 from autolr.config import TrainSettings
-from autolr.study.catalog import SETTINGS_ATTR
+from autolr.study.catalog import SETTINGS_ATTR, stored_settings
+from autolr.study.experiments import scale_settings, trace_settings
+from autolr.study.results import recommend
 from autolr.study.runner import NullObserver, TuneRequest, tune
 from autolr.study.settings import StudySettings
 from tests.helpers import SCALE
@@ -51,6 +55,63 @@ def grid_study(tmp_path_factory: pytest.TempPathFactory, mnist: str) -> optuna.S
     storage = f"sqlite:///{tmp_path_factory.mktemp('report')}/grid.db"
     tune(TuneRequest("small-grid", storage, {**GRID_FLAGS, "data": mnist}), NullObserver())
     return optuna.load_study(study_name="small-grid", storage=storage)
+
+
+# The follow-ups of the grid: trace at each optimizer's best rate, scale at two sizes and
+# the two lowest grid rates (where adam reaches the target soonest).
+TRACE_STEPS, TRACE_VALIDATE_EVERY = 150, 50
+SCALES, SCALE_RATES = [0.125, 0.25], [0.01, 10 ** (-11 / 6)]
+PBT_FLAGS = {
+    "sampler": "pbt",
+    "optimizers": ["adam", "sgd"],
+    "lr_min": 1e-3,
+    "lr_max": 0.3,
+    "scale": float(SCALE),
+    "train_size": 2000,
+    "target": 0.95,
+    "max_steps": 150,
+    "population": 4,
+    "interval": 50,
+}
+
+
+def _follow_up(
+    source: optuna.Study, kind: str, tmp_path_factory: pytest.TempPathFactory, mnist: str
+) -> optuna.Study:
+    """Run `autolr trace` or `autolr scale` on the grid, in-process."""
+    name = source.study_name
+    settings = stored_settings(source)
+    rec = recommend(name, settings, source.get_trials(deepcopy=False))
+    if kind == "trace":
+        planned, _ = trace_settings(name, settings, rec, {}, TRACE_STEPS, TRACE_VALIDATE_EVERY)
+    else:
+        planned = scale_settings(name, settings, rec, SCALES, SCALE_RATES, "adam", 0.9)
+    planned = dataclasses.replace(planned, data=dataclasses.replace(planned.data, path=mnist))
+    storage = f"sqlite:///{tmp_path_factory.mktemp(kind)}/{kind}.db"
+    tune(TuneRequest(f"{name}-{kind}", storage, {}, settings=planned), NullObserver())
+    return optuna.load_study(study_name=f"{name}-{kind}", storage=storage)
+
+
+@pytest.fixture(scope="session")
+def trace_study(
+    grid_study: optuna.Study, tmp_path_factory: pytest.TempPathFactory, mnist: str
+) -> optuna.Study:
+    return _follow_up(grid_study, "trace", tmp_path_factory, mnist)
+
+
+@pytest.fixture(scope="session")
+def scale_study(
+    grid_study: optuna.Study, tmp_path_factory: pytest.TempPathFactory, mnist: str
+) -> optuna.Study:
+    return _follow_up(grid_study, "scale", tmp_path_factory, mnist)
+
+
+@pytest.fixture(scope="session")
+def pbt_study(tmp_path_factory: pytest.TempPathFactory, mnist: str) -> optuna.Study:
+    """A real PBT study: 4 members, up to 3 generations of 50 steps."""
+    storage = f"sqlite:///{tmp_path_factory.mktemp('pbt')}/pbt.db"
+    tune(TuneRequest("small-pbt", storage, {**PBT_FLAGS, "data": mnist}), NullObserver())
+    return optuna.load_study(study_name="small-pbt", storage=storage)
 
 
 def made_trial(

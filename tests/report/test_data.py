@@ -139,7 +139,7 @@ def test_common_band_needs_every_optimizer_to_have_one() -> None:
     assert common_band(rows) is None
 
 
-def test_pbt_studies_are_refused_with_a_clear_message() -> None:
+def test_pbt_trials_are_not_read_as_fixed_rate_runs() -> None:
     settings = StudySettings(sampler="pbt", optimizers=("adam", "sgd"))
-    with pytest.raises(ReportError, match="pbt studies are not available yet"):
+    with pytest.raises(ReportError, match="a pbt study's trials are not fixed-rate runs"):
         read_runs(settings, TPE_TRIALS)

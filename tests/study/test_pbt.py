@@ -180,6 +180,9 @@ def test_a_population_trains_every_slot_once_and_exploit_copies_weights(
         # The interval started from exactly the weights its parent ended with.
         assert attrs["start_fingerprint"] == parent.user_attrs["end_fingerprint"]
         assert attrs["lineage_steps"] == parent.user_attrs["lineage_steps"] + 50
+        assert attrs["lineage_seconds"] == pytest.approx(
+            parent.user_attrs["lineage_seconds"] + parent.user_attrs["train_seconds"], abs=1e-3
+        )
         if attrs["action"].startswith("exploit"):
             exploits += 1
             assert parent.user_attrs["member"] == attrs["donor_member"] != attrs["member"]

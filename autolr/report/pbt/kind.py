@@ -1,0 +1,90 @@
+"""How a PBT study is reported: its member-intervals and answer read once, the lineage
+figure, and the summary. A study with no winner yet still gets both."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import optuna
+
+from autolr.report import style
+from autolr.report.data import ReportError
+from autolr.report.kinds import FigureSpec, ReportKind, always
+from autolr.report.pbt import interactive, static, summary
+from autolr.report.pbt.data import Segment, segments
+from autolr.report.summary import FigureEntry
+from autolr.study.catalog import stored_settings
+from autolr.study.pbt_results import PBTRecommendation, recommend_pbt
+from autolr.study.results import NoResultError
+from autolr.study.settings import StudySettings
+
+
+@dataclass(frozen=True)
+class PBTInputs:
+    study: str
+    settings: StudySettings
+    segments: tuple[Segment, ...]  # every finished member-interval
+    recommendation: PBTRecommendation | None  # None: no member reached the target yet
+    winner: tuple[Segment, ...]  # the winning lineage, first interval first
+
+    @property
+    def title(self) -> str:
+        return style.title(self.study, style.PBT_TITLE)
+
+    @property
+    def subtitle(self) -> str:
+        p = self.settings.pbt
+        return style.target_subtitle(
+            self.settings,
+            self.settings.model.describe(),
+            f"population {p.population}, exploit every {p.interval} steps · "
+            f"{len(self.segments)} member-intervals",
+        )
+
+
+def read(study: optuna.Study) -> PBTInputs:
+    """The study's intervals and answer, or a one-line ReportError if none has finished."""
+    name = study.study_name
+    settings = stored_settings(study)
+    trials = study.get_trials(deepcopy=False)
+    found = tuple(segments(trials))
+    if not found:
+        raise ReportError(
+            f"PBT study {name!r} has no finished member-interval yet: let "
+            f"`autolr tune --study {name}` run longer"
+        )
+    try:
+        rec: PBTRecommendation | None = recommend_pbt(name, settings, trials)
+    except NoResultError:
+        rec = None  # the summary says so; the population's paths are still worth a look
+    by_trial = {s.trial: s for s in found}
+    winner = () if rec is None else tuple(by_trial[i.trial] for i in rec.schedule)
+    return PBTInputs(name, settings, found, rec, winner)
+
+
+def _summary(inputs: PBTInputs, entries: Sequence[FigureEntry]) -> str:
+    return summary.render(
+        inputs.study, inputs.settings, inputs.segments, inputs.recommendation, entries
+    )
+
+
+FIGURES: tuple[FigureSpec[PBTInputs], ...] = (
+    FigureSpec(
+        "lineages",
+        "Learning rate and training accuracy of each member",
+        "Every member's learning rate (left, log scale) and training accuracy (right) "
+        "against the steps its weights have trained, coloured by optimizer. Open markers "
+        "are exploits: the member copied a better member's weights and perturbed its rate "
+        "(circle) or resampled optimizer and rate (diamond), so its lines jump there. The "
+        "grey band is the lineage that reached the target first: its schedule is the "
+        "study's answer.",
+        always,
+        lambda i: static.lineage_figure(i.segments, i.winner, i.settings, i.title, i.subtitle),
+        lambda i: interactive.lineage_figure(i.segments, i.winner, i.settings, i.title, i.subtitle),
+    ),
+)
+
+PBT_REPORT = ReportKind(
+    read=read, figures=FIGURES, summary=_summary, answer=lambda i: i.recommendation
+)

@@ -1,0 +1,130 @@
+"""summary.md of a PBT study: the winning schedule and the one constant rate it reduces
+to (both from `recommend_pbt`, as `autolr best` gives them), and what the population
+did; or, before any member reached the target, how far it got."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from autolr.report.pbt.data import EXPLOITS, Segment
+from autolr.report.summary import FigureEntry, figure_section
+from autolr.study.pbt import generations
+from autolr.study.pbt_results import Interval, PBTRecommendation
+from autolr.study.settings import StudySettings
+
+ACTIONS = ("start", "continue", *EXPLOITS)
+
+
+def render(
+    study: str,
+    settings: StudySettings,
+    found: Sequence[Segment],
+    rec: PBTRecommendation | None,
+    figures: Sequence[FigureEntry],
+) -> str:
+    parts = [
+        f"# PBT study `{study}`: a learning-rate schedule\n",
+        _setup(settings, found),
+        _answer(rec) if rec is not None else _no_winner(study, settings, found),
+    ]
+    if rec is not None:
+        parts += ["## Winning schedule\n", _schedule(rec.schedule)]
+    parts += [
+        "## Per optimizer\n",
+        _optimizers(found, settings.optimizers),
+        "## What the population did\n",
+        _actions(found),
+        figure_section(figures),
+    ]
+    return "\n".join(parts)
+
+
+def _setup(settings: StudySettings, found: Sequence[Segment]) -> str:
+    p, train = settings.pbt, settings.train
+    done = len({s.generation for s in found})
+    return (
+        f"{settings.model.describe()} trained to {train.target:g} training accuracy "
+        f"({train.metric} metric); a population of {p.population} members over "
+        f"{', '.join(settings.optimizers)} at learning rates {settings.lr_min:g} to "
+        f"{settings.lr_max:g}, the bottom {p.quantile:.0%} copying the top {p.quantile:.0%} every "
+        f"{p.interval} steps, for up to {generations(settings)} generations "
+        f"({train.max_steps} steps); {len(found)} member-intervals finished over {done} "
+        "generation(s).\n"
+    )
+
+
+def _answer(rec: PBTRecommendation) -> str:
+    low, high = rec.band
+    last = rec.schedule[-1]
+    return (
+        f"**Use {rec.optimizer} at learning rate {rec.learning_rate:.3g}** for a constant "
+        f"rate: the step-weighted geometric mean of the schedule that reached the target "
+        f"first (after {last.start_step + last.steps} steps along its lineage). That "
+        f"schedule used {rec.optimizer} at {low:.3g} to {high:.3g}, ending at "
+        f"{rec.final_learning_rate:.3g}; to follow it instead, use the table below.\n"
+    )
+
+
+def _no_winner(study: str, settings: StudySettings, found: Sequence[Segment]) -> str:
+    text = f"**No member reached the target {settings.train.target:g} yet.**"
+    scored = [s for s in found if s.accuracy is not None]
+    if scored:
+        best = max(scored, key=lambda s: (s.accuracy or 0.0, -s.trial))
+        text += (
+            f" The most accurate so far: member {best.member} at generation "
+            f"{best.generation} ({best.optimizer}, lr {best.learning_rate:.3g}), "
+            f"{best.accuracy:.4f} training accuracy after {best.end} steps."
+        )
+    last = generations(settings) - 1
+    if sum(s.generation == last for s in found) >= settings.pbt.population:
+        return (
+            text + f" The study ran all {last + 1} generations: start a new one with a larger "
+            "--max-steps or --population, or a lower --target.\n"
+        )
+    return text + f" Let `autolr tune --study {study}` run on.\n"
+
+
+def _schedule(schedule: Sequence[Interval]) -> str:
+    lines = [
+        "| generation | member | lineage steps | optimizer | learning rate | action "
+        "| training accuracy at end |",
+        "|---:|---:|---|---|---:|---|---:|",
+    ]
+    for i in schedule:
+        lines.append(
+            f"| {i.generation} | {i.member} | {i.start_step} to {i.start_step + i.steps} | "
+            f"{i.optimizer} | {i.learning_rate:.3g} | {i.action} | {i.final_accuracy:.4f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _optimizers(found: Sequence[Segment], optimizers: Sequence[str]) -> str:
+    lines = [
+        "| optimizer | intervals | rates tried | highest training accuracy | at rate |",
+        "|---|---:|---|---:|---:|",
+    ]
+    for name in optimizers:
+        own = [s for s in found if s.optimizer == name]
+        scored = [s for s in own if s.accuracy is not None]
+        if not scored:
+            lines.append(f"| {name} | {len(own)} | - | - | - |")
+            continue
+        rates = [s.learning_rate for s in own]
+        best = max(scored, key=lambda s: (s.accuracy or 0.0, -s.trial))
+        lines.append(
+            f"| {name} | {len(own)} | {min(rates):.3g} to {max(rates):.3g} | "
+            f"{best.accuracy:.4f} | {best.learning_rate:.3g} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _actions(found: Sequence[Segment]) -> str:
+    counts = Counter(s.action for s in found)
+    diverged = sum(s.diverged for s in found)
+    cells = [f"{counts[a]} {a}" for a in ACTIONS if counts[a]]
+    return (
+        f"Member-intervals by action: {', '.join(cells)}; {diverged} diverged. An exploit "
+        "copies a better member's weights (and optimizer state), then perturbs its rate or "
+        "resamples the optimizer and rate.\n"
+    )

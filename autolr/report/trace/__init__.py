@@ -1,0 +1,9 @@
+"""Reports of trace studies (`autolr trace`): accuracy over training time per optimizer.
+
+`data` reads the runs' check histories (pure), `static` and `interactive` draw them,
+`summary` writes the table, and `kind` ties them into the report `build` writes.
+"""
+
+from autolr.report.trace.kind import TRACE_REPORT
+
+__all__ = ["TRACE_REPORT"]

@@ -1,0 +1,77 @@
+"""How a trace study is reported: read its runs once, one figure, and the summary."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import optuna
+
+from autolr.report import style
+from autolr.report.data import ReportError
+from autolr.report.kinds import FigureSpec, ReportKind
+from autolr.report.summary import FigureEntry
+from autolr.report.trace import interactive, static, summary
+from autolr.report.trace.data import TraceRun, trace_runs
+from autolr.study.catalog import stored_settings
+from autolr.study.settings import StudySettings
+
+
+@dataclass(frozen=True)
+class TraceInputs:
+    study: str
+    settings: StudySettings
+    runs: tuple[TraceRun, ...]
+
+    @property
+    def title(self) -> str:
+        return style.title(self.study, style.TRACE_TITLE)
+
+    @property
+    def subtitle(self) -> str:
+        source = f"trace of {self.settings.source}" if self.settings.source else "trace"
+        return style.target_subtitle(
+            self.settings,
+            self.settings.model.describe(),
+            f"{source}, {self.settings.train.max_steps} steps per optimizer",
+        )
+
+
+def read(study: optuna.Study) -> TraceInputs:
+    """The trace's finished runs, or a one-line ReportError if none has finished."""
+    settings = stored_settings(study)
+    runs = tuple(trace_runs(study.get_trials(deepcopy=False), settings.optimizers))
+    if not runs:
+        source = settings.source or "SOURCE"
+        raise ReportError(
+            f"trace study {study.study_name!r} has no finished run yet: let "
+            f"`autolr trace --study {source}` run"
+        )
+    return TraceInputs(study.study_name, settings, runs)
+
+
+def _no_history(inputs: TraceInputs) -> str | None:
+    if any(len(r.training) for r in inputs.runs):
+        return None
+    return "no run recorded an accuracy check"
+
+
+def _summary(inputs: TraceInputs, entries: Sequence[FigureEntry]) -> str:
+    return summary.render(inputs.study, inputs.settings, inputs.runs, entries)
+
+
+FIGURES: tuple[FigureSpec[TraceInputs], ...] = (
+    FigureSpec(
+        "accuracy_over_time",
+        "Accuracy over training time",
+        "Validation accuracy (left; the 2018 study's figure 4) and training accuracy "
+        "(right) against training time, one line per optimizer at its best rate. The "
+        "dashed line is the training-accuracy target; the large marker is the check at "
+        "which each run first reached it.",
+        _no_history,
+        lambda i: static.accuracy_figure(i.runs, i.settings, i.title, i.subtitle),
+        lambda i: interactive.accuracy_figure(i.runs, i.settings, i.title, i.subtitle),
+    ),
+)
+
+TRACE_REPORT = ReportKind(read=read, figures=FIGURES, summary=_summary, answer=lambda i: None)

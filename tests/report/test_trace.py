@@ -1,0 +1,122 @@
+"""Trace reports: curves read from the check histories, the two-panel figure, the table,
+and a real trace of the grid study written end to end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.image
+import numpy as np
+import optuna
+import pytest
+from matplotlib.collections import PathCollection
+from optuna.trial import TrialState
+
+from autolr.report import ReportError, write_report
+from autolr.report.trace import interactive, static
+from autolr.report.trace.data import trace_runs
+from autolr.study.catalog import stored_settings
+from tests.report.conftest import TRACE_STEPS, TRACE_VALIDATE_EVERY, MadeStudy
+from tests.report.made import TRACE_SETTINGS, TRACE_TRIALS
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+RUNS = trace_runs(TRACE_TRIALS, TRACE_SETTINGS.optimizers)
+
+
+def test_runs_keep_both_curves_and_when_they_reached() -> None:
+    adam, sgd, momentum = RUNS
+    assert adam.training.steps == (50, 100, 150, 200)
+    assert adam.training.accuracy == (0.8, 0.92, 0.95, 0.97)
+    # Validation ran only at the checks that carry a fifth entry.
+    assert (adam.validation.steps, adam.validation.accuracy) == ((100, 200), (0.91, 0.93))
+    assert adam.reached_point == (1.0, 0.92)
+    # Reached at the last check: no reached_step stored, so it is the run's own length.
+    assert (sgd.reached_step, sgd.reached_seconds, sgd.reached_point) == (200, 1.6, (1.6, 0.91))
+    assert momentum.reached_point is None and momentum.reached_step is None
+    assert (sgd.final_accuracy, sgd.final_validation) == (0.91, 0.95)
+    assert sgd.validation.best() == (0.95, 200)
+    assert adam.label == "adam, lr 0.001"
+
+
+def test_runs_follow_the_study_order_and_skip_unfinished_trials() -> None:
+    running = optuna.trial.create_trial(
+        state=TrialState.FAIL,
+        params=TRACE_TRIALS[0].params,
+        distributions=TRACE_TRIALS[0].distributions,
+    )
+    shuffled = [TRACE_TRIALS[2], running, TRACE_TRIALS[0], TRACE_TRIALS[1]]
+    names = [r.optimizer for r in trace_runs(shuffled, ("sgd", "momentum", "adam"))]
+    assert names == ["sgd", "momentum", "adam"]
+
+
+def test_figure_has_a_line_per_optimizer_in_each_panel_and_a_mark_where_it_reached() -> None:
+    fig = static.accuracy_figure(RUNS, TRACE_SETTINGS, "made: trace", "the subtitle")
+    validation, training = fig.axes[:2]
+    for ax in (validation, training):
+        assert [line.get_label() for line in ax.lines[:3]] == [r.label for r in RUNS]
+        assert ax.get_xlabel() == "training time (s)"
+    assert list(validation.lines[0].get_xdata()) == [1.0, 2.0]  # seconds of validated checks
+    marks = [c for c in training.collections if isinstance(c, PathCollection)]
+    assert [m.get_offsets().tolist() for m in marks] == [[[1.0, 0.92]], [[1.6, 0.91]]]
+    # The target on both panels; the accuracy axis starts at 0.9 - 2 x 0.1, which already
+    # shows every final accuracy (the lowest is momentum's 0.78).
+    assert training.lines[-1].get_ydata()[0] == 0.9
+    assert validation.get_ylim()[0] == pytest.approx(0.7)
+    texts = " ".join(t.get_text() for t in fig.texts)
+    assert "made: trace" in texts and "the subtitle" in texts
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == [r.label for r in RUNS]
+
+
+def test_interactive_figure_has_the_same_series() -> None:
+    fig = interactive.accuracy_figure(RUNS, TRACE_SETTINGS, "made: trace", "sub")
+    lines = [t for t in fig.data if t.mode == "lines+markers"]
+    assert [(t.name, t.xaxis) for t in lines] == [(r.label, "x") for r in RUNS] + [
+        (r.label, "x2") for r in RUNS
+    ]
+    reached = [t for t in fig.data if t.mode == "markers"]
+    assert [(t.x[0], t.y[0], t.xaxis) for t in reached] == [(1.0, 0.92, "x2"), (1.6, 0.91, "x2")]
+    assert "made: trace" in fig.layout.title.text
+
+
+def test_summary_table_repeats_the_runs(made_study: MadeStudy, tmp_path: Path) -> None:
+    result = write_report(made_study(TRACE_TRIALS, TRACE_SETTINGS, "made-trace"), tmp_path)
+    assert result.recommendation is None and result.bands == () and result.skipped == ()
+    summary = result.summary.read_text()
+    assert "First to the target: **adam, lr 0.001** (step 100, 1 s)." in summary
+    assert "Highest validation accuracy at the end: **sgd, lr 0.1** (0.9500)." in summary
+    rows = [line for line in summary.splitlines() if line.startswith("| adam |")]
+    assert rows == ["| adam | 0.001 | step 100 (1 s) | 200 | 0.9700 | 0.9300 | 0.9300 (step 200) |"]
+    assert "| momentum | 0.05 | never | 200 | 0.8000 | 0.7800 | 0.7800 (step 200) |" in summary
+    assert "Follows up study `made`" in summary
+
+
+def test_a_trace_with_no_finished_run_is_one_clear_line(
+    made_study: MadeStudy, tmp_path: Path
+) -> None:
+    with pytest.raises(ReportError, match=r"^trace study 'empty' has no finished run yet"):
+        write_report(made_study([], TRACE_SETTINGS, "empty"), tmp_path / "none")
+    assert not (tmp_path / "none").exists()
+
+
+def test_a_real_trace_report(trace_study: optuna.Study, tmp_path: Path) -> None:
+    result = write_report(trace_study, tmp_path)
+    out = result.out_dir
+    assert [f.name for f in result.files] == [
+        "accuracy_over_time.png",
+        "accuracy_over_time.html",
+        "plotly.min.js",
+        "summary.md",
+    ]
+    png = out / "accuracy_over_time.png"
+    assert png.read_bytes()[:8] == PNG_SIGNATURE
+    assert matplotlib.image.imread(png).shape[1] == 1800
+    html = (out / "accuracy_over_time.html").read_text()
+    assert 'src="plotly.min.js"' in html and "small-grid-trace: " in html
+    settings = stored_settings(trace_study)
+    runs = trace_runs(trace_study.get_trials(deepcopy=False), settings.optimizers)
+    assert [r.optimizer for r in runs] == list(settings.optimizers)
+    for run in runs:
+        assert run.steps == TRACE_STEPS
+        assert run.validation.steps == tuple(range(50, TRACE_STEPS + 1, TRACE_VALIDATE_EVERY))
+        assert np.all(np.diff(run.training.seconds) > 0)
+        assert f"| {run.optimizer} | {run.learning_rate:.3g} |" in result.summary.read_text()
