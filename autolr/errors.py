@@ -21,6 +21,10 @@ class StorageError(AutolrError):
     """The study storage cannot be reached or does not hold what was asked for."""
 
 
+class Interrupted(AutolrError):
+    """Ctrl-C during work that can be resumed (the CLI exits with 130)."""
+
+
 class TrialFailed(Exception):
     """This trial cannot run (e.g. its checkpoint is unreadable): record it, go on.
 

@@ -118,6 +118,14 @@ def test_tpe_study_stops_at_n_trials_and_resumes_to_more(workdir: Path, mnist: s
     assert rows[0]["states"].get("COMPLETE", 0) + rows[0]["states"].get("PRUNED", 0) == 5
 
 
+def test_a_study_name_with_markup_characters_is_shown_verbatim(workdir: Path, mnist: str) -> None:
+    args = small_grid_args("odd[/]name", mnist, "--n-trials", "1")
+    args.remove("--quiet")  # the live display is where the name is rendered
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    assert "odd[/]name" in result.stderr
+
+
 def test_train_runs_one_configuration_as_json(workdir: Path, mnist: str) -> None:
     result = invoke(
         "train",

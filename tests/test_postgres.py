@@ -80,3 +80,6 @@ def test_two_pbt_workers_on_postgres_share_the_population(
     assert len(study.trials) == 12  # no member-interval claimed twice
     pids = {t.system_attrs["autolr:worker"]["pid"] for t in study.trials}
     assert len(pids) == 2
+    # Checkpoints went where --artifacts said (a folder workers on other machines could share).
+    assert any((tmp_path / "checkpoints").iterdir())
+    assert not (tmp_path / "studies").exists()

@@ -3,16 +3,17 @@ wrapper that turns user errors into one line and an exit code (no traceback)."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any, TypeVar
 
 import typer
 
 from autolr import console
 from autolr.config import DEBUG_ENV
-from autolr.errors import AutolrError
+from autolr.errors import AutolrError, Interrupted
 
 app = typer.Typer(
     add_completion=False,
@@ -32,11 +33,14 @@ def friendly_errors(command: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
+        except Interrupted as exc:
+            console.error(str(exc))
+            raise typer.Exit(130) from None
         except AutolrError as exc:
             console.error(scrub(str(exc)))
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
-            console.error("interrupted; finished trials are saved: run the same command to resume")
+            console.error("interrupted")
             raise typer.Exit(130) from None
         except typer.Exit:
             raise
@@ -52,6 +56,17 @@ def friendly_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+@contextlib.contextmanager
+def resumable() -> Iterator[None]:
+    """Ctrl-C inside: say that finished trials are kept and how to go on."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise Interrupted(
+            "interrupted; finished trials are saved: run the same command to resume"
+        ) from None
+
+
 def scrub(text: str) -> str:
     from autolr.study.storage import scrub
 
@@ -60,10 +75,11 @@ def scrub(text: str) -> str:
     return text
 
 
-def storage_url(option: str | None) -> str:
+def storage_url(option: str | None, *, writer: bool = True) -> str:
+    """The storage URL for this invocation; its password is scrubbed from any error."""
     from autolr.study.storage import resolve_url
 
-    url = resolve_url(option)
+    url = resolve_url(option, create=writer)
     _secrets.append(url)
     return url
 

@@ -15,6 +15,7 @@ from autolr.cli._app import (
     app,
     floats,
     friendly_errors,
+    resumable,
     storage_url,
 )
 from autolr.errors import AutolrError
@@ -46,7 +47,7 @@ def _run_experiment(name: str, url: str, settings: Any, data: str | None, quiet:
     console.setup_logging(quiet)
     settings = dataclasses.replace(settings, data=dataclasses.replace(settings.data, path=data))
     display = console.TuneLog() if quiet else console.TuneDisplay()
-    with display:
+    with resumable(), display:
         return run_tune(TuneRequest(name, url, {}, settings=settings), display)
 
 

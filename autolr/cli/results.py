@@ -35,7 +35,7 @@ def best(
     from autolr.study.pbt_results import PBTRecommendation
     from autolr.study.storage import open_storage
 
-    url = storage_url(storage)
+    url = storage_url(storage, writer=False)
     opened = open_storage(url, writer=False)
     rec = recommendation(opened, study, url)
     advice = (
@@ -58,7 +58,7 @@ def studies(storage: Storage = None, json_output: Json = False) -> None:
     from autolr.study.catalog import study_rows
     from autolr.study.storage import open_storage, redact
 
-    url = storage_url(storage)
+    url = storage_url(storage, writer=False)
     rows = study_rows(open_storage(url, writer=False))
     if json_output:
         console.print_json(rows)
@@ -79,7 +79,7 @@ def report(
     from autolr.report import write_report
     from autolr.study.storage import load_study, open_storage
 
-    url = storage_url(storage)
+    url = storage_url(storage, writer=False)
     opened = open_storage(url, writer=False)
     result = write_report(load_study(opened, study, url), Path(out) if out else None)
     for skipped in result.skipped:
@@ -101,7 +101,7 @@ def dashboard(
 
     from autolr.study.storage import open_storage, redact
 
-    url = storage_url(storage)
+    url = storage_url(storage, writer=False)
     opened = open_storage(url, writer=False)
     console.note(f"optuna-dashboard for {redact(url)} at http://{host}:{port}/ (Ctrl-C stops)")
     run_server(opened, host=host, port=port)

@@ -24,6 +24,7 @@ from autolr.cli._app import (
     floats,
     friendly_errors,
     given,
+    resumable,
     storage_url,
 )
 from autolr.errors import AutolrError
@@ -37,7 +38,9 @@ def tune(
     n_trials: Annotated[
         int | None,
         typer.Option(
-            help="Finish when the study holds N finished trials [grid: all points; else 40]."
+            help="Finish when the study holds N finished trials, all workers together "
+            "[grid: every point; pbt: population x generations; else 40].",
+            min=1,
         ),
     ] = None,
     timeout: Annotated[
@@ -134,11 +137,13 @@ def tune(
         n_trials=n_trials,
         timeout=timeout,
         heartbeat_seconds=heartbeat,
+        artifacts=artifacts,
     )
-    if jobs > 1:
-        _tune_in_processes(request, jobs, quiet)
-    else:
-        _tune_here(request, quiet)
+    with resumable():
+        if jobs > 1:
+            _tune_in_processes(request, jobs, quiet)
+        else:
+            _tune_here(request, quiet)
 
 
 def _tune_here(request: Any, quiet: bool) -> None:
@@ -163,6 +168,8 @@ def _finish_message(name: str, finished: int, total: int, complete: bool) -> Non
 
 def _tune_in_processes(request: Any, jobs: int, quiet: bool) -> None:
     """Create the study here (settings checked once), then let `jobs` workers share it."""
+    import optuna
+
     from autolr.study.catalog import progress
     from autolr.study.runner import check_inputs, open_study
     from autolr.study.schedules import expected_trials
@@ -170,7 +177,7 @@ def _tune_in_processes(request: Any, jobs: int, quiet: bool) -> None:
     from autolr.study.workers import run_workers
 
     storage = open_storage(request.storage_url)
-    study, settings = open_study(
+    _, settings = open_study(
         storage, request.study_name, request.preset, request.flags, check=check_inputs
     )
     total = expected_trials(settings, request.n_trials)
@@ -191,9 +198,13 @@ def _tune_in_processes(request: Any, jobs: int, quiet: bool) -> None:
     if request.artifacts:
         arguments += ["--artifacts", request.artifacts]
     display = console.JobsDisplay(request.study_name, total, quiet)
+    # Watch through a reader: polling never queues for SQLite's write lock.
+    watched = optuna.load_study(
+        study_name=request.study_name, storage=open_storage(request.storage_url, writer=False)
+    )
 
     def poll() -> None:
-        finished, running, best = progress(study)
+        finished, running, best = progress(watched)
         display.update(finished, running, console.describe_best(best, settings.objective))
 
     # The URL goes to the workers in their environment, never on a command line (ps shows
@@ -204,5 +215,5 @@ def _tune_in_processes(request: Any, jobs: int, quiet: bool) -> None:
     if failures:
         code, line = failures[0]
         raise AutolrError(f"{len(failures)} of {jobs} workers failed (exit {code}): {line}")
-    finished, _, _ = progress(study)
+    finished, _, _ = progress(watched)
     _finish_message(request.study_name, finished, total, finished >= total)

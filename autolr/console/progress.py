@@ -79,12 +79,15 @@ class TuneDisplay(TuneLog):
     def study_ready(self, name: str, settings: Any, total: int, done: int) -> None:
         self.objective = settings.objective
         self.progress.console.print(
-            f"study [bold]{name}[/]: {settings.sampler} over {','.join(settings.optimizers)}, "
+            f"study [bold]{escape(name)}[/]: {settings.sampler} over "
+            f"{','.join(settings.optimizers)}, "
             f"lr {settings.lr_min:g}..{settings.lr_max:g}, target {settings.train.target:g}, "
             f"{escape(settings.model.describe())}; {done}/{total} trials done"
         )
         self.max_steps = settings.train.max_steps
-        self.trials = self.progress.add_task(f"[bold]{name}[/] trials", total=total, completed=done)
+        self.trials = self.progress.add_task(
+            f"[bold]{escape(name)}[/] trials", total=total, completed=done
+        )
         self.current = self.progress.add_task("waiting for a trial", total=self.max_steps)
 
     def trial_started(self, number: int, optimizer: str, learning_rate: float) -> None:
@@ -137,8 +140,8 @@ class JobsDisplay:
             TimeElapsedColumn(),
             console=err,
         )
-        self.task = self.progress.add_task(f"{name} trials", total=total)
-        self.last_done = -1
+        self.task = self.progress.add_task(f"{escape(name)} trials", total=total)
+        self.last = (-1, -1)
 
     def __enter__(self) -> JobsDisplay:
         if not self.quiet:
@@ -151,9 +154,9 @@ class JobsDisplay:
 
     def update(self, done: int, running: int, best_text: str) -> None:
         if self.quiet:
-            if done != self.last_done:
+            if (done, running) != self.last:
                 log.info(f"{done} trials done, {running} running; {best_text}")
-            self.last_done = done
+            self.last = (done, running)
             return
         self.progress.update(
             self.task, completed=done, description=f"{running} running · {escape(best_text)}"

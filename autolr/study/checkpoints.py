@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import tempfile
+import io
+import re
 from pathlib import Path
 
 import numpy as np
-import optuna
-from optuna.artifacts import FileSystemArtifactStore, download_artifact, upload_artifact
+from optuna.artifacts import FileSystemArtifactStore
 from optuna.artifacts.exceptions import ArtifactNotFound
 from optuna.storages import RDBStorage
 
@@ -38,29 +38,41 @@ def open_store(directory: Path) -> FileSystemArtifactStore:
     return FileSystemArtifactStore(directory)
 
 
-def save(store: FileSystemArtifactStore, trial: optuna.Trial, state: TrainingState) -> str:
-    """Upload `state` as an artifact of `trial`; returns the artifact id."""
+def checkpoint_id(study_name: str, trial_number: int) -> str:
+    """One file name per member-interval, derived from the trial: a crashed write is simply
+    overwritten when the interval is re-run, and clean-up can find files that no trial
+    got to record."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", study_name)[:80]
+    digest = hashlib.sha256(study_name.encode()).hexdigest()[:8]
+    return f"{safe}-{digest}-trial{trial_number}.npz"
+
+
+def save(
+    store: FileSystemArtifactStore, study_name: str, trial_number: int, state: TrainingState
+) -> str:
+    """Write `state` to the artifact store; returns its artifact id."""
     arrays: dict[str, np.ndarray] = {"optimizer_name": np.array(state.optimizer)}
     arrays.update({f"model_{i}": value for i, value in enumerate(state.model_values)})
     arrays.update({f"optimizer_{i}": value for i, value in enumerate(state.optimizer_values)})
-    with tempfile.TemporaryDirectory() as scratch:
-        path = Path(scratch) / "checkpoint.npz"
-        np.savez(path, **arrays)  # type: ignore[arg-type]
-        return upload_artifact(artifact_store=store, file_path=str(path), study_or_trial=trial)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)  # type: ignore[arg-type]
+    buffer.seek(0)
+    artifact_id = checkpoint_id(study_name, trial_number)
+    store.write(artifact_id, buffer)
+    return artifact_id
 
 
 def load(store: FileSystemArtifactStore, artifact_id: str) -> TrainingState:
     """Read a checkpoint back; a missing or damaged one is a TrialFailed, not a crash."""
-    with tempfile.TemporaryDirectory() as scratch:
-        path = Path(scratch) / "checkpoint.npz"
-        try:
-            download_artifact(artifact_store=store, artifact_id=artifact_id, file_path=str(path))
-            with np.load(path, allow_pickle=False) as archive:
-                model = _ordered(archive, "model_")
-                optimizer = _ordered(archive, "optimizer_")
-                name = str(archive["optimizer_name"])
-        except Exception as exc:
-            raise TrialFailed(f"checkpoint {artifact_id} is missing or damaged: {exc}") from exc
+    try:
+        with store.open_reader(artifact_id) as reader:
+            content = io.BytesIO(reader.read())
+        with np.load(content, allow_pickle=False) as archive:
+            model = _ordered(archive, "model_")
+            optimizer = _ordered(archive, "optimizer_")
+            name = str(archive["optimizer_name"])
+    except Exception as exc:
+        raise TrialFailed(f"checkpoint {artifact_id} is missing or damaged: {exc}") from exc
     if not model:
         raise TrialFailed(f"checkpoint {artifact_id} holds no weights")
     return TrainingState(tuple(model), name, tuple(optimizer))

@@ -12,9 +12,10 @@ from typing import Protocol
 import optuna
 from optuna.artifacts import FileSystemArtifactStore
 
+from autolr.errors import TrialFailed
 from autolr.study import checkpoints, pbt
 from autolr.study.settings import StudySettings
-from autolr.trainer import Check, Trainer, TrainResult
+from autolr.trainer import Check, StateMismatch, Trainer, TrainResult
 
 
 class TrialListener(Protocol):
@@ -130,17 +131,22 @@ class PBTObjective(Objective):
             return False  # PBT replaces pruning with exploitation
 
         interval = min(self.settings.pbt.interval, self.settings.train.max_steps - start_step)
-        result = self.trainers.get().train(
-            optimizer,
-            learning_rate,
-            on_check=on_check,
-            start=start,
-            start_step=start_step,
-            max_steps=interval,
-            keep_state=True,
-        )
+        try:
+            result = self.trainers.get().train(
+                optimizer,
+                learning_rate,
+                on_check=on_check,
+                start=start,
+                start_step=start_step,
+                max_steps=interval,
+                keep_state=True,
+            )
+        except StateMismatch as exc:
+            checkpoint = attrs[pbt.PARENT_CHECKPOINT]
+            raise TrialFailed(f"checkpoint {checkpoint} does not fit the model: {exc}") from exc
         assert result.state is not None
-        trial.set_user_attr(pbt.CHECKPOINT, checkpoints.save(self.store, trial, result.state))
+        artifact = checkpoints.save(self.store, trial.study.study_name, trial.number, result.state)
+        trial.set_user_attr(pbt.CHECKPOINT, artifact)
         trial.set_user_attr("end_fingerprint", checkpoints.fingerprint(result.state))
         record_result(trial, result)
         if result.reached_step is None or result.reached_seconds is None:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
+import threading
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -94,7 +96,7 @@ def open_study(
         if explicit is not None:
             settings = _same_or_conflict(name, explicit, stored)
         else:
-            preset_flat = study_settings.load_preset(preset or name)
+            preset_flat = study_settings.load_preset(preset or name, required=preset is not None)
             settings = study_settings.resolve(preset_flat, stored, flags)
         if check is not None:
             check(settings)
@@ -189,6 +191,19 @@ def tune(request: TuneRequest, observer: TuneObserver) -> TuneOutcome:
     )
 
 
+@contextlib.contextmanager
+def _uninterruptible() -> Iterator[None]:
+    """Ignore Ctrl-C for the moment it takes to record a trial's end."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 class _Worker:
     def __init__(
         self,
@@ -258,7 +273,8 @@ class _Worker:
             self._fail(trial, exc, lost=True)
         except (Exception, KeyboardInterrupt) as exc:
             heartbeat.stop()
-            self._fail(trial, exc, lost=False)
+            with _uninterruptible():  # a second Ctrl-C must not leave the trial RUNNING
+                self._fail(trial, exc, lost=False)
             raise
         else:
             self._tell(trial, values=value)

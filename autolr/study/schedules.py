@@ -45,15 +45,15 @@ class PlannedSchedule:
 
     def __init__(self, points: Sequence[PlannedPoint], limit: int | None) -> None:
         self.points = list(points)
-        self.total = min(len(self.points), limit) if limit else len(self.points)
+        self.total = len(self.points) if limit is None else min(len(self.points), limit)
 
     def prepare(self, study: optuna.Study) -> None:
-        covered = {
-            t.user_attrs.get(GRID_ATTR) for t in study.get_trials(deepcopy=False, states=LIVE)
-        }
-        for point in self.points:
-            if point.index not in covered:
-                study.enqueue_trial(point.params(), user_attrs={GRID_ATTR: point.index})
+        """Enqueue uncovered points, in plan order, up to what the study still needs."""
+        live = study.get_trials(deepcopy=False, states=LIVE)
+        covered = {t.user_attrs.get(GRID_ATTR) for t in live}
+        missing = [p for p in self.points if p.index not in covered]
+        for point in missing[: max(0, self.total - len(live))]:
+            study.enqueue_trial(point.params(), user_attrs={GRID_ATTR: point.index})
 
     def next(self, trials: Sequence[FrozenTrial]) -> Next:
         counts = Counter(t.state for t in trials)
@@ -105,7 +105,7 @@ class PopulationSchedule:
         self.settings = settings
         self.store = store
         slots = settings.pbt.population * pbt.generations(settings)
-        self.total = min(slots, limit) if limit else slots
+        self.total = slots if limit is None else min(slots, limit)
 
     def population(self, trials: Sequence[FrozenTrial]) -> pbt.Population:
         return pbt.Population(trials, self.settings)
@@ -153,8 +153,8 @@ def expected_trials(settings: StudySettings, limit: int | None, default_trials: 
     elif settings.sampler == "pbt":
         size = settings.pbt.population * pbt.generations(settings)
     else:
-        return limit or default_trials
-    return min(size, limit) if limit else size
+        return default_trials if limit is None else limit
+    return size if limit is None else min(size, limit)
 
 
 def make_schedule(
@@ -173,4 +173,4 @@ def make_schedule(
         if store is None:
             raise ValueError("a PBT schedule needs an artifact store")
         return PopulationSchedule(settings, store, limit)
-    return SampledSchedule(limit or default_trials)
+    return SampledSchedule(default_trials if limit is None else limit)

@@ -9,9 +9,11 @@ different study.
 from __future__ import annotations
 
 import dataclasses
+import importlib.resources
 import math
 import tomllib
 from dataclasses import dataclass, field
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +26,7 @@ EXPERIMENTS: tuple[str, ...] = ("trace", "scale")
 PLANNED: tuple[str, ...] = ("grid", *EXPERIMENTS)
 Point = tuple[str, float, float]  # optimizer, learning rate, model scale
 OBJECTIVES: tuple[str, ...] = ("steps", "time")
-PRESET_DIR = Path("studies")
-BUILTIN_PRESET_DIR = Path(__file__).resolve().parents[2] / "studies"
+PRESET_DIR = Path("studies")  # the user's own presets, beside the default database
 
 
 @dataclass(frozen=True)
@@ -183,19 +184,42 @@ KNOWN_KEYS = (
 )
 
 
-def load_preset(name: str) -> dict[str, Any]:
-    """Flat settings from `studies/NAME.toml` (working directory first, then built-ins)."""
-    for directory in (PRESET_DIR, BUILTIN_PRESET_DIR):
-        path = directory / f"{name}.toml"
-        if path.is_file():
+def _builtin_presets() -> Traversable:
+    """The presets shipped in the package (autolr/presets links to the repo's studies/)."""
+    return importlib.resources.files("autolr") / "presets"
+
+
+def preset_names() -> list[str]:
+    names = {
+        p.name.removesuffix(".toml")
+        for p in _builtin_presets().iterdir()
+        if p.name.endswith(".toml")
+    }
+    if PRESET_DIR.is_dir():
+        names |= {p.stem for p in PRESET_DIR.glob("*.toml")}
+    return sorted(names)
+
+
+def load_preset(name: str, required: bool = False) -> dict[str, Any]:
+    """Flat settings from `studies/NAME.toml` (working directory first, then built-ins).
+
+    A study named like a preset uses it when there is one; `--preset NAME` (required)
+    must exist, so a typo cannot silently train the full-size defaults.
+    """
+    for source in (PRESET_DIR / f"{name}.toml", _builtin_presets() / f"{name}.toml"):
+        if source.is_file():
             try:
-                preset = tomllib.loads(path.read_text())
+                preset = tomllib.loads(source.read_text())
             except tomllib.TOMLDecodeError as exc:
-                raise ConfigError(f"preset {path} is not valid TOML: {exc}") from exc
+                raise ConfigError(f"preset {name!r} is not valid TOML: {exc}") from exc
             unknown = set(preset) - KNOWN_KEYS
             if unknown:
-                raise ConfigError(f"preset {path}: unknown setting(s) {', '.join(sorted(unknown))}")
+                raise ConfigError(
+                    f"preset {name!r}: unknown setting(s) {', '.join(sorted(unknown))}"
+                )
             return preset
+    if required:
+        raise ConfigError(f"no preset named {name!r} (presets: {', '.join(preset_names())})")
     return {}
 
 

@@ -32,12 +32,14 @@ WORKER_ATTR = "autolr:worker"
 SQLITE_BUSY_TIMEOUT_S = 60
 
 
-def resolve_url(cli_value: str | None) -> str:
-    """--storage, else AUTOLR_STORAGE, else a SQLite file under ./studies/."""
+def resolve_url(cli_value: str | None, create: bool = True) -> str:
+    """--storage, else AUTOLR_STORAGE, else a SQLite file under ./studies/ (whose folder
+    is made only for commands that write)."""
     url = cli_value or os.environ.get(STORAGE_ENV)
     if url:
         return url
-    DEFAULT_SQLITE.parent.mkdir(parents=True, exist_ok=True)
+    if create:
+        DEFAULT_SQLITE.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{DEFAULT_SQLITE}"
 
 
@@ -93,20 +95,31 @@ def open_storage(
     they never queue for SQLite's write lock, so they answer at once while workers run.
     """
     parsed = normalise_url(url)
+    full_url = parsed.render_as_string(hide_password=False)
+    sqlite = parsed.get_backend_name() == "sqlite"
+    database = parsed.database if sqlite else None
+    on_disk = database not in (None, "", ":memory:")
+    if on_disk and not writer and not Path(str(database)).expanduser().exists():
+        # A reader must not create an empty database because of a typo in the path.
+        raise StorageError(f"no studies yet: {database} does not exist (autolr tune creates it)")
     engine_kwargs: dict[str, Any] = {}
-    if parsed.get_backend_name() == "sqlite":
+    if sqlite:
         engine_kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S}
     else:
         engine_kwargs["pool_pre_ping"] = True
     try:
-        with warnings.catch_warnings():  # heartbeats are "experimental" in Optuna, and needed
+        # Workers started together on a new database would race to create its tables.
+        scratch = sqlalchemy.create_engine(full_url, poolclass=sqlalchemy.pool.NullPool)
+        with _named_lock(scratch, "schema"), warnings.catch_warnings():
+            # Optuna calls heartbeats "experimental"; autolr's crash recovery needs them.
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             storage = RDBStorage(
-                parsed.render_as_string(hide_password=False),
+                full_url,
                 engine_kwargs=engine_kwargs,
                 heartbeat_interval=heartbeat_seconds,
                 grace_period=3 * heartbeat_seconds if heartbeat_seconds else None,
             )
+        scratch.dispose()
     except Exception as exc:
         reason = scrub(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, url)
         raise StorageError(f"cannot open storage {redact(url)}: {reason}") from exc
@@ -151,18 +164,25 @@ def load_study(storage: RDBStorage, name: str, url: str) -> optuna.Study:
 # -- locking ------------------------------------------------------------------------
 @contextlib.contextmanager
 def study_lock(storage: RDBStorage, study_name: str) -> Iterator[None]:
-    """Serialise decisions that read then write a study (enqueue grid points, claim work).
+    """Serialise decisions that read then write a study (enqueue grid points, claim work)."""
+    with _named_lock(storage.engine, f"study:{study_name}"):
+        yield
 
-    PostgreSQL: an advisory lock, held by a connection of its own. SQLite: an exclusive
-    flock on a file beside the database (SQLite's own locking is per transaction, and
-    these decisions span several).
+
+@contextlib.contextmanager
+def _named_lock(engine: sqlalchemy.engine.Engine, name: str) -> Iterator[None]:
+    """A lock all workers on this storage agree on.
+
+    PostgreSQL: an advisory lock keyed by `name`, held by a connection of its own.
+    SQLite: an exclusive flock on a file beside the database, one per database (SQLite's
+    own locking is per transaction, and these decisions span several).
     """
-    url = storage.engine.url
+    url = engine.url
     if url.get_backend_name() == "postgresql":
         key = int.from_bytes(
-            hashlib.sha256(f"autolr:{study_name}".encode()).digest()[:8], "big", signed=True
+            hashlib.sha256(f"autolr:{name}".encode()).digest()[:8], "big", signed=True
         )
-        with storage.engine.connect() as connection:
+        with engine.connect() as connection:
             connection.execute(sqlalchemy.text("SELECT pg_advisory_lock(:key)"), {"key": key})
             try:
                 yield
@@ -202,6 +222,7 @@ def _process_space() -> str:
 
 
 def _process_alive(pid: int) -> bool:
+    pid = int(pid)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -217,25 +238,40 @@ def _process_alive(pid: int) -> bool:
 def recover_dead_trials(study: optuna.Study, storage: RDBStorage) -> list[int]:
     """Mark RUNNING trials whose worker is gone as FAIL; return their numbers.
 
-    Two signals: a worker on this machine whose process no longer exists (found at once),
-    and a heartbeat older than the grace period (any machine, after a delay).
+    Call it only while holding the study lock. Three signals:
+    - no worker recorded: a trial is claimed and labelled in one locked step, so under
+      the lock an unlabelled RUNNING trial means its claimer died inside that step;
+    - a worker on this machine whose process no longer exists (found at once);
+    - a heartbeat older than the grace period (any machine, after a delay).
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        before = {t.number for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))}
-        optuna.storages.fail_stale_trials(study)
+    running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
     here = worker_identity()
     study_id = storage.get_study_id_from_name(study.study_name)
-    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+    failed = []
+    for trial in running:
         worker = trial.system_attrs.get(WORKER_ATTR)
-        if not worker or (worker.get("host"), worker.get("space")) != (here["host"], here["space"]):
-            continue
-        if worker.get("pid") != here["pid"] and not _process_alive(int(worker["pid"])):
+        if worker is None or (_same_machine(worker, here) and not _process_alive(worker["pid"])):
             trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, trial.number)
             with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):
-                storage.set_trial_state_values(trial_id, TrialState.FAIL)
-    after = {t.number for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))}
-    return sorted(before - after)
+                if storage.set_trial_state_values(trial_id, TrialState.FAIL):
+                    failed.append(trial.number)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        optuna.storages.fail_stale_trials(study)
+    states = {t.number: t.state for t in study.get_trials(deepcopy=False)}
+    stale = [
+        t.number
+        for t in running
+        if states[t.number] == TrialState.FAIL and "error" not in t.user_attrs
+    ]
+    return sorted(set(failed) | set(stale))
+
+
+def _same_machine(worker: dict[str, Any], here: dict[str, Any]) -> bool:
+    return bool(
+        (worker.get("host"), worker.get("space")) == (here["host"], here["space"])
+        and worker.get("pid") != here["pid"]
+    )
 
 
 class Heartbeat:

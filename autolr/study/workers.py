@@ -42,32 +42,56 @@ def _supervise(
 ) -> list[tuple[int, str]]:
     threads = max(1, (os.cpu_count() or 1) // len(logs))
     processes = []
-    for index, log in enumerate(logs):
-        env = {**os.environ, **extra_env, THREADS_ENV: str(threads), WORKER_INDEX_ENV: str(index)}
-        command = [sys.executable, "-m", "autolr", *arguments]
-        processes.append(
-            (subprocess.Popen(command, env=env, stderr=log, stdout=subprocess.DEVNULL), log)
-        )
     try:
-        while any(p.poll() is None for p, _ in processes):
-            poll()
+        for index, log in enumerate(logs):
+            env = {
+                **os.environ,
+                **extra_env,
+                THREADS_ENV: str(threads),
+                WORKER_INDEX_ENV: str(index),
+            }
+            # A session of their own: Ctrl-C reaches only this process, which passes it
+            # on exactly once, so a worker is never interrupted while recording a result.
+            processes.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "autolr", *arguments],
+                    env=env,
+                    stderr=log,
+                    stdout=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+            )
+        while any(p.poll() is None for p in processes):
+            _poll_quietly(poll)
             time.sleep(poll_seconds)
     except KeyboardInterrupt:
-        # The terminal sent SIGINT to the whole process group; give workers time to
-        # mark their running trials failed, then make sure they are gone.
-        for process, _ in processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
-        for process, _ in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        _stop(processes, signal.SIGINT, grace_seconds=60)
         raise
-    poll()
+    finally:
+        _stop(processes, signal.SIGTERM, grace_seconds=10)  # never leave workers behind
+    _poll_quietly(poll)
     results = []
-    for process, log in processes:
+    for process, log in zip(processes, logs, strict=True):
         log.seek(0)
         lines = [line.strip() for line in log.read().splitlines() if line.strip()]
         results.append((process.returncode, lines[-1] if lines else ""))
     return results
+
+
+def _poll_quietly(poll: Callable[[], None]) -> None:
+    """Progress is a nicety: a failed look at the study must not stop the supervision."""
+    with contextlib.suppress(Exception):
+        poll()
+
+
+def _stop(processes: Sequence[subprocess.Popen[bytes]], sig: int, grace_seconds: float) -> None:
+    """Send `sig` to workers still running, wait for them, kill stragglers."""
+    running = [p for p in processes if p.poll() is None]
+    for process in running:
+        process.send_signal(sig)
+    for process in running:
+        try:
+            process.wait(timeout=grace_seconds)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -8,7 +8,7 @@ from autolr.trainer.backend import configure_environment
 
 configure_environment()  # must run before Keras is imported below
 
-from autolr.trainer.engine import TrainingState  # noqa: E402
+from autolr.trainer.engine import StateMismatch, TrainingState  # noqa: E402
 from autolr.trainer.loop import Check, OnCheck, Trainer, TrainResult  # noqa: E402
 
-__all__ = ["Check", "OnCheck", "TrainResult", "Trainer", "TrainingState"]
+__all__ = ["Check", "OnCheck", "StateMismatch", "TrainResult", "Trainer", "TrainingState"]

@@ -23,6 +23,10 @@ from autolr.data import Dataset
 EVAL_BATCH = 1000
 
 
+class StateMismatch(ValueError):
+    """A saved state does not fit this model (a checkpoint from another model, or damaged)."""
+
+
 @dataclass(frozen=True, eq=False)
 class TrainingState:
     """Weights and optimizer state as numpy arrays: what a checkpoint holds."""
@@ -101,8 +105,15 @@ class Engine(abc.ABC):
 
     @staticmethod
     def _assign(variables: Sequence[Any], values: Sequence[np.ndarray]) -> None:
+        """Assign all or nothing: every shape is checked before the first write."""
         if len(variables) != len(values):
-            raise ValueError(f"state has {len(values)} arrays, model needs {len(variables)}")
+            raise StateMismatch(f"state has {len(values)} arrays, the model needs {len(variables)}")
+        for variable, value in zip(variables, values, strict=True):
+            if tuple(np.shape(value)) != tuple(variable.shape):
+                raise StateMismatch(
+                    f"state array of shape {np.shape(value)} for {variable.path} "
+                    f"of shape {tuple(variable.shape)}"
+                )
         for variable, value in zip(variables, values, strict=True):
             variable.assign(value)
 

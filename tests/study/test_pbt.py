@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import math
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import optuna
 import pytest
 from optuna.distributions import CategoricalDistribution, FloatDistribution
@@ -194,19 +197,34 @@ def test_a_population_trains_every_slot_once_and_exploit_copies_weights(
     assert not oldest & {p.name for p in files}
 
 
+def _wrong_model_checkpoint() -> bytes:
+    """A readable checkpoint, but of some other model: it opens, then does not fit."""
+    buffer = io.BytesIO()
+    np.savez(buffer, optimizer_name=np.array("adam"), model_0=np.zeros((3, 3), np.float32))
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda: b"not a checkpoint", "is missing or damaged"),
+        (_wrong_model_checkpoint, "does not fit the model"),
+    ],
+    ids=["unreadable", "another-model"],
+)
 def test_a_damaged_checkpoint_fails_that_member_and_the_population_goes_on(
-    tmp_path: Path, mnist: str
+    tmp_path: Path, mnist: str, damage: Callable[[], bytes], message: str
 ) -> None:
     storage = f"sqlite:///{tmp_path}/pbt.db"
     flags = pbt_flags(mnist, max_steps=150)
     tune(TuneRequest("damaged", storage, flags, n_trials=4), NullObserver())  # generation 0 only
     study = optuna.load_study(study_name="damaged", storage=storage)
     victim = max(study.trials, key=lambda t: t.user_attrs["final_accuracy"])  # everyone's donor
-    (tmp_path / "artifacts" / victim.user_attrs["checkpoint"]).write_bytes(b"not a checkpoint")
+    (tmp_path / "artifacts" / victim.user_attrs["checkpoint"]).write_bytes(damage())
     tune(TuneRequest("damaged", storage, flags), NullObserver())
     study = optuna.load_study(study_name="damaged", storage=storage)
     lost = [t for t in study.trials if t.user_attrs.get("lost")]
-    assert lost and all("is missing or damaged" in t.user_attrs["error"] for t in lost)
+    assert lost and all(message in t.user_attrs["error"] for t in lost)
     assert all(t.user_attrs["parent_trial"] == victim.number for t in lost)
     generation_2 = [t for t in study.trials if t.user_attrs["generation"] == 2]
     assert len(generation_2) == 4 and all(t.state.name == "COMPLETE" for t in generation_2)

@@ -66,6 +66,13 @@ def test_presets_are_read_from_studies_dir(tmp_path: Path, monkeypatch) -> None:
         load_preset("typo")
 
 
+def test_an_explicit_preset_that_does_not_exist_is_an_error(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert load_preset("no-such-study") == {}  # a study name need not have a preset
+    with pytest.raises(ConfigError, match=r"no preset named 'mnist-smal' \(presets: .*mnist-small"):
+        load_preset("mnist-smal", required=True)
+
+
 def test_builtin_presets_exist_and_are_valid() -> None:
     reference = StudySettings.from_flat(load_preset("mnist"))
     assert reference.identity() == StudySettings(sampler=reference.sampler).identity()

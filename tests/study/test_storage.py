@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.synchronize
 import socket
 from pathlib import Path
 
@@ -58,3 +60,30 @@ def test_unreachable_postgres_is_a_clear_error_without_the_password() -> None:
 def test_sqlite_in_a_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StorageError, match="storage directory does not exist"):
         open_storage(f"sqlite:///{tmp_path}/no/such/dir/x.db")
+
+
+def test_readers_do_not_create_a_database_by_a_typo(tmp_path: Path) -> None:
+    missing = tmp_path / "typo.db"
+    with pytest.raises(StorageError, match=r"no studies yet: .*typo\.db does not exist"):
+        open_storage(f"sqlite:///{missing}", writer=False)
+    assert not missing.exists()
+
+
+def _open_when_all_are_ready(url: str, barrier: multiprocessing.synchronize.Barrier) -> None:
+    barrier.wait()
+    open_storage(url)
+
+
+def test_workers_opening_a_new_database_together_all_succeed(tmp_path: Path) -> None:
+    context = multiprocessing.get_context("spawn")
+    for attempt in range(3):
+        url = f"sqlite:///{tmp_path}/fresh-{attempt}.db"
+        barrier = context.Barrier(4)
+        workers = [
+            context.Process(target=_open_when_all_are_ready, args=(url, barrier)) for _ in range(4)
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=120)
+        assert [w.exitcode for w in workers] == [0, 0, 0, 0]
