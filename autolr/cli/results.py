@@ -35,6 +35,8 @@ def best(
     from autolr.study.pbt_results import PBTRecommendation
     from autolr.study.storage import open_storage
 
+    if for_scale is not None and not for_scale > 0:
+        raise AutolrError(f"--for-scale must be a positive scale factor, got {for_scale:g}")
     url = storage_url(storage, writer=False)
     opened = open_storage(url, writer=False)
     rec = recommendation(opened, study, url)

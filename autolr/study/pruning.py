@@ -5,6 +5,8 @@ exceeds `margin` times the steps the best finished trial *of the same optimizer*
 it can be neither that optimizer's best nor inside its band (rates within `margin` of the
 best), so stopping it changes no answer `autolr best` gives, per optimizer or overall.
 Comparing within an optimizer, not across, is what keeps every optimizer's best exact.
+This is exact for the default steps objective. With `--objective time` the pruner still
+counts steps, a close proxy (one model's step time is nearly constant) but not a proof.
 """
 
 from __future__ import annotations
