@@ -15,6 +15,7 @@ from autolr.cli._app import (
     friendly_errors,
     storage_url,
 )
+from autolr.errors import AutolrError
 
 
 @app.command()
