@@ -63,12 +63,12 @@ def test_pruning_saves_steps_and_keeps_every_optimizers_best_and_band(
     flags = {
         "sampler": "grid",
         "optimizers": ["adam", "sgd"],
-        "lr_min": 0.005,
-        "lr_max": 0.5,
+        "lr_min": 0.01,
+        "lr_max": 0.35,
         "scale": float(SCALE),
         "train_size": 2000,
         "target": 0.9,
-        "max_steps": 300,
+        "max_steps": 200,
         "data": mnist,
     }
     for name, prune in (("pruned", True), ("unpruned", False)):
