@@ -81,10 +81,11 @@ def measure(backend: str, scale: float, steps: int, trials: int, path: str) -> d
 
 def make_ceiling(backend: str, scale: float, data) -> callable:
     c1, c2 = max(1, round(32 * scale)), max(1, round(64 * scale))
+    hidden = max(1, round(1024 * scale))
     if backend == "tensorflow":
-        return tensorflow_ceiling(c1, c2, data)
+        return tensorflow_ceiling(c1, c2, hidden, data)
     if backend == "jax":
-        return jax_ceiling(c1, c2, data)
+        return jax_ceiling(c1, c2, hidden, data)
     raise SystemExit(f"no hand-written ceiling for backend {backend}")
 
 
@@ -94,25 +95,25 @@ def _glorot(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     return rng.uniform(-limit, limit, size=shape).astype(np.float32)
 
 
-def _initial_weights(c1: int, c2: int) -> list[np.ndarray]:
+def _initial_weights(c1: int, c2: int, hidden: int) -> list[np.ndarray]:
     rng = np.random.default_rng(0)
     shapes = [
         (5, 5, 1, c1),
         (c1,),
         (5, 5, c1, c2),
         (c2,),
-        (7 * 7 * c2, 1024),
-        (1024,),
-        (1024, 10),
+        (7 * 7 * c2, hidden),
+        (hidden,),
+        (hidden, 10),
         (10,),
     ]
     return [_glorot(rng, s) if len(s) > 1 else np.zeros(s, np.float32) for s in shapes]
 
 
-def tensorflow_ceiling(c1: int, c2: int, data) -> callable:
+def tensorflow_ceiling(c1: int, c2: int, hidden: int, data) -> callable:
     import tensorflow as tf
 
-    weights = [tf.Variable(w) for w in _initial_weights(c1, c2)]
+    weights = [tf.Variable(w) for w in _initial_weights(c1, c2, hidden)]
     first_moments = [tf.Variable(tf.zeros_like(w)) for w in weights]
     second_moments = [tf.Variable(tf.zeros_like(w)) for w in weights]
     t = tf.Variable(0.0)
@@ -162,11 +163,11 @@ def tensorflow_ceiling(c1: int, c2: int, data) -> callable:
     return run
 
 
-def jax_ceiling(c1: int, c2: int, data) -> callable:
+def jax_ceiling(c1: int, c2: int, hidden: int, data) -> callable:
     import jax
     import jax.numpy as jnp
 
-    params = [jnp.asarray(w) for w in _initial_weights(c1, c2)]
+    params = [jnp.asarray(w) for w in _initial_weights(c1, c2, hidden)]
     x, y = jnp.asarray(data.x_train), jnp.asarray(data.y_train)
     dims = ("NHWC", "HWIO", "NHWC")
 

@@ -18,11 +18,12 @@ def reference_weight_count(
 ) -> int:
     """Weights of the reference CNN at `scale`, without building it (3,274,634 at 1)."""
     filters1, filters2 = max(1, round(32 * scale)), max(1, round(64 * scale))
+    hidden = max(1, round(1024 * scale))
     pooled = side // 2 // 2
     conv1 = 5 * 5 * channels * filters1 + filters1
     conv2 = 5 * 5 * filters1 * filters2 + filters2
-    dense = pooled * pooled * filters2 * 1024 + 1024
-    return conv1 + conv2 + dense + 1024 * classes + classes
+    dense = pooled * pooled * filters2 * hidden + hidden
+    return conv1 + conv2 + dense + hidden * classes + classes
 
 
 @dataclass(frozen=True)

@@ -87,7 +87,7 @@ TRACE_TRIALS = [
 ]
 
 # --- scale: adam at three rates and three sizes --------------------------------------
-SIZES = {0.125: 413_594, 0.25: 817_514, 0.5: 1_630_154}  # reference_weight_count(scale)
+SIZES = {0.125: 52_506, 0.25: 206_954, 0.5: 821_706}  # reference_weight_count(scale)
 SCALE_SETTINGS = StudySettings(
     sampler="scale",
     optimizers=("adam",),

@@ -14,13 +14,30 @@ def test_reference_cnn_has_the_tutorial_weight_count() -> None:
     assert reference_cnn(1.0).count_params() == 3_274_634
 
 
-def test_scale_multiplies_conv_filters_and_weights_grow_about_linearly() -> None:
-    counts = {scale: reference_cnn(scale).count_params() for scale in (1.0, 2.0, 3.0)}
+def test_scale_multiplies_conv_filters_and_the_first_dense_width_as_the_study_did() -> None:
     model = reference_cnn(2.0)
     conv_filters = [layer.filters for layer in model.layers if hasattr(layer, "filters")]
+    dense_units = [layer.units for layer in model.layers if hasattr(layer, "units")]
     assert conv_filters == [64, 128]
-    step1, step2 = counts[2.0] - counts[1.0], counts[3.0] - counts[2.0]
-    assert step2 == pytest.approx(step1, rel=0.05)
+    assert dense_units == [2048, 10]
+
+
+@pytest.mark.parametrize(
+    ("scale", "expected"),
+    [
+        # conv1 + conv2 + dense(7*7*f2 -> round(1024 s)) + logits, worked out by hand:
+        # 0.5: 5*5*16+16 + 5*5*16*32+32 + 1568*512+512 + 512*10+10
+        (0.5, 416 + 12_832 + 803_328 + 5_130),
+        # 1: 5*5*32+32 + 5*5*32*64+64 + 3136*1024+1024 + 1024*10+10
+        (1.0, 832 + 51_264 + 3_212_288 + 10_250),
+        # 2: 5*5*64+64 + 5*5*64*128+128 + 6272*2048+2048 + 2048*10+10
+        (2.0, 1_664 + 204_928 + 12_847_104 + 20_490),
+    ],
+)
+def test_reference_weight_count_matches_a_hand_computation(scale: float, expected: int) -> None:
+    from autolr.study.scaling import reference_weight_count
+
+    assert reference_weight_count(scale) == expected
 
 
 @pytest.mark.parametrize("scale", [0.125, 0.25, 1.0, 2.5])
