@@ -1,149 +1,198 @@
-"""How many training steps does each search need to find a configuration that works?
+"""Does the search learn from every run? Today's TPE against the new default, per model.
 
-Same space, seeds, data and target for grid, random, tpe and pbt (a scaled-down CNN on an
-MNIST subset, so it runs on a CPU). For each method and seed it records, in the order the
-trials finished:
-  - found: total training steps spent until some configuration reached the target;
-  - good:  total steps until one reached it within 1.5x the grid's best steps (the band);
-  - total: all steps the method spent.
-Target: tpe's and pbt's `found` below 25% of the grid's total (mean over seeds).
+For each model, 3 seeds of a 20-trial TPE study, run two ways:
+  - before: the code before the range-test prior and the progress-aware objective
+    (a checkout given by --baseline, run as a separate process): TPE over the whole
+    range, unreached runs valued at the budget, only the slower-than-best pruner;
+  - after: today's `autolr tune --sampler tpe` defaults: `autolr find` first (its steps
+    counted), then TPE within the widened bands, progress-aware values, early stops.
+Ground truth is the model's full 6 x 48 grid (pruned with the exact rule only, which keeps
+every best rate and band; cached in bench-results/).
 
-    python scripts/bench_search.py --data ../shared/data/mnist.npz --seeds 0,1,2
+Per model it reports, in the order trials finished:
+  - to good: training steps until a run reached the target in at most 1.5x the grid's best;
+  - total:   all steps of the 20-trial study (range test included);
+  - answer:  `autolr best`'s optimizer and rate, and whether that rate lies in its
+             optimizer's band as the grid finds it.
+Targets: to-good at least 4x lower than before, total at most 30% of before, answers at
+least as good.
+
+    git worktree add /tmp/autolr-before 2766e9c   # the commit before this change
+    python scripts/bench_search.py --data ../shared/data/mnist.npz --baseline /tmp/autolr-before
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
-import tempfile
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import optuna
 
-from autolr.study.runner import NullObserver, TuneRequest, tune
+REPO = Path(__file__).resolve().parents[1]
+SCRIPTS = REPO / "scripts"
+MODELS: dict[str, list[str]] = {
+    "cnn": ["--scale", "0.25"],  # the reference CNN at a quarter width (the mnist preset)
+    "mlp": ["--model", "bench_models:mlp"],
+    "convnet": ["--model", "bench_models:convnet"],
+}
+COMMON = ["--train-size", "10000", "--target", "0.97", "--max-steps", "1500"]
+TRIALS = 20
+GOOD_MARGIN = 1.5
 
 
-def steps_until(trials: list[optuna.trial.FrozenTrial], good_steps: float | None) -> int | None:
-    """Steps spent (trials in completion order) until one reached the target in at most
-    `good_steps` steps (any number if None)."""
+def run_tune(
+    source: Path, storage: str, study: str, model: str, extra: list[str], data: str
+) -> float:
+    """One `autolr tune` in its own process, with `source` first on the path."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(source), str(SCRIPTS)])}
+    args = [sys.executable, "-m", "autolr", "tune", "--study", study, "--storage", storage]
+    args += [*MODELS[model], *COMMON, "--data", data, "--quiet", *extra]
+    tick = time.perf_counter()
+    done = subprocess.run(args, env=env, cwd=SCRIPTS, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    return time.perf_counter() - tick
+
+
+def finished(storage: str, study: str) -> list[optuna.trial.FrozenTrial]:
+    trials = optuna.load_study(study_name=study, storage=storage).get_trials(deepcopy=False)
+    return sorted(
+        (t for t in trials if t.state.name in ("COMPLETE", "PRUNED")),
+        key=lambda t: (t.datetime_complete, t.number),
+    )
+
+
+def reached(trial: optuna.trial.FrozenTrial) -> bool:
+    return trial.state.name == "COMPLETE" and bool(trial.user_attrs.get("reached"))
+
+
+def grid_truth(storage: str, model: str, data: str, cache: Path) -> dict:
+    """Each optimizer's best steps and band (rates within 1.5x of its best) on the grid."""
+    if cache.exists():
+        return json.loads(cache.read_text())
+    wall = run_tune(REPO, storage, f"grid-{model}", model, ["--sampler", "grid"], data)
+    trials = finished(storage, f"grid-{model}")
+    per_optimizer = {}
+    for name in sorted({t.params["optimizer"] for t in trials}):
+        good = [t for t in trials if reached(t) and t.params["optimizer"] == name]
+        if not good:
+            continue
+        best = min(t.user_attrs["steps"] for t in good)
+        band = [
+            t.params["learning_rate"] for t in good if t.user_attrs["steps"] <= GOOD_MARGIN * best
+        ]
+        per_optimizer[name] = {"best_steps": best, "band": [min(band), max(band)]}
+    truth = {
+        "model": model,
+        "best_steps": min(v["best_steps"] for v in per_optimizer.values()),
+        "per_optimizer": per_optimizer,
+        "total_steps": sum(int(t.user_attrs.get("steps", 0)) for t in trials),
+        "trials": len(trials),
+        "wall_seconds": wall,
+    }
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text(json.dumps(truth, indent=2))
+    return truth
+
+
+def measure(storage: str, study: str, truth: dict, with_find: bool) -> dict:
+    """Steps to a good run, total steps and the answer of one finished study."""
+    trials = finished(storage, study)
     spent = 0
-    for trial in sorted(trials, key=lambda t: (t.datetime_complete, t.number)):
+    if with_find:
+        spent = sum(int(t.user_attrs.get("steps", 0)) for t in finished(storage, f"{study}-find"))
+    find_steps = spent
+    to_good = None
+    for trial in trials:
         spent += int(trial.user_attrs.get("steps", 0))
-        reached = trial.state.name == "COMPLETE" and trial.user_attrs.get("reached")
-        lineage = trial.user_attrs.get("lineage_steps", 0) + trial.user_attrs.get("steps", 0)
-        if reached and (good_steps is None or lineage <= good_steps):
-            return spent
-    return None
+        good_enough = trial.user_attrs.get("steps", 0) <= GOOD_MARGIN * truth["best_steps"]
+        if to_good is None and reached(trial) and good_enough:
+            to_good = spent
+    good = [t for t in trials if reached(t)]
+    best = min(good, key=lambda t: (t.value, t.params["learning_rate"])) if good else None
+    answer = None
+    if best is not None:
+        name, rate = best.params["optimizer"], best.params["learning_rate"]
+        band = truth["per_optimizer"].get(name, {}).get("band")
+        answer = {
+            "optimizer": name,
+            "learning_rate": rate,
+            "steps": best.user_attrs["steps"],
+            "in_grid_band": bool(band and band[0] * 0.999 <= rate <= band[1] * 1.001),
+        }
+    return {"to_good": to_good, "total": spent, "find_steps": find_steps, "answer": answer}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True)
+    parser.add_argument("--baseline", required=True, help="checkout of the code before")
     parser.add_argument("--seeds", default="0,1,2")
-    parser.add_argument("--optimizers", default="sgd,adam,rmsprop")
-    parser.add_argument("--trials", type=int, default=30, help="tpe and random trials")
-    parser.add_argument("--population", type=int, default=12)
-    parser.add_argument("--interval", type=int, default=100)
+    parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--workdir", default="bench-results/search")
     parser.add_argument("--out", default="bench-results/bench_search.json")
     args = parser.parse_args()
-    space = {
-        "optimizers": args.optimizers.split(","),
-        "lr_min": 1e-6,
-        "lr_max": 100.0,
-        "scale": 0.25,
-        "train_size": 5000,
-        "target": 0.97,
-        "max_steps": 1000,
-        "max_seconds": 1e6,
-        "data": args.data,
-    }
-    storage = f"sqlite:///{tempfile.mkdtemp()}/search.db"
-    rows = []
-    for seed in (int(s) for s in args.seeds.split(",")):
-        runs = {
-            "grid": ({"sampler": "grid"}, None),
-            "random": ({"sampler": "random"}, args.trials),
-            "tpe": ({"sampler": "tpe"}, args.trials),
-            "pbt": (
-                {"sampler": "pbt", "population": args.population, "interval": args.interval},
-                None,
-            ),
-        }
-        trials_by_method = {}
-        for method, (flags, n_trials) in runs.items():
-            name = f"{method}-{seed}"
-            tick = time.perf_counter()
-            tune(
-                TuneRequest(name, storage, {**space, **flags, "seed": seed}, n_trials=n_trials),
-                NullObserver(),
-            )
-            trials_by_method[method] = (
-                optuna.load_study(study_name=name, storage=storage).get_trials(deepcopy=False),
-                time.perf_counter() - tick,
-            )
-            print(f"seed {seed} {method}: {time.perf_counter() - tick:.0f}s", flush=True)
-        grid_trials = trials_by_method["grid"][0]
-        best = min(
-            t.user_attrs["steps"]
-            for t in grid_trials
-            if t.state.name == "COMPLETE" and t.user_attrs.get("reached")
-        )
-        for method, (trials, wall) in trials_by_method.items():
-            rows.append(
-                {
-                    "seed": seed,
-                    "method": method,
-                    "trials": len(trials),
-                    "found": steps_until(trials, None),
-                    "good": steps_until(trials, 1.5 * best),
-                    "total": sum(int(t.user_attrs.get("steps", 0)) for t in trials),
-                    "wall_seconds": wall,
-                    "grid_best_steps": best,
-                }
-            )
-    summarise(rows, args)
+    work = Path(args.workdir).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    results = {}
+    for model in args.models.split(","):
+        storage = f"sqlite:///{work}/{model}.db"
+        truth = grid_truth(storage, model, args.data, work / f"grid-{model}.json")
+        rows = []
+        for seed in (int(s) for s in args.seeds.split(",")):
+            row: dict = {"seed": seed}
+            for label, source, extra in (
+                ("before", Path(args.baseline).resolve(), []),
+                ("after", REPO, []),
+            ):
+                study = f"{label}-{model}-{seed}"
+                names = optuna.get_all_study_names(storage)
+                wall = None
+                if study not in names:
+                    tpe = ["--sampler", "tpe", "--n-trials", str(TRIALS), "--seed", str(seed)]
+                    wall = run_tune(source, storage, study, model, [*tpe, *extra], args.data)
+                row[label] = {**measure(storage, study, truth, label == "after"), "wall": wall}
+                print(f"{model} seed {seed} {label}: {row[label]}", flush=True)
+            rows.append(row)
+        results[model] = {"truth": truth, "rows": rows}
+    summarise(results, args.out)
 
 
-def summarise(rows: list[dict], args: argparse.Namespace) -> None:
-    grid_total = statistics.mean(r["total"] for r in rows if r["method"] == "grid")
-    print(
-        f"\nspace: {args.optimizers} x lr 1e-6..100, CNN x0.25, 5000 images, target 0.97, "
-        f"budget 1000 steps; mean over seeds {args.seeds}"
-    )
-    print(f"{'method':>7} {'found':>9} {'good':>9} {'total':>9} {'found/grid total':>17}")
+def summarise(results: dict, out: str) -> None:
+    def mean(values: list) -> float | None:
+        return statistics.mean(values) if values and None not in values else None
+
+    def show(value: float | None) -> str:
+        return "missed" if value is None else f"{value:,.0f}"
+
+    print(f"\n{'model':>8} {'run':>7} {'to good':>9} {'total':>8} {'answers in band':>16}")
     summary = {}
-    for method in ("grid", "random", "tpe", "pbt"):
-        mine = [r for r in rows if r["method"] == method]
-
-        def mean(key: str, rows_: list[dict] = mine) -> float | None:
-            values = [r[key] for r in rows_ if r[key] is not None]
-            return statistics.mean(values) if len(values) == len(rows_) else None
-
-        found, good, total = mean("found"), mean("good"), mean("total")
-        share = None if found is None else found / grid_total
-        summary[method] = {"found": found, "good": good, "total": total, "share": share}
-
-        def show(value: float | None) -> str:
-            return "never" if value is None else f"{value:,.0f}"
-
-        print(
-            f"{method:>7} {show(found):>9} {show(good):>9} {show(total):>9} "
-            f"{'-' if share is None else f'{100 * share:.1f}%':>17}"
-        )
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(
+    for model, result in results.items():
+        for label in ("before", "after"):
+            rows = [r[label] for r in result["rows"]]
+            to_good = mean([r["to_good"] for r in rows])
+            total = mean([r["total"] for r in rows])
+            in_band = sum(bool(r["answer"] and r["answer"]["in_grid_band"]) for r in rows)
+            summary[f"{model}/{label}"] = {
+                "to_good": to_good,
+                "total": total,
+                "in_band": in_band,
+            }
+            print(
+                f"{model:>8} {label:>7} {show(to_good):>9} {show(total):>8} "
+                f"{in_band:>14}/{len(rows)}"
+            )
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Path(out).write_text(
         json.dumps(
-            {
-                "rows": rows,
-                "summary": summary,
-                "grid_total": grid_total,
-                "machine": platform.platform(),
-            },
-            indent=2,
+            {"results": results, "summary": summary, "machine": platform.platform()}, indent=2
         )
     )
     print(f"wrote {out}")

@@ -117,6 +117,26 @@ DataFn = Annotated[
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", help="Log lines instead of live bars.")]
 Seed = Annotated[int | None, typer.Option(help="Seed for weights, batches and sampler [0].")]
+Optimizers = Annotated[
+    str | None,
+    typer.Option(help="Comma-separated subset of sgd,momentum,adam,adagrad,adadelta,rmsprop."),
+]
+LrMin = Annotated[float | None, typer.Option(help="Lowest learning rate [1e-6].")]
+LrMax = Annotated[float | None, typer.Option(help="Highest learning rate [100].")]
+FindSteps = Annotated[
+    int | None,
+    typer.Option(
+        help="Range-test steps per optimizer, the rate rising from --lr-min to --lr-max [200]."
+    ),
+]
+Preset = Annotated[
+    str | None, typer.Option(help="Preset studies/NAME.toml to start from [the study name].")
+]
+
+
+def optimizer_list(text: str | None) -> list[str] | None:
+    """--optimizers as a list (None when not given)."""
+    return [o.strip() for o in text.split(",")] if text is not None else None
 
 
 def floats(text: str | None, option: str) -> list[float] | None:

@@ -10,10 +10,15 @@ from autolr import console
 from autolr.cli._app import (
     Data,
     DataFn,
+    FindSteps,
+    LrMax,
+    LrMin,
     MaxSeconds,
     MaxSteps,
     Metric,
     Model,
+    Optimizers,
+    Preset,
     Scale,
     Seed,
     Storage,
@@ -24,6 +29,7 @@ from autolr.cli._app import (
     floats,
     friendly_errors,
     given,
+    optimizer_list,
     resumable,
     storage_url,
 )
@@ -39,7 +45,7 @@ def tune(
         int | None,
         typer.Option(
             help="Finish when the study holds N finished trials, all workers together "
-            "[grid: every point; pbt: population x generations; else 40].",
+            "[grid: every point; pbt: population x generations; else 20].",
             min=1,
         ),
     ] = None,
@@ -47,12 +53,17 @@ def tune(
         float | None, typer.Option(help="Stop starting trials after S seconds.")
     ] = None,
     storage: Storage = None,
-    optimizers: Annotated[
+    optimizers: Optimizers = None,
+    lr_min: LrMin = None,
+    lr_max: LrMax = None,
+    prior: Annotated[
         str | None,
-        typer.Option(help="Comma-separated subset of sgd,momentum,adam,adagrad,adadelta,rmsprop."),
+        typer.Option(
+            help="find: search each optimizer's range-test band (autolr find), widened 3x; "
+            "none: the whole --lr-min..--lr-max range [find for tpe, random, pbt; grid: none]."
+        ),
     ] = None,
-    lr_min: Annotated[float | None, typer.Option(help="Lowest learning rate [1e-6].")] = None,
-    lr_max: Annotated[float | None, typer.Option(help="Highest learning rate [100].")] = None,
+    find_steps: FindSteps = None,
     target: Target = None,
     metric: Metric = None,
     max_steps: MaxSteps = None,
@@ -90,9 +101,7 @@ def tune(
         str | None,
         typer.Option(help="PBT: checkpoint directory [beside the SQLite file]."),
     ] = None,
-    preset: Annotated[
-        str | None, typer.Option(help="Preset studies/NAME.toml to start from [the study name].")
-    ] = None,
+    preset: Preset = None,
     jobs: Annotated[int, typer.Option(help="Worker processes on this machine.", min=1)] = 1,
     heartbeat: Annotated[
         int,
@@ -122,7 +131,9 @@ def tune(
         seed=seed,
         objective=objective,
         prune=prune,
-        optimizers=[o.strip() for o in optimizers.split(",")] if optimizers else None,
+        optimizers=optimizer_list(optimizers),
+        prior=prior,
+        find_steps=find_steps,
         population=population,
         interval=interval,
         quantile=quantile,

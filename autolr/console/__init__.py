@@ -15,6 +15,7 @@ from autolr.console.base import (
 )
 from autolr.console.progress import JobsDisplay, TuneDisplay, TuneLog
 from autolr.console.tables import (
+    show_find,
     show_larger_model,
     show_pbt_recommendation,
     show_recommendation,
@@ -36,6 +37,7 @@ __all__ = [
     "print_json",
     "rate",
     "setup_logging",
+    "show_find",
     "show_larger_model",
     "show_pbt_recommendation",
     "show_recommendation",

@@ -65,14 +65,29 @@ def describe_trial(trial: Any) -> str:
             + (", target reached" if attrs.get("reached") else "")
             + (", diverged" if attrs.get("diverged") else "")
         )
+    elif state == "complete" and "valley" in attrs:  # a range test (autolr find)
+        band = attrs.get("band")
+        verdict = (
+            f"range test over {attrs.get('steps')} steps: suggests {rate(attrs['suggestion'])}, "
+            f"band {rate(band[0])}..{rate(band[1])}"
+            if attrs.get("valley") and band
+            else f"range test over {attrs.get('steps')} steps: {attrs.get('reason')}"
+        )
     elif state == "complete" and attrs.get("reached"):
         step = attrs.get("reached_step", attrs.get("steps"))
         seconds = attrs.get("reached_seconds", attrs.get("train_seconds", 0.0))
         verdict = f"reached at step {step} ({seconds:.1f}s)"
     elif state == "complete":
-        verdict = "diverged" if attrs.get("diverged") else "budget spent, target not reached"
+        verdict = {
+            "diverged": "diverged",
+            "time": "cut by the time budget, target not reached",
+        }.get(attrs.get("outcome", ""), "budget spent, target not reached")
+        if attrs.get("diverged"):
+            verdict = "diverged"
+        verdict += _projection(attrs)
     elif state == "pruned":
-        verdict = f"pruned at step {attrs.get('steps')} (slower than its optimizer's best)"
+        why = PRUNE_REASONS.get(attrs.get("stop_reason", ""), "stopped early")
+        verdict = f"pruned at step {attrs.get('steps')} ({why})" + _projection(attrs)
     else:
         verdict = f"{state}: {attrs['error']}" if attrs.get("error") else state
     params = trial.params
@@ -80,6 +95,20 @@ def describe_trial(trial: Any) -> str:
         f"trial {trial.number} {params.get('optimizer')} lr={rate(params.get('learning_rate'))}"
         f": {verdict}"
     )
+
+
+PRUNE_REASONS = {
+    "slower": "slower than a finished run",
+    "stalled": "stalled: not on course for the target",
+    "behind": "far behind the other runs",
+}
+
+
+def _projection(attrs: dict[str, Any]) -> str:
+    projected = attrs.get("projected_steps")
+    if attrs.get("diverged") or "projected_steps" not in attrs:
+        return ""
+    return ", no progress" if projected is None else f", projected {projected:.0f} steps"
 
 
 def describe_best(best: Any, objective: str) -> str:

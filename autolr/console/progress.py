@@ -17,6 +17,21 @@ from rich.progress import (
 from autolr.console.base import describe_best, describe_trial, err, escape, log, rate
 
 
+def study_line(settings: Any) -> str:
+    """What a study is about to do, in one line."""
+    if settings.sampler == "find":
+        return (
+            f"learning-rate range test of {','.join(settings.optimizers)}, rate "
+            f"{settings.lr_min:g}..{settings.lr_max:g} over {settings.find_steps} steps each, "
+            f"{settings.model.describe()}"
+        )
+    return (
+        f"{settings.sampler} over {','.join(settings.optimizers)}, "
+        f"lr {settings.lr_min:g}..{settings.lr_max:g}, target {settings.train.target:g}, "
+        f"budget {settings.train.describe_budget()}, {settings.model.describe()}"
+    )
+
+
 class TuneLog:
     """Observer for --quiet: plain log lines."""
 
@@ -24,10 +39,7 @@ class TuneLog:
 
     def study_ready(self, name: str, settings: Any, total: int, done: int) -> None:
         self.objective = settings.objective
-        log.info(
-            f"study {name}: sampler {settings.sampler}, {done}/{total} trials done, "
-            f"target {settings.train.target:g}, {settings.model.describe()}"
-        )
+        log.info(f"study {name}: {study_line(settings)}; {done}/{total} trials done")
 
     def trial_started(self, number: int, optimizer: str, learning_rate: float) -> None:
         log.info(f"trial {number} {optimizer} lr={rate(learning_rate)}: started")
@@ -43,6 +55,9 @@ class TuneLog:
 
     def recovered(self, numbers: list[int]) -> None:
         log.info(f"marked trial(s) {', '.join(map(str, numbers))} failed: their worker died")
+
+    def note(self, text: str) -> None:
+        log.info(text)
 
     def __enter__(self) -> TuneLog:
         return self
@@ -79,12 +94,11 @@ class TuneDisplay(TuneLog):
     def study_ready(self, name: str, settings: Any, total: int, done: int) -> None:
         self.objective = settings.objective
         self.progress.console.print(
-            f"study [bold]{escape(name)}[/]: {settings.sampler} over "
-            f"{','.join(settings.optimizers)}, "
-            f"lr {settings.lr_min:g}..{settings.lr_max:g}, target {settings.train.target:g}, "
-            f"{escape(settings.model.describe())}; {done}/{total} trials done"
+            f"study [bold]{escape(name)}[/]: {escape(study_line(settings))}; "
+            f"{done}/{total} trials done"
         )
-        self.max_steps = settings.train.max_steps
+        finding = settings.sampler == "find"
+        self.max_steps = settings.find_steps if finding else settings.train.max_steps
         self.trials = self.progress.add_task(
             f"[bold]{escape(name)}[/] trials", total=total, completed=done
         )
@@ -101,10 +115,11 @@ class TuneDisplay(TuneLog):
         if self.current is None:
             return
         loss = "nan" if not math.isfinite(check.loss) else f"{check.loss:.3g}"
+        accuracy = "" if math.isnan(check.accuracy) else f" acc {check.accuracy:.3f}"
         self.progress.update(
             self.current,
             completed=check.step,
-            description=f"{self.trial_label} acc {check.accuracy:.3f} loss {loss}",
+            description=f"{self.trial_label}{accuracy} loss {loss}",
         )
 
     def trial_finished(self, trial: Any, done: int, best: Any) -> None:
@@ -120,6 +135,9 @@ class TuneDisplay(TuneLog):
             self.progress.update(
                 self.current, description=f"waiting: {running_elsewhere} trial(s) run elsewhere"
             )
+
+    def note(self, text: str) -> None:
+        self.progress.console.print(escape(text))
 
     def recovered(self, numbers: list[int]) -> None:
         self.progress.console.print(

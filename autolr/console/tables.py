@@ -160,3 +160,21 @@ def show_report(files: Any, summary: Any) -> None:
     for path in figures:
         out.print(f"  {path}")
     out.print(f"summary: {summary}")
+
+
+def show_find(rows: list[dict[str, Any]], study: str, total_steps: int) -> None:
+    """The range test: per optimizer, its suggested rate and band, or why it has none."""
+    table = Table(title=f"{study}: learning-rate range test ({total_steps} steps in all)")
+    for column in ("optimizer", "suggestion", "band", "lowest loss at", "steps", "verdict"):
+        table.add_column(column, justify="left" if column in ("optimizer", "verdict") else "right")
+    for row in rows:
+        band = row["band"]
+        table.add_row(
+            row["optimizer"],
+            rate(row["suggestion"]),
+            f"{rate(band[0])} .. {rate(band[1])}" if band else "-",
+            rate(row["lowest_rate"]),
+            str(row["steps"]),
+            row["reason"],
+        )
+    out.print(table)

@@ -18,6 +18,7 @@ import optuna
 from autolr.report import interactive, static
 from autolr.report.bands import BandRow, band_rows
 from autolr.report.data import ReportError, Run, envelope, read_runs
+from autolr.report.find import FIND_REPORT
 from autolr.report.kinds import Answer, FigureSpec, ReportKind, Skipped, always
 from autolr.report.pbt import PBT_REPORT
 from autolr.report.scale import SCALE_REPORT
@@ -145,6 +146,7 @@ KINDS: dict[str, ReportKind[Any]] = {
     "trace": TRACE_REPORT,
     "scale": SCALE_REPORT,
     "pbt": PBT_REPORT,
+    "find": FIND_REPORT,
 }
 
 

@@ -95,7 +95,7 @@ def subtitle(settings: StudySettings, runs: int) -> str:
     return (
         f"{settings.model.describe()} to {settings.train.target:g} training accuracy · "
         f"{settings.sampler} sampler, {runs} finished runs · "
-        f"budget {settings.train.max_steps} steps / {settings.train.max_seconds:g} s"
+        f"budget {settings.train.describe_budget()}"
     )
 
 

@@ -52,8 +52,8 @@ def render(
 def _setup(settings: StudySettings, runs: Sequence[Run]) -> str:
     return (
         f"{settings.model.describe()} trained to {settings.train.target:g} training accuracy "
-        f"({settings.train.metric} metric, budget {settings.train.max_steps} steps or "
-        f"{settings.train.max_seconds:g} s per run); {settings.sampler} sampler over "
+        f"({settings.train.metric} metric, budget {settings.train.describe_budget()} "
+        f"per run); {settings.sampler} sampler over "
         f"{', '.join(settings.optimizers)} at learning rates {settings.lr_min:g} to "
         f"{settings.lr_max:g}; {len(runs)} finished runs; objective: {settings.objective}.\n"
     )

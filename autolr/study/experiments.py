@@ -100,4 +100,5 @@ def _planned(
         train=train,
         points=points,
         source=source_name,
+        prior="none",
     )

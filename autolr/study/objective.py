@@ -7,13 +7,16 @@ This is the only code that suggests parameters, reports intermediate values or r
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Protocol
 
 import optuna
 from optuna.artifacts import FileSystemArtifactStore
 
 from autolr.errors import TrialFailed
-from autolr.study import checkpoints, pbt
+from autolr.study import checkpoints, pbt, progress
+from autolr.study.prior import SearchSpace, whole_range
+from autolr.study.pruning import StopRules
 from autolr.study.settings import StudySettings
 from autolr.trainer import Check, StateMismatch, Trainer, TrainResult
 
@@ -44,18 +47,24 @@ class Trainers:
 
 class Objective:
     def __init__(
-        self, settings: StudySettings, trainers: Trainers, listener: TrialListener | None = None
+        self,
+        settings: StudySettings,
+        trainers: Trainers,
+        listener: TrialListener | None = None,
+        space: SearchSpace | None = None,
     ) -> None:
         self.settings = settings
         self.trainers = trainers
         self.listener = listener
+        self.space = space or whole_range(settings)
 
     def suggest(self, trial: optuna.Trial) -> tuple[str, float]:
-        optimizer = trial.suggest_categorical("optimizer", list(self.settings.optimizers))
-        learning_rate = trial.suggest_float(
-            "learning_rate", self.settings.lr_min, self.settings.lr_max, log=True
-        )
-        return str(optimizer), float(learning_rate)
+        """The optimizer, then a rate within that optimizer's range (the stored trial's
+        distribution shows the range actually searched)."""
+        optimizer = str(trial.suggest_categorical("optimizer", self.space.optimizers))
+        low, high = self.space.ranges[optimizer]
+        learning_rate = trial.suggest_float("learning_rate", low, high, log=True)
+        return optimizer, float(learning_rate)
 
     def suggest_scale(self, trial: optuna.Trial) -> float | None:
         """Scale studies vary the model size too; other studies train one size."""
@@ -69,30 +78,73 @@ class Objective:
         trainer = self.trainers.get(self.suggest_scale(trial))
         if self.listener is not None:
             self.listener.trial_started(trial.number, optimizer, learning_rate)
+        checks: list[tuple[int, float]] = []
 
         def on_check(check: Check) -> bool:
-            # Intermediate value: training error, so lower is better as for the objective
-            # (TPE ranks pruned trials by it).
-            trial.report(1.0 - check.accuracy, check.step)
+            # Intermediate values are what the run would be worth if it stopped now, in
+            # the objective's unit: pruners compare them, and a pruned trial keeps the last.
+            checks.append((check.step, check.accuracy))
+            trial.report(self._value_now(checks, check, _pace(check)), check.step)
             if self.listener is not None:
                 self.listener.check(trial.number, check)
             return self.settings.prune and trial.should_prune()
 
         result = trainer.train(optimizer, learning_rate, on_check=on_check)
-        record_result(trial, result)
+        record_result(trial, result, self.settings.train.target)
         if result.stopped:
-            raise optuna.TrialPruned(
-                f"still below target at step {result.steps}: slower than its optimizer's best"
-            )
+            reason = _stop_reason(trial)
+            trial.set_user_attr("stop_reason", reason)
+            raise optuna.TrialPruned(f"stopped at step {result.steps}: {STOP_REASONS[reason]}")
         return self.value(result)
 
+    def _value_now(
+        self, checks: list[tuple[int, float]], check: Check, seconds_per_step: float
+    ) -> float:
+        train = self.settings.train
+        reached = check.step if check.accuracy >= train.target else None
+        steps = progress.steps_value(
+            checks, train.target, train.max_steps, reached_step=reached, diverged=False
+        )
+        if not math.isfinite(check.loss):
+            steps = progress.diverged_value(train.max_steps)
+        return self._in_unit(steps, seconds_per_step)
+
     def value(self, result: TrainResult) -> float:
-        """Steps (or seconds) to the target; the budget cap when it was not reached."""
-        if result.reached_step is None or result.reached_seconds is None:
-            return self.settings.budget
-        if self.settings.objective == "steps":
-            return float(result.reached_step)
-        return float(result.reached_seconds)
+        """Steps (or seconds) to the target; for a run that stopped short, its projected
+        steps above the budget (see autolr/study/progress.py)."""
+        train = self.settings.train
+        if self.settings.objective == "time" and result.reached_seconds is not None:
+            return float(result.reached_seconds)
+        steps = progress.steps_value(
+            [(c.step, c.accuracy) for c in result.history],
+            train.target,
+            train.max_steps,
+            reached_step=result.reached_step,
+            diverged=result.diverged,
+        )
+        return self._in_unit(steps, result.train_seconds / max(result.steps, 1))
+
+    def _in_unit(self, steps: float, seconds_per_step: float) -> float:
+        return steps if self.settings.objective == "steps" else steps * seconds_per_step
+
+
+def _pace(check: Check) -> float:
+    """Training seconds per step so far (turns steps into the time objective's unit)."""
+    return check.seconds / max(check.step, 1)
+
+
+STOP_REASONS = {
+    "slower": "slower than a finished run by the pruning margin",
+    "stalled": "not on course to reach the target within twice the budget",
+    "behind": "far behind the other runs at the same step",
+    "stopped": "stopped by a pruner",
+}
+
+
+def _stop_reason(trial: optuna.Trial) -> str:
+    pruner = trial.study.pruner
+    reason = pruner.reason(trial.number) if isinstance(pruner, StopRules) else None
+    return reason or "stopped"
 
 
 class PBTObjective(Objective):
@@ -105,8 +157,9 @@ class PBTObjective(Objective):
         trainers: Trainers,
         store: FileSystemArtifactStore,
         listener: TrialListener | None = None,
+        space: SearchSpace | None = None,
     ) -> None:
-        super().__init__(settings, trainers, listener)
+        super().__init__(settings, trainers, listener, space)
         self.store = store
 
     def __call__(self, trial: optuna.Trial) -> float:
@@ -124,8 +177,13 @@ class PBTObjective(Objective):
         if self.listener is not None:
             self.listener.trial_started(trial.number, optimizer, learning_rate)
 
+        checks: list[tuple[int, float]] = []
+
         def on_check(check: Check) -> bool:
-            trial.report(1.0 - check.accuracy, start_step + check.step)
+            # Values count the lineage's steps, not just this interval's.
+            lineage_check = dataclasses.replace(check, step=start_step + check.step)
+            checks.append((lineage_check.step, check.accuracy))
+            trial.report(self._value_now(checks, lineage_check, _pace(check)), lineage_check.step)
             if self.listener is not None:
                 self.listener.check(trial.number, check)
             return False  # PBT replaces pruning with exploitation
@@ -148,16 +206,32 @@ class PBTObjective(Objective):
         artifact = checkpoints.save(self.store, trial.study.study_name, trial.number, result.state)
         trial.set_user_attr(pbt.CHECKPOINT, artifact)
         trial.set_user_attr("end_fingerprint", checkpoints.fingerprint(result.state))
-        record_result(trial, result)
-        if result.reached_step is None or result.reached_seconds is None:
-            return self.settings.budget
-        if self.settings.objective == "steps":  # the lineage's, not just this interval's
-            return float(start_step + result.reached_step)
-        return float(attrs.get(pbt.LINEAGE_SECONDS, 0.0)) + result.reached_seconds
+        record_result(trial, result, self.settings.train.target, start_step)
+        if self.settings.objective == "time" and result.reached_seconds is not None:
+            return float(attrs.get(pbt.LINEAGE_SECONDS, 0.0)) + result.reached_seconds
+        train = self.settings.train
+        steps = progress.steps_value(
+            checks,
+            train.target,
+            train.max_steps,
+            reached_step=None if result.reached_step is None else start_step + result.reached_step,
+            diverged=result.diverged,
+        )
+        return self._in_unit(steps, result.train_seconds / max(result.steps, 1))
 
 
-def record_result(trial: optuna.Trial, result: TrainResult) -> None:
+def record_result(
+    trial: optuna.Trial, result: TrainResult, target: float, start_step: int = 0
+) -> None:
     """Store what a user needs to judge a trial, whatever its final state."""
+    trial.set_user_attr("outcome", "pruned" if result.stopped else result.outcome)
+    if not result.reached and not result.diverged:
+        projected = progress.projected_steps(
+            [(start_step + c.step, c.accuracy) for c in result.history], target
+        )
+        trial.set_user_attr(
+            "projected_steps", round(projected) if math.isfinite(projected) else None
+        )
     trial.set_user_attr("reached", result.reached)
     trial.set_user_attr("diverged", result.diverged)
     trial.set_user_attr("steps", result.steps)

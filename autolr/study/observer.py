@@ -21,6 +21,7 @@ class TuneObserver(Protocol):
     def trial_finished(self, trial: FrozenTrial, done: int, best: Any) -> None: ...
     def waiting(self, running_elsewhere: int) -> None: ...
     def recovered(self, numbers: list[int]) -> None: ...
+    def note(self, text: str) -> None: ...
 
 
 class NullObserver:
@@ -42,4 +43,7 @@ class NullObserver:
         return None
 
     def recovered(self, numbers: list[int]) -> None:
+        return None
+
+    def note(self, text: str) -> None:
         return None

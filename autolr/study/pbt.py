@@ -28,6 +28,7 @@ from optuna.samplers import BaseSampler
 from optuna.storages import RDBStorage
 from optuna.trial import FrozenTrial, TrialState
 
+from autolr.study.prior import SearchSpace, whole_range
 from autolr.study.settings import StudySettings
 
 MEMBER, GENERATION, PARENT = "member", "generation", "parent_trial"
@@ -125,17 +126,23 @@ class Population:
         return float(trial.user_attrs.get("final_accuracy", -math.inf))
 
 
-def decide(population: Population, slot: Slot, seed: int) -> Decision:
-    """Exploit and explore for one member at one generation (deterministic per slot)."""
+def decide(
+    population: Population, slot: Slot, seed: int, space: SearchSpace | None = None
+) -> Decision:
+    """Exploit and explore for one member at one generation (deterministic per slot).
+
+    Rates are drawn from, and perturbed within, each optimizer's range in `space` (the
+    range-test prior; by default the whole --lr-min..--lr-max range)."""
     settings = population.settings
+    space = space or whole_range(settings)
     rng = np.random.default_rng((seed, _SEED_SALT, slot.member, slot.generation))
     if slot.generation == 0:
-        return _fresh(settings, rng, "start")
+        return _fresh(space, rng, "start")
     previous = {m: Slot(slot.generation - 1, m) for m in range(population.size)}
     scores = {m: population.score(s) for m, s in previous.items()}
     alive = sorted((m for m in scores if math.isfinite(scores[m])), key=lambda m: (-scores[m], m))
     if not alive:
-        return _fresh(settings, rng, "start")  # nothing worth inheriting: start over
+        return _fresh(space, rng, "start")  # nothing worth inheriting: start over
     cut = max(1, math.floor(settings.pbt.quantile * population.size))
     top = alive[:cut]
     own = population.by_slot[previous[slot.member]]
@@ -152,7 +159,7 @@ def decide(population: Population, slot: Slot, seed: int) -> Decision:
     donor = int(rng.choice(top))
     parent = population.by_slot[previous[donor]]
     if rng.random() < settings.pbt.resample_prob:
-        optimizer, learning_rate = _sample(settings, rng)
+        optimizer, learning_rate = _sample(space, rng)
         return _inherit(
             parent,
             "exploit-resample",
@@ -162,22 +169,22 @@ def decide(population: Population, slot: Slot, seed: int) -> Decision:
             keep_state=optimizer == parent.params["optimizer"],
         )
     factor = float(rng.choice(settings.pbt.perturb))
-    learning_rate = float(
-        np.clip(parent.params["learning_rate"] * factor, settings.lr_min, settings.lr_max)
-    )
+    low, high = space.ranges.get(parent.params["optimizer"], (settings.lr_min, settings.lr_max))
+    learning_rate = float(np.clip(parent.params["learning_rate"] * factor, low, high))
     return _inherit(
         parent, "exploit-perturb", donor, parent.params["optimizer"], learning_rate, keep_state=True
     )
 
 
-def _sample(settings: StudySettings, rng: np.random.Generator) -> tuple[str, float]:
-    optimizer = str(rng.choice(list(settings.optimizers)))
-    log_rate = rng.uniform(math.log(settings.lr_min), math.log(settings.lr_max))
-    return optimizer, float(np.clip(math.exp(log_rate), settings.lr_min, settings.lr_max))
+def _sample(space: SearchSpace, rng: np.random.Generator) -> tuple[str, float]:
+    optimizer = str(rng.choice(space.optimizers))
+    low, high = space.ranges[optimizer]
+    log_rate = rng.uniform(math.log(low), math.log(high))
+    return optimizer, float(np.clip(math.exp(log_rate), low, high))
 
 
-def _fresh(settings: StudySettings, rng: np.random.Generator, action: str) -> Decision:
-    optimizer, learning_rate = _sample(settings, rng)
+def _fresh(space: SearchSpace, rng: np.random.Generator, action: str) -> Decision:
+    optimizer, learning_rate = _sample(space, rng)
     return Decision(optimizer, learning_rate, action, None, None, None, 0, False)
 
 
@@ -208,10 +215,17 @@ def _inherit(
 class PBTSampler(BaseSampler):
     """Proposes each member-interval's optimizer and rate; records the lineage on it."""
 
-    def __init__(self, settings: StudySettings, storage: RDBStorage, seed: int) -> None:
+    def __init__(
+        self,
+        settings: StudySettings,
+        storage: RDBStorage,
+        seed: int,
+        space: SearchSpace | None = None,
+    ) -> None:
         self.settings = settings
         self.storage = storage
         self.seed = seed
+        self.space = space or whole_range(settings)
         self._decisions: dict[int, Decision] = {}
 
     def before_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
@@ -220,7 +234,7 @@ class PBTSampler(BaseSampler):
         slot = population.next_slot()
         if not isinstance(slot, Slot):
             raise RuntimeError("a PBT trial was asked for with no slot free")  # runner bug
-        decision = decide(population, slot, self.seed)
+        decision = decide(population, slot, self.seed, self.space)
         self._decisions[trial.number] = decision
         trial_id = self.storage.get_trial_id_from_study_id_trial_number(
             self.storage.get_study_id_from_name(study.study_name), trial.number
@@ -242,11 +256,10 @@ class PBTSampler(BaseSampler):
     def infer_relative_search_space(
         self, study: optuna.Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
+        low, high = self.space.bounds
         return {
-            "optimizer": CategoricalDistribution(list(self.settings.optimizers)),
-            "learning_rate": FloatDistribution(
-                self.settings.lr_min, self.settings.lr_max, log=True
-            ),
+            "optimizer": CategoricalDistribution(self.space.optimizers),
+            "learning_rate": FloatDistribution(low, high, log=True),
         }
 
     def sample_relative(

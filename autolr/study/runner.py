@@ -8,6 +8,7 @@ workers, on one machine or many, can share a study: no point is trained twice, n
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import signal
 import threading
@@ -27,11 +28,12 @@ from autolr.errors import ConfigError, TrialFailed
 from autolr.study import settings as study_settings
 from autolr.study.catalog import SETTINGS_ATTR
 from autolr.study.observer import NullObserver, TuneObserver
-from autolr.study.pruning import SlowerThanBestPruner
+from autolr.study.prior import SPACE_ATTR, SearchSpace
+from autolr.study.pruning import make_pruner
 from autolr.study.results import best_reached
 from autolr.study.samplers import make_sampler
 from autolr.study.schedules import Schedule, finished_count, make_schedule
-from autolr.study.settings import StudySettings
+from autolr.study.settings import FIND, StudySettings
 from autolr.study.storage import (
     WORKER_ATTR,
     Heartbeat,
@@ -79,25 +81,17 @@ def open_study(
     flags: dict[str, Any],
     check: Callable[[StudySettings], None] | None = None,
     explicit: StudySettings | None = None,
+    space: SearchSpace | None = None,
 ) -> tuple[optuna.Study, StudySettings]:
     """Create the study with its settings, or load it and check flags against them.
 
     `check` runs before anything is written (e.g. to load the data), so a mistyped path
     or a bad setting leaves no half-made study behind. `explicit` gives complete settings
-    (the follow-up experiments), which must match a stored study exactly.
+    (the follow-up experiments), which must match a stored study exactly. `space` is the
+    range-test prior's search space, stored with the study on creation.
     """
     with study_lock(storage, name):
-        stored = None
-        if name in study_names(storage):
-            existing = optuna.load_study(study_name=name, storage=storage)
-            stored = existing.user_attrs.get(SETTINGS_ATTR)
-            if stored is None:
-                raise ConfigError(f"study {name!r} was not created by autolr")
-        if explicit is not None:
-            settings = _same_or_conflict(name, explicit, stored)
-        else:
-            preset_flat = study_settings.load_preset(preset or name, required=preset is not None)
-            settings = study_settings.resolve(preset_flat, stored, flags)
+        settings, stored = _resolve(storage, name, preset, flags, explicit)
         if check is not None:
             check(settings)
         study = optuna.create_study(
@@ -105,14 +99,58 @@ def open_study(
             storage=storage,
             load_if_exists=True,
             direction="minimize",
-            sampler=make_sampler(settings, _sampler_seed(settings), storage),
-            pruner=SlowerThanBestPruner()
-            if settings.prune and settings.sampler != "pbt"
-            else optuna.pruners.NopPruner(),
+            sampler=make_sampler(settings, _sampler_seed(settings), storage, space),
+            pruner=make_pruner(settings),
         )
         if stored is None:
             study.set_user_attr(SETTINGS_ATTR, settings.identity())
+        if space is not None and SPACE_ATTR not in study.user_attrs:
+            _start_from_suggestions(study, settings, space)
+            study.set_user_attr(SPACE_ATTR, space.to_attr())
     return study, settings
+
+
+def resolve_settings(
+    storage: RDBStorage,
+    name: str,
+    preset: str | None,
+    flags: dict[str, Any],
+    explicit: StudySettings | None = None,
+) -> StudySettings:
+    """The settings `open_study` would use, without writing anything."""
+    return _resolve(storage, name, preset, flags, explicit)[0]
+
+
+def _resolve(
+    storage: RDBStorage,
+    name: str,
+    preset: str | None,
+    flags: dict[str, Any],
+    explicit: StudySettings | None,
+) -> tuple[StudySettings, dict[str, Any] | None]:
+    stored = None
+    if name in study_names(storage):
+        existing = optuna.load_study(study_name=name, storage=storage)
+        stored = existing.user_attrs.get(SETTINGS_ATTR)
+        if stored is None:
+            raise ConfigError(f"study {name!r} was not created by autolr")
+    if explicit is not None:
+        return _same_or_conflict(name, explicit, stored), stored
+    preset_flat = study_settings.load_preset(preset or name, required=preset is not None)
+    return study_settings.resolve(preset_flat, stored, flags), stored
+
+
+def _start_from_suggestions(
+    study: optuna.Study, settings: StudySettings, space: SearchSpace
+) -> None:
+    """TPE's first trials are the range test's suggestions, most promising optimizer first
+    (skipping any a crashed creator already enqueued)."""
+    if settings.sampler != "tpe":
+        return
+    started = {t.params.get("optimizer") for t in study.get_trials(deepcopy=False)}
+    for optimizer, rate in space.suggestions.items():
+        if optimizer not in started:
+            study.enqueue_trial({"optimizer": optimizer, "learning_rate": rate})
 
 
 def _same_or_conflict(
@@ -153,7 +191,24 @@ def artifact_directory(request: TuneRequest, storage: RDBStorage) -> Path:
 
 
 def tune(request: TuneRequest, observer: TuneObserver) -> TuneOutcome:
+    started = time.monotonic()
     storage = open_storage(request.storage_url, request.heartbeat_seconds)
+    settings = resolve_settings(
+        storage, request.study_name, request.preset, request.flags, request.settings
+    )
+    space = None
+    if settings.prior == "find":
+        from autolr.study.find_runner import prior_space
+
+        check_inputs(settings)
+        space = prior_space(storage, request, settings, observer)
+        if space is None:  # --timeout ran out during the range test
+            return TuneOutcome(request.study_name, settings, 0, 0, 0, complete=False)
+        if request.timeout is not None:
+            left = request.timeout - (time.monotonic() - started)
+            if left <= 0:
+                return TuneOutcome(request.study_name, settings, 0, 0, 0, complete=False)
+            request = dataclasses.replace(request, timeout=left)
     study, settings = open_study(
         storage,
         request.study_name,
@@ -161,9 +216,17 @@ def tune(request: TuneRequest, observer: TuneObserver) -> TuneOutcome:
         request.flags,
         check=check_inputs,
         explicit=request.settings,
+        space=space,
     )
+    if space is not None:
+        observer.note(
+            "searching "
+            + ", ".join(f"{name} {lo:.3g}..{hi:.3g}" for name, (lo, hi) in space.ranges.items())
+            + " (range-test bands widened 3x)"
+        )
     # Keras loads only now that there is training to do.
     from autolr.study import checkpoints
+    from autolr.study.find_objective import FindObjective
     from autolr.study.objective import Objective, PBTObjective, Trainers
 
     trainers = Trainers(settings)
@@ -171,9 +234,11 @@ def tune(request: TuneRequest, observer: TuneObserver) -> TuneOutcome:
     store = None
     if settings.sampler == "pbt":
         store = checkpoints.open_store(artifact_directory(request, storage))
-        objective = PBTObjective(settings, trainers, store, observer)
+        objective = PBTObjective(settings, trainers, store, observer, space)
+    elif settings.sampler == FIND:
+        objective = FindObjective(settings, trainers, observer)
     else:
-        objective = Objective(settings, trainers, observer)
+        objective = Objective(settings, trainers, observer, space)
     schedule = make_schedule(settings, request.n_trials, store)
     worker = _Worker(study, storage, schedule, objective, observer)
     trials = study.get_trials(deepcopy=False)

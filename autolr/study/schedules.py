@@ -23,6 +23,9 @@ from autolr.study.space import PlannedPoint
 
 Next = Literal["run", "wait", "done"]
 GRID_ATTR = "grid_point"
+# TPE and random trials when --n-trials is not given: with the range-test prior and early
+# stops, 20 finds a rate inside the best optimizer's band (scripts/bench_search.py).
+DEFAULT_SAMPLED_TRIALS = 20
 LIVE = (TrialState.WAITING, TrialState.RUNNING, TrialState.COMPLETE, TrialState.PRUNED)
 
 
@@ -144,7 +147,9 @@ class PopulationSchedule:
         return bool(population.winners()) or population.next_slot() == pbt.DONE
 
 
-def expected_trials(settings: StudySettings, limit: int | None, default_trials: int = 40) -> int:
+def expected_trials(
+    settings: StudySettings, limit: int | None, default_trials: int = DEFAULT_SAMPLED_TRIALS
+) -> int:
     """How many finished trials the study asks for (what --jobs' progress bar counts to)."""
     if settings.sampler in PLANNED:
         from autolr.study.space import planned_points
@@ -161,7 +166,7 @@ def make_schedule(
     settings: StudySettings,
     limit: int | None,
     store: FileSystemArtifactStore | None = None,
-    default_trials: int = 40,
+    default_trials: int = DEFAULT_SAMPLED_TRIALS,
 ) -> Schedule:
     """The schedule for a study's sampler; `limit` is --n-trials (None: the default)."""
     if settings.sampler in PLANNED:

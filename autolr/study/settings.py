@@ -23,7 +23,12 @@ from autolr.errors import ConfigError
 SAMPLERS: tuple[str, ...] = ("grid", "tpe", "random", "pbt")
 # Studies made by `autolr trace` and `autolr scale`: a fixed list of points, like a grid.
 EXPERIMENTS: tuple[str, ...] = ("trace", "scale")
-PLANNED: tuple[str, ...] = ("grid", *EXPERIMENTS)
+FIND = "find"  # `autolr find`: one learning-rate range test per optimizer, stored as NAME-find
+PLANNED: tuple[str, ...] = ("grid", *EXPERIMENTS, FIND)
+# Where a sampled study's learning rates come from: each optimizer's range-test band
+# (widened), or the whole --lr-min..--lr-max range.
+PRIORS: tuple[str, ...] = ("find", "none")
+DEFAULT_FIND_STEPS = 200  # range-test steps per optimizer (see autolr/study/lr_range.py)
 Point = tuple[str, float, float]  # optimizer, learning rate, model scale
 OBJECTIVES: tuple[str, ...] = ("steps", "time")
 PRESET_DIR = Path("studies")  # the user's own presets, beside the default database
@@ -65,16 +70,27 @@ class StudySettings:
     data: DataSpec = field(default_factory=DataSpec)
     pbt: PBTSettings = field(default_factory=PBTSettings)
     points: tuple[Point, ...] = ()  # trace and scale studies: what to train
-    source: str | None = None  # trace and scale studies: the study they follow up
+    source: str | None = None  # trace, scale and find studies: the study they serve
+    prior: str = "none"  # find: search each optimizer's range-test band; none: the range
+    find_steps: int = DEFAULT_FIND_STEPS
 
     def __post_init__(self) -> None:
         if self.sampler in EXPERIMENTS:
             if not self.points:
                 raise ConfigError(f"a {self.sampler} study needs at least one point")
-        elif self.sampler not in SAMPLERS:
+        elif self.sampler not in (*SAMPLERS, FIND):
             raise ConfigError(
                 f"unknown sampler {self.sampler!r}; choose from {', '.join(SAMPLERS)}"
             )
+        if self.prior not in PRIORS:
+            raise ConfigError(f"unknown prior {self.prior!r}; choose find or none")
+        if self.prior == "find" and self.sampler not in ("tpe", "random", "pbt"):
+            raise ConfigError(
+                f"--prior find narrows tpe, random and pbt searches; a {self.sampler} study "
+                "trains its own fixed rates (use --prior none)"
+            )
+        if self.find_steps < 10:
+            raise ConfigError(f"--find-steps must be at least 10, got {self.find_steps}")
         if self.objective not in OBJECTIVES:
             raise ConfigError(f"unknown objective {self.objective!r}; choose steps or time")
         if not self.optimizers:
@@ -91,11 +107,6 @@ class StudySettings:
                 f"--lr-min ({self.lr_min:g}) must be below --lr-max ({self.lr_max:g})"
             )
 
-    @property
-    def budget(self) -> float:
-        """The value a trial that never reaches the target gets: the budget cap."""
-        return float(self.train.max_steps if self.objective == "steps" else self.train.max_seconds)
-
     def to_flat(self) -> dict[str, Any]:
         """One flat dict with the CLI's option names (underscored), for TOML and storage."""
         flat: dict[str, Any] = {
@@ -110,6 +121,8 @@ class StudySettings:
             "train_size": self.data.train_size,
             "data_fn": self.data.data_fn,
             "data": self.data.path,
+            "prior": self.prior,
+            "find_steps": self.find_steps,
         }
         flat.update(dataclasses.asdict(self.train))
         if self.sampler == "pbt":
@@ -118,6 +131,7 @@ class StudySettings:
             flat.update(pbt)
         if self.sampler in EXPERIMENTS:
             flat["points"] = [list(point) for point in self.points]
+        if self.sampler in (*EXPERIMENTS, FIND):
             flat["source"] = self.source
         return flat
 
@@ -158,6 +172,9 @@ class StudySettings:
                     (str(o), float(lr), float(sc)) for o, lr, sc in flat.get("points", ())
                 ),
                 source=flat.get("source"),
+                # Studies made before priors existed searched the whole range.
+                prior=flat.get("prior") or "none",
+                find_steps=int(flat.get("find_steps") or DEFAULT_FIND_STEPS),
             )
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"invalid setting: {exc}") from exc
@@ -178,6 +195,8 @@ KNOWN_KEYS = (
         "data",
         "points",
         "source",
+        "prior",
+        "find_steps",
     }
     | {f.name for f in dataclasses.fields(TrainSettings)}
     | {f.name for f in dataclasses.fields(PBTSettings)}
@@ -231,7 +250,10 @@ def resolve(
     `flags` holds only the options the user actually gave.
     """
     if stored is None:
-        return StudySettings.from_flat({**preset, **flags})
+        merged = {**preset, **flags}
+        if "prior" not in merged:
+            merged["prior"] = default_prior(merged.get("sampler", "tpe"))
+        return StudySettings.from_flat(merged)
     stored_settings = StudySettings.from_flat(stored)
     canonical_stored = stored_settings.identity()
     asked = StudySettings.from_flat({**stored, **flags}).identity()
@@ -245,6 +267,11 @@ def resolve(
             f"this study was created with {details}; use a new --study name for other settings"
         )
     return StudySettings.from_flat({**stored, "data": flags.get("data", preset.get("data"))})
+
+
+def default_prior(sampler: str) -> str:
+    """Sampled searches start from the range test; planned studies keep their rates."""
+    return "find" if sampler in ("tpe", "random", "pbt") else "none"
 
 
 def _show(value: Any) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from autolr.study.settings import StudySettings
+from autolr.study.settings import FIND, StudySettings
 
 # Relative tolerance when deciding whether a grid rate lies inside [lr_min, lr_max],
 # so that --lr-min 1e-6 keeps the grid's 10**(-36/6) despite float rounding.
@@ -28,23 +28,25 @@ class PlannedPoint:
 
     index: int  # position in the plan's canonical order; identifies the point in storage
     optimizer: str
-    learning_rate: float
+    learning_rate: float | None  # None: a range test, which sweeps the rate itself
     scale: float | None = None  # scale experiments only: the model size
 
     def params(self) -> dict[str, object]:
-        params: dict[str, object] = {
-            "optimizer": self.optimizer,
-            "learning_rate": self.learning_rate,
-        }
+        params: dict[str, object] = {"optimizer": self.optimizer}
+        if self.learning_rate is not None:
+            params["learning_rate"] = self.learning_rate
         if self.scale is not None:
             params["scale"] = self.scale
         return params
 
 
 def planned_points(settings: StudySettings) -> list[PlannedPoint]:
-    """The grid of a grid study, or the explicit points of a trace or scale study."""
+    """The grid of a grid study, one range test per optimizer of a find study, or the
+    explicit points of a trace or scale study."""
     if settings.sampler == "grid":
         return grid_points(settings)
+    if settings.sampler == FIND:
+        return [PlannedPoint(i, opt, None) for i, opt in enumerate(settings.optimizers)]
     with_scale = settings.sampler == "scale"
     return [
         PlannedPoint(i, opt, lr, scale if with_scale else None)

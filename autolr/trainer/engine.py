@@ -84,6 +84,10 @@ class Engine(abc.ABC):
         """Initial weights, fresh optimizer state, the given learning rate."""
         self._assign(self._model_vars, self._initial_model)
         self._assign(self.optimizer.variables, self._initial_optimizer)
+        self.set_learning_rate(learning_rate)
+
+    def set_learning_rate(self, learning_rate: float) -> None:
+        """Assign the optimizer's learning-rate variable (no retracing, any time)."""
         self.optimizer.learning_rate = learning_rate
 
     def load(self, state: TrainingState, learning_rate: float) -> None:
@@ -94,7 +98,7 @@ class Engine(abc.ABC):
         ) == len(self._initial_optimizer)
         optimizer_values = state.optimizer_values if same_optimizer else self._initial_optimizer
         self._assign(self.optimizer.variables, optimizer_values)
-        self.optimizer.learning_rate = learning_rate
+        self.set_learning_rate(learning_rate)
 
     def snapshot(self) -> TrainingState:
         return TrainingState(

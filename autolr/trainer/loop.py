@@ -57,6 +57,7 @@ class TrainResult:
     reached_step: int | None = None  # first check at or above the target
     reached_seconds: float | None = None
     state: TrainingState | None = dataclasses.field(default=None, repr=False)
+    timed_out: bool = False  # cut by the wall-clock budget (--max-seconds), not by steps
 
     @property
     def outcome(self) -> str:
@@ -64,7 +65,9 @@ class TrainResult:
             return "diverged"
         if self.reached:
             return "reached"
-        return "stopped" if self.stopped else "budget"
+        if self.stopped:
+            return "stopped"
+        return "time" if self.timed_out else "budget"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (the checkpoint state is left out)."""
@@ -184,6 +187,7 @@ class Trainer:
             reached=reached is not None,
             diverged=outcome == "diverged",
             stopped=outcome == "stopped",
+            timed_out=outcome == "time",
             steps=last.step,
             train_seconds=train_seconds,
             total_seconds=time.perf_counter() - started,
@@ -206,7 +210,8 @@ class Trainer:
         reached: Check | None = None
         step, train_seconds = 0, 0.0
         next_validation = settings.validate_every or 0
-        while step < budget and train_seconds < settings.max_seconds:
+        max_seconds = math.inf if settings.max_seconds is None else settings.max_seconds
+        while step < budget and train_seconds < max_seconds:
             n_steps = min(settings.check_every, budget - step)
             indices = self.schedule.indices(start_step + step, n_steps)
             tick = time.perf_counter()
@@ -228,4 +233,6 @@ class Trainer:
                 return history, "reached", train_seconds, reached
             if wants_stop:
                 return history, "stopped", train_seconds, reached
-        return history, "reached" if reached else "budget", train_seconds, reached
+        if reached:
+            return history, "reached", train_seconds, reached
+        return history, "budget" if step >= budget else "time", train_seconds, reached

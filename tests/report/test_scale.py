@@ -89,9 +89,9 @@ def test_time_vs_rate_has_a_line_per_size_and_stars_the_fastest() -> None:
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
     html = interactive.time_vs_rate_figure(BY_SIZE, "made: scale", "sub")
     assert [t.name for t in html.data if t.mode == "lines+markers"] == [
-        "x0.125 (0.41 M)",
-        "x0.25 (0.82 M)",
-        "x0.5 (1.63 M)",
+        "x0.125 (0.05 M)",
+        "x0.25 (0.21 M)",
+        "x0.5 (0.82 M)",
     ]
 
 
@@ -102,8 +102,8 @@ def test_summary_tables_repeat_the_analysis(made_study: MadeStudy, tmp_path: Pat
     assert "| 0.001 | - | - | - | 1 / 3 |" in summary
     assert f"| 0.01 | {FIT_2.c:.3g} | {FIT_2.k * 1e6:.3g} | {FIT_2.r2:.3f} | 3 / 3 |" in summary
     assert f"| 0.1 | {FIT_1.c:.3g} | {FIT_1.k * 1e6:.3g} | 1.000 | 2 / 3 |" in summary
-    assert "| x0.125 | 413,594 | 0.1 | 0.9 | 0.01, 0.1 (100 steps) | 3 / 3 |" in summary
-    assert "| x0.5 | 1,630,154 | 0.01 | 3.5 | 0.01 (100 steps) | 1 / 3 |" in summary
+    assert "| x0.125 | 52,506 | 0.1 | 0.9 | 0.01, 0.1 (100 steps) | 3 / 3 |" in summary
+    assert "| x0.5 | 821,706 | 0.01 | 3.5 | 0.01 (100 steps) | 1 / 3 |" in summary
     assert "Rate(s) 0.01 reached the target in the fewest steps at every size" in summary
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,27 @@ def test_defaults_are_the_2018_reference_setup() -> None:
     assert settings.optimizers == ("sgd", "momentum", "adam", "adagrad", "adadelta", "rmsprop")
     assert (settings.lr_min, settings.lr_max) == (1e-6, 100.0)
     assert settings.train.target == 0.97 and settings.train.max_steps == 6000
-    assert settings.train.max_seconds == 120 and settings.train.batch_size == 100
-    assert settings.model.scale == 1.0 and settings.budget == 6000
+    assert settings.train.batch_size == 100 and settings.model.scale == 1.0
+    # The budget is in steps (deterministic, load-independent); the 2018 wall-clock cut
+    # lives in the mnist-2018 preset.
+    assert settings.train.max_seconds is None
+    assert load_preset("mnist-2018")["max_seconds"] == 120.0
+
+
+def test_sampled_studies_start_from_the_range_test_and_grids_keep_their_rates() -> None:
+    assert resolve({}, None, {"sampler": "tpe"}).prior == "find"
+    assert resolve({}, None, {"sampler": "random"}).prior == "find"
+    assert resolve({}, None, {"sampler": "pbt"}).prior == "find"
+    assert resolve({}, None, {"sampler": "grid"}).prior == "none"
+    assert resolve({}, None, {"sampler": "tpe", "prior": "none"}).prior == "none"
+    with pytest.raises(ConfigError, match="a grid study trains its own fixed rates"):
+        resolve({}, None, {"sampler": "grid", "prior": "find"})
+
+
+def test_a_study_stored_before_priors_existed_keeps_searching_the_whole_range() -> None:
+    stored = StudySettings(sampler="tpe").identity()
+    del stored["prior"], stored["find_steps"]
+    assert resolve({}, stored, {}).prior == "none"
 
 
 def test_flags_override_the_preset_for_a_new_study() -> None:
@@ -49,6 +69,8 @@ def test_the_data_path_may_change_between_resumes() -> None:
         ({"objective": "loss"}, "unknown objective"),
         ({"metric": "ema"}, "unknown metric"),
         ({"target": 1.5}, "--target must be in"),
+        ({"prior": "grid"}, "unknown prior 'grid'"),
+        ({"find_steps": 3}, "--find-steps must be at least 10"),
     ],
 )
 def test_bad_settings_are_one_line_errors(flags: dict, message: str) -> None:
@@ -74,7 +96,12 @@ def test_an_explicit_preset_that_does_not_exist_is_an_error(tmp_path: Path, monk
 
 
 def test_builtin_presets_exist_and_are_valid() -> None:
-    reference = StudySettings.from_flat(load_preset("mnist"))
-    assert reference.identity() == StudySettings(sampler=reference.sampler).identity()
+    reference = StudySettings.from_flat(load_preset("mnist-2018"))
+    assert reference.identity() == StudySettings(
+        sampler=reference.sampler,
+        train=dataclasses.replace(StudySettings().train, max_seconds=120.0),
+    ).identity()
+    laptop = StudySettings.from_flat(load_preset("mnist"))
+    assert laptop.model.scale < 1 and laptop.train.max_seconds is None
     small = StudySettings.from_flat(load_preset("mnist-small"))
     assert small.model.scale < 1 and small.data.train_size

@@ -39,11 +39,15 @@ def test_too_small_a_step_budget_ends_unreached(trainer: Trainer) -> None:
     assert not result.reached and not result.diverged and result.steps == 100
 
 
-def test_time_budget_ends_the_run(small_model: ModelSpec, small_data: DataSpec) -> None:
+def test_time_budget_ends_the_run_and_says_so(small_model: ModelSpec, small_data: DataSpec) -> None:
     settings = TrainSettings(target=0.999, max_steps=10_000, max_seconds=1e-3)
     result = Trainer(small_model, small_data, settings).train("adam", 1e-3)
-    assert result.outcome == "budget"
+    assert result.outcome == "time" and result.timed_out
     assert result.steps == settings.check_every  # one check, then the clock has run out
+
+
+def test_the_default_budget_is_steps_only() -> None:
+    assert TrainSettings().max_seconds is None
 
 
 def test_the_callback_sees_every_check_and_can_stop_the_run(trainer: Trainer) -> None:

@@ -43,8 +43,7 @@ def _setup(
         f"({', '.join(style.scale_label(s.scale) for s in sizes)}) trained with "
         f"{settings.optimizers[0]} at {len(rates)} learning rates to "
         f"{settings.train.target:g} training accuracy ({settings.train.metric} metric, "
-        f"budget {settings.train.max_steps} steps or {settings.train.max_seconds:g} s per "
-        f"run); {runs} finished runs.\n"
+        f"budget {settings.train.describe_budget()} per run); {runs} finished runs.\n"
     )
 
 

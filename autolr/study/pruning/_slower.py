@@ -1,4 +1,4 @@
-"""Stop runs that can no longer matter: slower than their optimizer's best by a margin.
+"""Stop runs that can no longer matter: slower than a finished run by a margin.
 
 A trial at step s that has not reached the target will need more than s steps. Once s
 exceeds `margin` times the steps the best finished trial *of the same optimizer* needed,
@@ -19,25 +19,32 @@ DEFAULT_MARGIN = 1.5
 
 
 class SlowerThanBestPruner(BasePruner):
-    def __init__(self, margin: float = DEFAULT_MARGIN) -> None:
+    """`per_optimizer=False` compares with the best run of any optimizer instead: exact for
+    the overall answer, and for every optimizer whose best is within margin / 1.5 of it."""
+
+    def __init__(self, margin: float = DEFAULT_MARGIN, per_optimizer: bool = True) -> None:
         if margin < 1:
             raise ValueError("margin must be at least 1, or pruning could hide the best")
         self.margin = margin
+        self.per_optimizer = per_optimizer
 
     def prune(self, study: optuna.Study, trial: FrozenTrial) -> bool:
         step = trial.last_step
         optimizer = trial.params.get("optimizer")
         if step is None or optimizer is None:
             return False
-        best_steps = best_reached_steps(study, optimizer)
+        best_steps = best_reached_steps(study, optimizer if self.per_optimizer else None)
         return best_steps is not None and step >= self.margin * best_steps
 
 
-def best_reached_steps(study: optuna.Study, optimizer: str) -> int | None:
-    """Steps the best (by objective value) finished trial of `optimizer` needed."""
+def best_reached_steps(study: optuna.Study, optimizer: str | None) -> int | None:
+    """Steps the best (by objective value) finished trial of `optimizer` (None: of any
+    optimizer) needed."""
     best: FrozenTrial | None = None
     for trial in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
-        if trial.params.get("optimizer") != optimizer or not trial.user_attrs.get("reached"):
+        if optimizer is not None and trial.params.get("optimizer") != optimizer:
+            continue
+        if not trial.user_attrs.get("reached"):
             continue
         if best is None or (trial.value or 0.0) < (best.value or 0.0):
             best = trial

@@ -1,0 +1,92 @@
+"""How a range-test study (NAME-find) is reported: one figure and a summary table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import optuna
+
+from autolr.report import style
+from autolr.report.data import ReportError
+from autolr.report.find import interactive, static
+from autolr.report.find.data import FindCurve, find_curves
+from autolr.report.kinds import FigureSpec, ReportKind, always
+from autolr.report.summary import FigureEntry, figure_section
+from autolr.study import lr_range
+from autolr.study.catalog import stored_settings
+from autolr.study.settings import StudySettings
+
+FIND_TITLE = "learning-rate range test"
+
+
+@dataclass(frozen=True)
+class FindInputs:
+    study: str
+    settings: StudySettings
+    curves: tuple[FindCurve, ...]
+
+    @property
+    def title(self) -> str:
+        return style.title(self.study, FIND_TITLE)
+
+    @property
+    def subtitle(self) -> str:
+        s = self.settings
+        return (
+            f"{s.model.describe()}, batch {s.train.batch_size}: rate rising from "
+            f"{s.lr_min:g} to {s.lr_max:g} over {s.find_steps} steps, one run per optimizer"
+        )
+
+    @property
+    def note(self) -> str:
+        return (
+            "Band: [r/30, r], r where the moving average is lowest (less its lag); "
+            f"suggestion: the band's middle. A test stops at {lr_range.DIVERGENCE_FACTOR:g}x "
+            "its lowest average."
+        )
+
+
+def read(study: optuna.Study) -> FindInputs:
+    settings = stored_settings(study)
+    curves = tuple(find_curves(study.get_trials(deepcopy=False), settings))
+    if not curves:
+        raise ReportError(
+            f"range-test study {study.study_name!r} has no finished test yet: let "
+            f"`autolr find --study {settings.source or 'STUDY'}` run"
+        )
+    return FindInputs(study.study_name, settings, curves)
+
+
+def _summary(inputs: FindInputs, entries: Sequence[FigureEntry]) -> str:
+    lines = [
+        f"# {inputs.title}",
+        "",
+        inputs.subtitle + ".",
+        "",
+        "| optimizer | suggestion | band | steps | verdict |",
+        "|---|---|---|---|---|",
+    ]
+    for c in inputs.curves:
+        v = c.verdict
+        band = f"{v.band[0]:.3g} .. {v.band[1]:.3g}" if v.band else "-"
+        suggestion = f"{v.suggestion:.3g}" if v.suggestion is not None else "-"
+        lines.append(f"| {c.optimizer} | {suggestion} | {band} | {c.steps} | {v.reason} |")
+    lines += ["", inputs.note, "", figure_section(entries)]
+    return "\n".join(lines) + "\n"
+
+
+FIGURES: tuple[FigureSpec[FindInputs], ...] = (
+    FigureSpec(
+        "range_test",
+        "Loss against learning rate",
+        "Training loss while the learning rate rises one step at a time, per optimizer: "
+        "thin lines are per-step losses, thick lines their moving average. The shaded band "
+        "is where autolr searches; the marker is the suggested rate.",
+        always,
+        lambda i: static.loss_figure(i.curves, i.title, i.subtitle, i.note),
+        lambda i: interactive.loss_figure(i.curves, i.title, i.subtitle, i.note),
+    ),
+)
+
+FIND_REPORT = ReportKind(read=read, figures=FIGURES, summary=_summary, answer=lambda i: None)

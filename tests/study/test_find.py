@@ -1,0 +1,175 @@
+"""`autolr find` with real Keras on an MNIST subset: bands that train, clear failures,
+resuming after a kill."""
+
+from __future__ import annotations
+
+import json
+import signal
+from pathlib import Path
+
+import optuna
+import pytest
+
+from autolr.config import DataSpec, ModelSpec, TrainSettings
+from autolr.study.find_runner import find
+from autolr.study.runner import NullObserver, TuneRequest
+from tests.helpers import SCALE, AutolrProcess, assert_clean_error, invoke
+
+# A small model and a narrow range, so a test takes seconds: 6 decades in 120 steps.
+FLAGS = {
+    "scale": float(SCALE),
+    "train_size": 2000,
+    "lr_min": 1e-5,
+    "lr_max": 10.0,
+    "find_steps": 120,
+}
+
+
+def _cli_flags(mnist: str, storage: str, **extra: str) -> list[str]:
+    flags = {"--scale": SCALE, "--train-size": "2000", "--data": mnist, "--storage": storage}
+    flags.update(extra)
+    return [part for pair in flags.items() for part in pair]
+
+
+def test_the_band_contains_a_rate_known_to_train_the_model(tmp_path: Path, mnist: str) -> None:
+    storage = f"sqlite:///{tmp_path}/find.db"
+    flags = {**FLAGS, "optimizers": ["adam", "sgd"], "data": mnist}
+    outcome = find(TuneRequest("small", storage, flags), NullObserver())
+    assert outcome.complete and outcome.study_name == "small-find"
+    assert set(outcome.verdicts) == {"adam", "sgd"}
+    assert all(steps <= FLAGS["find_steps"] for steps in outcome.steps.values())
+
+    from autolr.trainer import Trainer
+
+    trainer = Trainer(
+        ModelSpec(scale=float(SCALE)),
+        DataSpec(path=mnist, train_size=2000),
+        TrainSettings(target=0.9, max_steps=300),
+    )
+    for optimizer, known_good in (("adam", 3e-3), ("sgd", 0.1)):
+        verdict = outcome.verdicts[optimizer]
+        assert verdict.valley and verdict.band is not None and verdict.suggestion is not None
+        low, high = verdict.band
+        assert low <= known_good <= high, (optimizer, verdict.band)
+        assert trainer.train(optimizer, known_good).reached  # it is known good, here too
+        assert trainer.train(optimizer, verdict.suggestion).reached  # and so is the suggestion
+
+
+def test_the_range_test_is_stored_once_per_study_with_its_steps(tmp_path: Path, mnist: str) -> None:
+    storage = f"sqlite:///{tmp_path}/find.db"
+    flags = {**FLAGS, "optimizers": ["adam"], "data": mnist}
+    first = find(TuneRequest("once", storage, flags), NullObserver())
+    again = find(TuneRequest("once", storage, flags), NullObserver())
+    assert again.verdicts == first.verdicts
+    trials = optuna.load_study(study_name="once-find", storage=storage).trials
+    assert len(trials) == 1 and trials[0].user_attrs["steps"] == first.steps["adam"]
+    # Every step's loss is an intermediate value, which the dashboard plots as the curve.
+    assert len(trials[0].intermediate_values) == first.steps["adam"]
+
+
+def test_when_every_optimizer_diverges_find_says_so_and_fails(tmp_path: Path, mnist: str) -> None:
+    storage = f"sqlite:///{tmp_path}/find.db"
+    args = ["find", "--study", "wild", "--optimizers", "sgd,adam", "--lr-min", "1e4"]
+    args += ["--lr-max", "1e6", "--find-steps", "20", "--quiet"]
+    args += _cli_flags(mnist, storage)
+    result = invoke(*args)
+    assert_clean_error(result, "no optimizer has a usable valley")
+    as_json = invoke(*args, "--json")
+    assert as_json.exit_code == 1
+    answer = json.loads(as_json.stdout)
+    assert "no optimizer has a usable valley" in answer["error"]
+    assert answer["optimizers"]["adam"]["band"] is None
+
+
+def test_find_prints_json_with_a_suggestion_and_band_per_optimizer(
+    tmp_path: Path, mnist: str
+) -> None:
+    storage = f"sqlite:///{tmp_path}/find.db"
+    out = tmp_path / "figure"
+    result = invoke(
+        "find",
+        "--study",
+        "js",
+        "--optimizers",
+        "adam",
+        "--lr-min",
+        "1e-5",
+        "--lr-max",
+        "10",
+        "--find-steps",
+        "120",
+        "--json",
+        "--quiet",
+        "--out",
+        str(out),
+        *_cli_flags(mnist, storage),
+    )
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout)
+    adam = answer["optimizers"]["adam"]
+    low, high = adam["band"]
+    assert low < adam["suggestion"] < high
+    assert answer["steps"] == adam["steps"] and "error" not in answer
+    assert (out / "range_test.png").stat().st_size > 0 and (out / "range_test.html").exists()
+
+
+def test_find_resumes_after_a_kill_without_redoing_finished_tests(
+    tmp_path: Path, mnist: str
+) -> None:
+    storage = f"sqlite:///{tmp_path}/find.db"
+    args = ["find", "--study", "killed", "--optimizers", "adam,sgd,momentum", "--lr-min", "1e-5"]
+    args += ["--lr-max", "10", "--find-steps", "120", "--quiet", *_cli_flags(mnist, storage)]
+    process = AutolrProcess(args, tmp_path)
+    process.wait_for(r"trial 0 \w+ lr=.*range test over")
+    process.process.send_signal(signal.SIGKILL)
+    process.finish()
+    first = optuna.load_study(study_name="killed-find", storage=storage).trials[0]
+    assert first.state.name == "COMPLETE"
+
+    resumed = AutolrProcess(args, tmp_path)
+    assert resumed.finish() == 0, resumed.output
+    trials = optuna.load_study(study_name="killed-find", storage=storage).trials
+    done = [t for t in trials if t.state.name == "COMPLETE"]
+    assert sorted(t.params["optimizer"] for t in done) == ["adam", "momentum", "sgd"]
+    assert trials[0].datetime_complete == first.datetime_complete  # kept, not run again
+
+
+USER_CODE = """
+import keras
+import numpy as np
+
+
+def build():
+    return keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(64, activation="relu"),
+            keras.layers.Dense(10),
+        ]
+    )
+
+
+def load():
+    with np.load({mnist!r}) as f:
+        x, y = f["x_train"][:2000, :, :, None] / 255.0, f["y_train"][:2000]
+    x, y = x.astype("float32"), y.astype("int32")
+    return x, y, x[:500], y[:500]
+"""
+
+
+@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
+def test_find_works_with_a_users_model_and_data_on_every_backend(
+    tmp_path: Path, mnist: str, backend: str
+) -> None:
+    (tmp_path / "mine.py").write_text(USER_CODE.format(mnist=mnist))
+    args = ["find", "--study", "mine", "--optimizers", "adam", "--model", "mine:build"]
+    args += ["--data-fn", "mine:load", "--lr-min", "1e-5", "--lr-max", "10"]
+    args += ["--find-steps", "60", "--json", "--quiet", "--storage", f"sqlite:///{tmp_path}/m.db"]
+    process = AutolrProcess(
+        args, tmp_path, env={"KERAS_BACKEND": backend, "PYTHONPATH": str(tmp_path)}
+    )
+    assert process.finish() == 0, process.output
+    out = process.process.stdout.read() if process.process.stdout else ""
+    adam = json.loads(out)["optimizers"]["adam"]
+    assert adam["valley"] and 0 < adam["steps"] <= 60
