@@ -97,10 +97,13 @@ def test_an_explicit_preset_that_does_not_exist_is_an_error(tmp_path: Path, monk
 
 def test_builtin_presets_exist_and_are_valid() -> None:
     reference = StudySettings.from_flat(load_preset("mnist-2018"))
-    assert reference.identity() == StudySettings(
-        sampler=reference.sampler,
-        train=dataclasses.replace(StudySettings().train, max_seconds=120.0),
-    ).identity()
+    assert (
+        reference.identity()
+        == StudySettings(
+            sampler=reference.sampler,
+            train=dataclasses.replace(StudySettings().train, max_seconds=120.0),
+        ).identity()
+    )
     laptop = StudySettings.from_flat(load_preset("mnist"))
     assert laptop.model.scale < 1 and laptop.train.max_seconds is None
     small = StudySettings.from_flat(load_preset("mnist-small"))
