@@ -84,11 +84,23 @@ def grid_truth(storage: str, model: str, data: str, cache: Path) -> dict:
         good = [t for t in trials if reached(t) and t.params["optimizer"] == name]
         if not good:
             continue
-        best = min(t.user_attrs["steps"] for t in good)
+        winner = min(
+            good,
+            key=lambda t: (
+                t.user_attrs["steps"],
+                -t.user_attrs.get("final_accuracy", 0.0),
+                t.params["learning_rate"],
+            ),
+        )
+        best = winner.user_attrs["steps"]
         band = [
             t.params["learning_rate"] for t in good if t.user_attrs["steps"] <= GOOD_MARGIN * best
         ]
-        per_optimizer[name] = {"best_steps": best, "band": [min(band), max(band)]}
+        per_optimizer[name] = {
+            "best_steps": best,
+            "best_rate": winner.params["learning_rate"],
+            "band": [min(band), max(band)],
+        }
     truth = {
         "model": model,
         "best_steps": min(v["best_steps"] for v in per_optimizer.values()),

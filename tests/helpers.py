@@ -76,6 +76,8 @@ def small_pbt_args(study: str, mnist: str, *extra: str) -> list[str]:
         "0.999",
         "--max-steps",
         "150",
+        "--prior",
+        "none",
         "--data",
         mnist,
         "--quiet",

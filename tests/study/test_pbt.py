@@ -17,6 +17,7 @@ from optuna.trial import FrozenTrial, TrialState
 from autolr.study import pbt
 from autolr.study.catalog import recommendation
 from autolr.study.pbt_results import PBTRecommendation
+from autolr.study.prior import SPACE_ATTR
 from autolr.study.runner import NullObserver, TuneRequest, tune
 from autolr.study.settings import PBTSettings, StudySettings
 from autolr.study.storage import open_storage
@@ -151,6 +152,7 @@ def pbt_flags(mnist: str, **extra: object) -> dict:
         "max_steps": 200,
         "population": 4,
         "interval": 50,
+        "prior": "none",  # most tests here are about PBT itself; one below uses the prior
         "data": mnist,
         **extra,
     }
@@ -168,14 +170,18 @@ def test_a_population_trains_every_slot_once_and_exploit_copies_weights(
     tmp_path: Path, mnist: str
 ) -> None:
     storage = f"sqlite:///{tmp_path}/pbt.db"
-    tune(TuneRequest("population", storage, pbt_flags(mnist)), NullObserver())
+    flags = pbt_flags(mnist, prior="find", find_steps=60)
+    tune(TuneRequest("population", storage, flags), NullObserver())
     study = optuna.load_study(study_name="population", storage=storage)
     assert slots(study) == Counter({(g, m): 1 for g in range(4) for m in range(4)})
     by_number = {t.number: t for t in study.trials}
     exploits = 0
+    # With the range-test prior, members start in, and perturb within, their bands.
+    ranges = study.user_attrs[SPACE_ATTR]["ranges"]
     for trial in study.trials:
         attrs = trial.user_attrs
-        assert 1e-3 <= trial.params["learning_rate"] <= 0.3
+        low, high = ranges[trial.params["optimizer"]]
+        assert 1e-3 <= low <= trial.params["learning_rate"] <= high <= 0.3
         if attrs["parent_trial"] is None:
             assert attrs["generation"] == 0
             continue
