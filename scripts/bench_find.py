@@ -28,14 +28,16 @@ from autolr.trainer.range_test import range_test
 LR_MIN, LR_MAX = 1e-6, 100.0
 
 
-def one_test(trainer: Trainer, optimizer: str, steps: int) -> tuple[lr_range.RangeVerdict, int]:
+def one_test(
+    trainer: Trainer, optimizer: str, steps: int
+) -> tuple[lr_range.RangeVerdict, list[float | None]]:
     rates = lr_range.ramp(LR_MIN, LR_MAX, steps)
     smoother = lr_range.Smoother(LR_MIN, LR_MAX, steps)
     run = range_test(
         trainer, optimizer, rates, lambda s, r, loss: smoother.diverged(smoother.add(loss))
     )
     verdict = lr_range.read_curve(run.learning_rates, run.losses, LR_MIN, LR_MAX, steps)
-    return verdict, run.steps
+    return verdict, [loss if math.isfinite(loss) else None for loss in run.losses]
 
 
 def main() -> None:
@@ -56,17 +58,18 @@ def main() -> None:
         )
         for steps in (int(s) for s in args.steps.split(",")):
             for optimizer in OPTIMIZERS:
-                verdict, used = one_test(trainer, optimizer, steps)
+                verdict, losses = one_test(trainer, optimizer, steps)
                 rows.append(
                     {
                         "seed": seed,
                         "steps": steps,
                         "optimizer": optimizer,
-                        "used_steps": used,
+                        "used_steps": len(losses),
                         **verdict.to_json(),
+                        "losses": losses,  # per step: the curve, to check other rules offline
                     }
                 )
-                print(rows[-1], flush=True)
+                print({k: v for k, v in rows[-1].items() if k != "losses"}, flush=True)
     summary = summarise(rows, truth)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -150,6 +150,7 @@ def main() -> None:
     parser.add_argument("--models", default=",".join(MODELS))
     parser.add_argument("--workdir", default="bench-results/search")
     parser.add_argument("--out", default="bench-results/bench_search.json")
+    parser.add_argument("--grids-only", action="store_true", help="just the ground truths")
     args = parser.parse_args()
     work = Path(args.workdir).resolve()
     work.mkdir(parents=True, exist_ok=True)
@@ -157,6 +158,9 @@ def main() -> None:
     for model in args.models.split(","):
         storage = f"sqlite:///{work}/{model}.db"
         truth = grid_truth(storage, model, args.data, work / f"grid-{model}.json")
+        print(f"{model} grid: {json.dumps(truth)}", flush=True)
+        if args.grids_only:
+            continue
         rows = []
         for seed in (int(s) for s in args.seeds.split(",")):
             row: dict = {"seed": seed}
@@ -174,7 +178,8 @@ def main() -> None:
                 print(f"{model} seed {seed} {label}: {row[label]}", flush=True)
             rows.append(row)
         results[model] = {"truth": truth, "rows": rows}
-    summarise(results, args.out)
+    if not args.grids_only:
+        summarise(results, args.out)
 
 
 def summarise(results: dict, out: str) -> None:

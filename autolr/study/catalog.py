@@ -11,6 +11,7 @@ from optuna.storages import RDBStorage
 from optuna.trial import TrialState
 
 from autolr.errors import ConfigError
+from autolr.study.find import verdicts
 from autolr.study.pbt_results import PBTRecommendation, recommend_pbt
 from autolr.study.results import Recommendation, best_reached, recommend
 from autolr.study.scaling import (
@@ -21,7 +22,7 @@ from autolr.study.scaling import (
     reference_weight_count,
     scale_runs,
 )
-from autolr.study.settings import StudySettings
+from autolr.study.settings import FIND, StudySettings
 from autolr.study.storage import load_study, study_names
 
 SETTINGS_ATTR = "autolr"
@@ -56,23 +57,33 @@ def study_rows(storage: RDBStorage) -> list[dict[str, Any]]:
         trials = study.get_trials(deepcopy=False)
         flat = study.user_attrs.get(SETTINGS_ATTR) or {}
         best = best_reached(trials)
-        rows.append(
-            {
-                "study": name,
-                "sampler": flat.get("sampler", "?"),
-                "states": state_counts(trials),
-                "best": (
-                    f"{best.params['optimizer']} lr={best.params['learning_rate']:.3g} "
-                    f"({best.value:.4g})"
-                    if best
-                    else "-"
-                ),
-                "best_trial": None
-                if best is None
-                else {"number": best.number, "value": best.value, **best.params},
-            }
-        )
+        row = {
+            "study": name,
+            "sampler": flat.get("sampler", "?"),
+            "states": state_counts(trials),
+            "best": (
+                f"{best.params['optimizer']} lr={best.params['learning_rate']:.3g} "
+                f"({best.value:.4g})"
+                if best
+                else "-"
+            ),
+            "best_trial": None
+            if best is None
+            else {"number": best.number, "value": best.value, **best.params},
+        }
+        if flat.get("sampler") == FIND:
+            row["best"] = _range_test_summary(trials)
+        rows.append(row)
     return rows
+
+
+def _range_test_summary(trials: list[optuna.trial.FrozenTrial]) -> str:
+    """A range test's headline: the optimizer whose loss fell lowest, and its suggestion."""
+    usable = {name: v for name, v in verdicts(trials).items() if v.valley and v.suggestion}
+    if not usable:
+        return "no usable valley yet"
+    name = min(usable, key=lambda n: usable[n].lowest_loss)
+    return f"{name} suggests lr={usable[name].suggestion:.3g} (lowest loss)"
 
 
 def progress(study: optuna.Study) -> tuple[int, int, optuna.trial.FrozenTrial | None]:

@@ -12,14 +12,16 @@ rises exponentially from `lr_min` to `lr_max`, one step per rate. The rule, step
    lower: when the range starts at rates that already blow up, the loss falling back
    from its explosion is not learning. If the smoothed loss never falls 10% below the start
    level, the optimizer has **no usable valley** in the range.
-4. Otherwise, `high` is the rate where the smoothed loss is lowest, moved back by half the
-   average's memory (an average lags what it averages). Higher rates make the loss worse.
-5. The band is [high / 30, high]: a decade and a half, the width of the sweet spots the
-   2018 study found. Anchoring on the lowest point instead of on where the descent starts
-   matters: the descent starts at lower rates the more steps the test takes (more steps
-   per rate, more progress), but where the loss turns up again hardly moves.
-6. The suggestion is the band's geometric middle, high / sqrt(30), about high / 5.5:
-   between fastai's "minimum / 10" and the steepest descent.
+4. Otherwise, `r` is the rate where the smoothed loss is lowest, moved back by half the
+   average's memory (an average lags what it averages).
+5. The band is [r / 10, 3 r]: a decade and a half around the lowest point. Anchoring on
+   the lowest point instead of on where the descent starts matters: the descent starts
+   at lower rates the more steps the test takes (more steps per rate, more progress), but
+   where the loss turns up again hardly moves. The band reaches above r because a run
+   that trains at one rate from the start tolerates more than a ramp that is still
+   warming up: on the laptop proxy's full grid, the best rate of the six optimizers lay
+   between 0.15 r (Adam) and 2 r (Adadelta) (`docs/benchmarks.md`).
+6. The suggestion is the band's geometric middle, r * sqrt(3 / 10), about r / 1.8.
 
 Pure numpy over (rate, loss) lists: no Optuna, no Keras.
 """
@@ -37,7 +39,8 @@ SMOOTHING_DECADES = 1 / 3  # the moving average remembers a third of a decade of
 DIVERGENCE_FACTOR = 4.0  # smoothed loss this many times its lowest: diverged, stop
 START_SHARE = 0.05  # the start level is the median loss of the first 5% of steps
 MIN_DROP = 0.10  # a valley must bring the loss 10% below its start level
-BAND_WIDTH = 30.0  # the band spans high / 30 .. high
+BAND_BELOW = 10.0  # the band starts a decade below the lowest point
+BAND_ABOVE = 3.0  # and ends half a decade above it
 MIN_STEPS_BEFORE_STOP = 5  # the first few smoothed values rest on one or two losses
 
 
@@ -134,9 +137,8 @@ def read_curve(
             f"no usable valley: the loss never fell {MIN_DROP:.0%} below {start:.3g}",
         )
     lag = SMOOTHING_DECADES / 2  # decades the average lags behind the raw curve
-    high = float(rates[lowest_index]) / 10**lag
-    high = min(max(high, lr_min), lr_max)
-    low = max(high / BAND_WIDTH, lr_min)
+    anchor = min(max(float(rates[lowest_index]) / 10**lag, lr_min), lr_max)
+    low, high = max(anchor / BAND_BELOW, lr_min), min(anchor * BAND_ABOVE, lr_max)
     suggestion = math.sqrt(low * high)
     return RangeVerdict(
         True,

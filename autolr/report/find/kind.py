@@ -41,7 +41,7 @@ class FindInputs:
     @property
     def note(self) -> str:
         return (
-            "Band: [r/30, r], r where the moving average is lowest (less its lag); "
+            "Band: [r/10, 3r], r where the moving average is lowest (less its lag); "
             f"suggestion: the band's middle. A test stops at {lr_range.DIVERGENCE_FACTOR:g}x "
             "its lowest average."
         )
