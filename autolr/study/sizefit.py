@@ -89,18 +89,25 @@ def fit_line(xs: Sequence[float], ys: Sequence[float]) -> Line:
         total = float(np.sum((y - y.mean()) ** 2))
         r2 = 1.0 - float(np.sum((y - (c + k * x)) ** 2)) / total if total > 0 else 1.0
     draws = _bootstrap((x, y), lambda bx, by: _line(bx, by)) if len(set(xs)) >= 3 else None
-    free = float(stats.linregress(x, y).intercept)
+    free, _ = _least_squares(x, y, c_min=-np.inf)
     return Line(tuple(map(float, xs)), tuple(map(float, ys)), c, k, free, r2, draws)
 
 
 def _line(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """(c, k) by bounded least squares; x is rescaled so weight counts of millions and
-    intercepts of seconds are solved alike."""
+    """(c, k) by bounded least squares, c >= 0."""
+    return _least_squares(x, y, c_min=0.0)
+
+
+def _least_squares(x: np.ndarray, y: np.ndarray, c_min: float) -> tuple[float, float]:
+    """(c, k) of y = c + k·x with c >= c_min, by scipy's least squares (NaN with one x).
+    x is rescaled so weight counts of millions and intercepts of seconds solve alike."""
     if np.ptp(x) == 0:
         return math.nan, math.nan
     unit = float(np.max(np.abs(x)))
     design = np.column_stack([np.ones_like(x), x / unit])
-    solution = optimize.lsq_linear(design, y, bounds=([0.0, -np.inf], [np.inf, np.inf])).x
+    bounds = ([c_min, -np.inf], [np.inf, np.inf])
+    # bvls: exact for a bound that binds, where the default trf iterates towards it.
+    solution = optimize.lsq_linear(design, y, bounds=bounds, method="bvls").x
     return float(solution[0]), float(solution[1]) / unit
 
 
@@ -160,13 +167,13 @@ def fit_rates(best: Sequence[SizeBest], axis: str) -> RateFit | None:
     spans = tuple(plausible_span(b) for b in measured)
     x = np.repeat([math.log10(b.size(axis)) for b in measured], SPAN_POINTS)
     y = np.concatenate([_spread(b, span) for b, span in zip(measured, spans, strict=True)])
-    fit = stats.linregress(x, y)
+    intercept, slope = _least_squares(x, y, c_min=-np.inf)
     return RateFit(
         axis=axis,
         sizes=tuple(b.size(axis) for b in measured),
         spans=spans,
-        slope=float(fit.slope),
-        intercept=float(fit.intercept),
+        slope=slope,
+        intercept=intercept,
         draws=_bootstrap((x, y), _slope_intercept),
     )
 
@@ -196,10 +203,9 @@ def plausible_span(best: SizeBest) -> tuple[float, float]:
 
 
 def _slope_intercept(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    if np.ptp(x) == 0:  # a resample from one size only: no line
-        return math.nan, math.nan
-    fit = stats.linregress(x, y)
-    return float(fit.slope), float(fit.intercept)
+    """A resample's (slope, intercept); NaN when it holds one size only (no line)."""
+    intercept, slope = _least_squares(x, y, c_min=-np.inf)
+    return slope, intercept
 
 
 def _bootstrap(
