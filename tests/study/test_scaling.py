@@ -57,7 +57,7 @@ def test_each_size_searches_the_source_band_widened_on_the_study_grid() -> None:
     assert size_search_rates((0.01, 0.01), 3.0) == pytest.approx(
         [10 ** (-i / 6) for i in (14, 13, 12, 11, 10)]
     )
-    assert size_search_rates((0.01, 0.0215), 1.0) == pytest.approx(
+    assert size_search_rates((0.01, 10 ** (-10 / 6)), 1.0) == pytest.approx(
         [10 ** (-i / 6) for i in (12, 11, 10)]
     )
 
