@@ -70,8 +70,12 @@ def main() -> None:
     parser.add_argument("--widen", type=float, default=3.0, help="each small size's window")
     parser.add_argument("--verify-widen", type=float, default=4.0, help="the big size's window")
     parser.add_argument("--out", default="bench-results/bench_transfer.json")
+    parser.add_argument(
+        "--storage", help="reuse this storage: finished studies resume at once [a fresh one]"
+    )
     args = parser.parse_args()
-    storage = f"sqlite:///{tempfile.mkdtemp()}/transfer.db"
+    storage = args.storage or f"sqlite:///{tempfile.mkdtemp()}/transfer.db"
+    print(f"storage: {storage}")
     rows, timings = [], {}
     for family in args.families.split(","):
         family_rows, family_times = run_family(family, FAMILIES[family], storage, args)
@@ -197,27 +201,43 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     def g(value: Any) -> str:
         return "-" if value is None else f"{value:.3g}"
 
-    print(
-        f"\n{'family':6} {'opt':5} {'small-size best rates':28} {'slope [interval]':22} "
-        f"{'predicted [interval]':28} {'measured (band)':26} {'in?':4} {'steps pred [int]':22} "
-        f"{'meas':>5}"
+    def pair(values: Any) -> str:
+        low, high = values or (None, None)
+        return f"{g(low)} .. {g(high)}"
+
+    header = (
+        "family",
+        "opt",
+        "small-size best",
+        "slope [95%]",
+        "predicted [95%]",
+        "measured (band)",
+        "inside",
+        "steps predicted [95%]",
+        "measured",
     )
+    table = [header]
     for r in rows:
-        slope = r["slope"] or {}
-        interval = r["interval"] or [None, None]
-        band = r["measured_band"] or [None, None]
-        steps = r["steps_interval"] or [None, None]
-        print(
-            f"{r['family']:6} {r['optimizer']:5} "
-            f"{', '.join(g(x) for x in r['small_best']):28} "
-            f"{g(slope.get('value'))} [{g(slope.get('interval', [None])[0])}, "
-            f"{g(slope.get('interval', [None, None])[1])}]".ljust(36)
-            + f" {g(r['predicted_rate'])} [{g(interval[0])}, {g(interval[1])}]".ljust(29)
-            + f" {g(r['measured_rate'])} ({g(band[0])}..{g(band[1])})".ljust(27)
-            + f" {'yes' if r['inside'] else 'no':4} "
-            + f"{g(r['predicted_steps'])} [{g(steps[0])}, {g(steps[1])}]".ljust(23)
-            + f"{g(r['measured_steps']):>5}"
+        slope = r["slope"] or {"value": None, "interval": None}
+        table.append(
+            (
+                r["family"],
+                r["optimizer"],
+                ", ".join(g(x) for x in r["small_best"]),
+                f"{slope['value']:+.2f} [{pair(slope['interval'])}]"
+                if slope["value"] is not None
+                else "-",
+                f"{g(r['predicted_rate'])} [{pair(r['interval'])}]",
+                f"{g(r['measured_rate'])} ({pair(r['measured_band'])})",
+                {True: "yes", False: "no", None: "-"}[r["inside"]],
+                f"{g(r['predicted_steps'])} [{pair(r['steps_interval'])}]",
+                g(r["measured_steps"]),
+            )
         )
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    print()
+    for row in table:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
 
 
 def machine() -> dict[str, Any]:

@@ -122,7 +122,7 @@ def _prediction(line: dict[str, Any], unit: str) -> str:
     )
     note = f"; {line['c_note']}" if line["c_note"] else ""
     if line.get("counted_every"):
-        note += f"; counted at checks every {line['counted_every']} steps"
+        note += f"; counted at checks every {line['counted_every']} steps, the interval allows one"
     return f"{line['predicted']:.3g} {unit} ({span}; c + k·x, {line['quality']}{note})"
 
 

@@ -131,9 +131,15 @@ def with_scale_study(
     for key in ("steps", "seconds"):
         line = measure_line(sizes, axis, key)
         answer[key] = None if line is None else {**line_summary(line), **_predicted(line, size)}
-    if answer["steps"] is not None:
-        # Steps are counted at checks: "reached at 100" means somewhere in (50, 100].
-        answer["steps"]["counted_every"] = check_every
+    steps = answer["steps"]
+    if steps is not None:
+        # Steps are counted at checks: "reached at 100" means somewhere in (50, 100], so
+        # sizes that all read 150 do not pin the next one to 150. The interval allows one
+        # check either way.
+        steps["counted_every"] = check_every
+        if steps["interval"] is not None:
+            low, high = steps["interval"]
+            steps["interval"] = [max(0.0, low - check_every), high + check_every]
     return answer
 
 

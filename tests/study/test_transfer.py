@@ -50,6 +50,7 @@ def test_steps_and_seconds_come_with_intervals_and_their_fit() -> None:
     answer = with_scale_study("adam", 0.02, series, target, "weights", "s-scale", 50)
     steps, seconds = answer["steps"], answer["seconds"]
     assert steps["predicted"] == pytest.approx(100) and steps["counted_every"] == 50
+    assert steps["interval"] == pytest.approx([50, 150])  # every size at 100: one check either way
     assert seconds["predicted"] == pytest.approx(1.0) and seconds["r2"] == pytest.approx(1.0)
     assert seconds["interval"] == pytest.approx([1.0, 1.0])
     assert seconds["quality"] == "R² 1.000"

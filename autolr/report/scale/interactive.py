@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 
 from autolr.report import interactive, style
 from autolr.report.scale.data import AXIS_LABELS, MILLION, SizeSeries, TimeSeries, axis_value
-from autolr.report.scale.static import FIT_KEY, fit_label
+from autolr.report.scale.static import fit_label
 
 
 def time_vs_size_figure(
@@ -79,7 +79,8 @@ def time_vs_size_figure(
         }
     )
     fig.add_trace(go.Scatter(x=[None], y=[None], xaxis="x2", showlegend=False))
-    fig = interactive.finish(fig, title, subtitle, 580, f"optimizer: {FIT_KEY}")
+    key = "fit solid where measured, dashed back to size 0"
+    fig = interactive.finish(fig, title, f"{subtitle} · {key}", 580, "optimizer: c + k·x")
     fig.update_layout(margin={"t": 150})
     return fig
 

@@ -132,7 +132,7 @@ def _target_traces(fig: go.Figure, target: Target, axis: str, extent: tuple[floa
             },
             mode="markers+text",
             text=[target.label],
-            textposition="top right",
+            textposition="middle left",
             name=f"size asked about: {target.label}",
             marker={"symbol": "star", "size": 16, "color": "black"},
             hovertemplate=f"{target.label}: lr %{{y:.3g}} ({low:.3g} .. {high:.3g})<extra></extra>",

@@ -20,7 +20,6 @@ from autolr.report.scale.data import AXIS_LABELS, MILLION, SizeSeries, TimeSerie
 SIZE = (11.0, 5.6)  # one panel, with a legend wide enough for the fit of each optimizer
 AXES_RIGHT = 0.7
 TOP, TOP_WITH_SCALES = 1.05, 1.45  # inches above the axes: titles, and the scale labels
-FIT_KEY = "fit c + k·x: solid where measured, dashed back to size 0"
 FIT_KEY_LINES = "fit c + k·x:\nsolid where measured,\ndashed back to size 0"
 
 
