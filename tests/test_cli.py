@@ -400,7 +400,7 @@ def test_best_for_a_larger_user_model_gives_every_named_key(mlp_sizes: str, tmp_
     text = invoke("best", "--study", "mlp", "--storage", mlp_sizes, "--for-weights", "1e7")
     assert text.exit_code == 0, text.output
     assert "at 10,000,000 weights" in text.stdout and "warning:" in text.stdout
-    assert "beyond the largest size mlp-scale measured" in text.stdout
+    assert "beyond the sizes mlp-scale measured (" in text.stdout
 
 
 def test_a_model_without_a_scale_keyword_is_one_size(workdir: Path, mnist: str) -> None:

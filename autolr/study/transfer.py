@@ -99,7 +99,8 @@ def with_scale_study(
     whether it transfers, and steps and seconds from c + k·x."""
     sizes = [b for b in best if b.band is not None]
     asked = [b.size(target.asked) for b in sizes] or [b.size(target.asked) for b in best]
-    measured = Measured(min(asked), max(asked), f"the largest size {study} measured")
+    span = " .. ".join(_show(x, target.asked) for x in (min(asked), max(asked)))
+    measured = Measured(min(asked), max(asked), f"the sizes {study} measured ({span})")
     factor = extrapolation_factor(_asked(target), measured)
     answer = without_scale_study(optimizer, rate, target, measured, "")
     answer.pop("more")
@@ -209,6 +210,10 @@ def _predicted(line: Line, size: float) -> dict[str, Any]:
         "interval": None if interval is None else [max(0.0, interval[0]), max(0.0, interval[1])],
         "note": None if predicted >= 0 else "the line falls below 0 before this size",
     }
+
+
+def _show(size: float, axis: str) -> str:
+    return f"x{size:g}" if axis == "scale" else f"{size:,.0f} weights"
 
 
 def _asked(target: Target) -> float:

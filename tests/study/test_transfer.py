@@ -70,7 +70,9 @@ def test_more_than_ten_times_beyond_the_sizes_measured_is_a_warning() -> None:
     far = Target("weights", None, 10_000_001)
     assert with_scale_study("adam", 0.02, flat(), near, "weights", "s", 50)["warning"] is None
     warning = with_scale_study("adam", 0.02, flat(), far, "weights", "s", 50)["warning"]
-    assert warning.startswith("10,000,001 weights is 10x beyond the largest size s measured")
+    assert warning.startswith(
+        "10,000,001 weights is 10x beyond the sizes s measured (1,000 weights .. 1,000,000 weights)"
+    )
 
 
 def test_without_a_scale_study_the_evidence_is_the_2018_finding_only() -> None:
