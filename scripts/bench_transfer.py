@@ -187,6 +187,10 @@ def compare(
         "measured_band": None if measured is None else measured.band,
         "measured_at_edge": None if measured is None else list(measured.at_edge),
         "inside": None if best is None or low is None else low <= best <= high,
+        # Would the predicted rate itself have worked: inside the big size's band?
+        "predicted_in_band": None
+        if measured is None or measured.band is None
+        else measured.band[0] <= predicted["learning_rate"] <= measured.band[1],
         "predicted_steps": steps.get("predicted"),
         "steps_interval": steps.get("interval"),
         "measured_steps": None if measured is None else measured.steps,
@@ -213,6 +217,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         "predicted [95%]",
         "measured (band)",
         "inside",
+        "in band",
         "steps predicted [95%]",
         "measured",
     )
@@ -230,6 +235,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
                 f"{g(r['predicted_rate'])} [{pair(r['interval'])}]",
                 f"{g(r['measured_rate'])} ({pair(r['measured_band'])})",
                 {True: "yes", False: "no", None: "-"}[r["inside"]],
+                {True: "yes", False: "no", None: "-"}[r["predicted_in_band"]],
                 f"{g(r['predicted_steps'])} [{pair(r['steps_interval'])}]",
                 g(r["measured_steps"]),
             )

@@ -205,10 +205,16 @@ def line_summary(line: Line) -> dict[str, Any]:
 def _predicted(line: Line, size: float) -> dict[str, Any]:
     predicted = line.predict(size)
     interval = line.interval(size)
+    if predicted < 0:  # a line that falls with size: no count or time can be negative
+        return {
+            "predicted": None,
+            "interval": None,
+            "note": "the line falls below 0 before this size: it does not extrapolate",
+        }
     return {
-        "predicted": predicted if predicted >= 0 else None,
+        "predicted": predicted,
         "interval": None if interval is None else [max(0.0, interval[0]), max(0.0, interval[1])],
-        "note": None if predicted >= 0 else "the line falls below 0 before this size",
+        "note": None,
     }
 
 
