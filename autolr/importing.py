@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
+import inspect
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from autolr.errors import ConfigError
+
+DEFAULT_SCALE = 1.0  # ModelSpec's default: a factory without `scale` is built at this one
 
 
 def load_callable(reference: str, what: str) -> Callable[..., Any]:
@@ -30,6 +34,37 @@ def load_callable(reference: str, what: str) -> Callable[..., Any]:
     if not callable(target):
         raise ConfigError(f"{what} {reference!r} is not callable")
     return target
+
+
+def load_model_factory(reference: str, scale: float) -> Callable[[], Any]:
+    """The user's `--model` function, bound to `scale` when it takes a `scale` keyword.
+
+    A function without one builds a single size: asking it for another scale (`--scale`,
+    `autolr scale --scales`) is an error, not the same model trained under a new name.
+    """
+    factory = load_callable(reference, "--model")
+    if takes_scale(factory):
+        return functools.partial(factory, scale=scale)
+    if scale != DEFAULT_SCALE:
+        raise ConfigError(
+            f"--model {reference!r} has no `scale` parameter, so it cannot be built at scale "
+            f"{scale:g}; give it one (e.g. `def build(scale: float = 1.0)`, sizing the model) "
+            "or leave out --scale / --scales"
+        )
+    return factory
+
+
+def takes_scale(factory: Callable[..., Any]) -> bool:
+    """Whether `factory` names a `scale` parameter (a bare **kwargs does not count: it
+    may well ignore it, and every size would silently be the same model)."""
+    try:
+        parameter = inspect.signature(factory).parameters.get("scale")
+    except (TypeError, ValueError):  # builtins and C functions may have no signature
+        return False
+    return parameter is not None and parameter.kind in (
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        inspect.Parameter.KEYWORD_ONLY,
+    )
 
 
 def _import_module(module_name: str, reference: str, what: str) -> Any:

@@ -270,7 +270,7 @@ def test_scale_runs_each_size_and_rate_and_fits_a_line(finished_grid: str, mnist
         "0.125,0.25",
         "--lrs",
         "0.03,0.06",
-        "--optimizer",
+        "--optimizers",
         "sgd",
         "--target",
         "0.85",
@@ -280,7 +280,7 @@ def test_scale_runs_each_size_and_rate_and_fits_a_line(finished_grid: str, mnist
     ]
     result = invoke(*args)
     assert result.exit_code == 0, result.output
-    assert "c + k * n" in result.stdout and "fastest rate per scale" in result.stdout
+    assert "each size's best rate" in result.stdout and "seconds = c + k·n" in result.stdout
     study = optuna.load_study(study_name="small-scale", storage=finished_grid)
     assert sorted((t.params["scale"], t.params["learning_rate"]) for t in study.trials) == [
         (0.125, 0.03),
@@ -289,18 +289,159 @@ def test_scale_runs_each_size_and_rate_and_fits_a_line(finished_grid: str, mnist
         (0.25, 0.06),
     ]
     weights = {t.params["scale"]: t.user_attrs["weight_count"] for t in study.trials}
-    assert weights[0.125] < weights[0.25]
+    assert weights == {s: reference_weight_count(s) for s in (0.125, 0.25)}
     advice = json.loads(
         invoke(
             "best", "--study", "small", "--storage", finished_grid, "--for-scale", "0.5", "--json"
         ).stdout
     )["larger_model"]
-    assert advice["weights"] == reference_weight_count(0.5)
-    fit = advice["fit"]  # both sizes reach 0.85 at these rates, so each rate has a line
-    assert fit is not None and fit["study"] == "small-scale"
-    assert advice["predicted_seconds"] == pytest.approx(fit["c"] + fit["k"] * advice["weights"])
+    assert advice["target"] == {"scale": 0.5, "weights": reference_weight_count(0.5)}
+    assert advice["optimizer"] == "sgd"  # the one optimizer the scale study measured
+    assert advice["axis"] == "weights" and advice["extrapolation_factor"] == 2
+    assert advice["warning"] is None
+    seconds = advice["seconds"]  # both sizes reached at these rates: a line, exact through 2
+    assert seconds["quality"] == "exact through 2 points" and seconds["interval"] is None
+    assert seconds["predicted"] == pytest.approx(seconds["c"] + seconds["k"] * 821_706)
     other_target = [*args, "--target", "0.8"]  # the last --target wins
     assert_clean_error(invoke(*other_target), "already exists with other settings; pass --name")
+
+
+@pytest.fixture(scope="module")
+def mlp_sizes(tmp_path_factory: pytest.TempPathFactory, mnist: str) -> str:
+    """A grid on a user's MLP (`--model` with a `scale` keyword), then `autolr scale` at
+    three widths, searching the grid's band at each; the factory's calls are recorded."""
+    from tests import scaled_models
+
+    storage = f"sqlite:///{tmp_path_factory.mktemp('mlp')}/mlp.db"
+    common = ["--storage", storage, "--data", mnist, "--quiet"]
+    tune = invoke(
+        "tune",
+        "--study",
+        "mlp",
+        "--sampler",
+        "grid",
+        "--model",
+        "tests.scaled_models:mlp",
+        "--optimizers",
+        "adam",
+        "--lr-min",
+        "0.01",
+        "--lr-max",
+        "0.1",
+        "--train-size",
+        "1000",
+        "--target",
+        "0.9",
+        "--max-steps",
+        "200",
+        *common,
+    )
+    assert tune.exit_code == 0, tune.output
+    scaled_models.BUILT.clear()
+    scale = invoke("scale", "--study", "mlp", "--scales", "0.5,1,2", "--widen", "1", *common)
+    assert scale.exit_code == 0, scale.output
+    assert sorted(set(scaled_models.BUILT)) == [0.5, 1.0, 2.0]  # the factory, at each scale
+    return storage
+
+
+def test_scale_searches_a_user_model_at_each_size(mlp_sizes: str) -> None:
+    study = optuna.load_study(study_name="mlp-scale", storage=mlp_sizes)
+    by_scale: dict[float, set[int]] = {}
+    for trial in study.trials:
+        by_scale.setdefault(trial.params["scale"], set()).add(trial.user_attrs["weight_count"])
+    # 784 -> 32 scale -> 10: the hidden width follows the scale keyword.
+    assert by_scale == {s: {785 * round(32 * s) + round(32 * s) * 10 + 10} for s in (0.5, 1, 2)}
+    rates = {
+        s: sorted(t.params["learning_rate"] for t in study.trials if t.params["scale"] == s)
+        for s in by_scale
+    }
+    assert rates[0.5] == rates[1.0] == rates[2.0]  # one window of rates, tried at every size
+
+
+def test_best_for_a_larger_user_model_gives_every_named_key(mlp_sizes: str, tmp_path: Path) -> None:
+    result = invoke(
+        "best",
+        "--study",
+        "mlp",
+        "--storage",
+        mlp_sizes,
+        "--for-scale",
+        "8",
+        "--json",
+        "--figure",
+        str(tmp_path / "fig"),
+    )
+    assert result.exit_code == 0, result.output
+    advice = json.loads(result.stdout)["larger_model"]
+    for key in (
+        "learning_rate",
+        "interval",
+        "transfers",
+        "steps",
+        "seconds",
+        "extrapolation_factor",
+    ):
+        assert key in advice
+    assert advice["axis"] == "scale"  # a user model's weights at x8 are not known unbuilt
+    assert advice["target"] == {"scale": 8.0, "weights": None}
+    low, high = advice["interval"]
+    assert low <= advice["fitted_rate"] <= high
+    if advice["transfers"]:
+        low_slope, high_slope = advice["slope"]["interval"]
+        assert low_slope <= 0 <= high_slope
+        assert advice["learning_rate"] == json.loads(result.stdout)["learning_rate"]
+    assert advice["extrapolation_factor"] == 4 and advice["warning"] is None
+    assert advice["steps"]["r2"] is None and advice["steps"]["sizes"] == 3
+    assert sorted(p.name for p in (tmp_path / "fig").iterdir()) == [
+        "plotly.min.js",
+        "rate_vs_size.html",
+        "rate_vs_size.png",
+    ]
+    text = invoke("best", "--study", "mlp", "--storage", mlp_sizes, "--for-weights", "1e7")
+    assert text.exit_code == 0, text.output
+    assert "at 10,000,000 weights" in text.stdout and "warning:" in text.stdout
+    assert "beyond the sizes mlp-scale measured (" in text.stdout
+
+
+def test_a_model_without_a_scale_keyword_is_one_size(workdir: Path, mnist: str) -> None:
+    fixed = ["--model", "tests.scaled_models:fixed", "--scale", "1", "--target", "0.5"]
+    few = ["--optimizers", "adam", "--lr-min", "0.05", "--train-size", "500"]  # 2 trials
+    tune = invoke(*small_grid_args("fixed", mnist, *fixed, *few))
+    assert tune.exit_code == 0, tune.output
+    result = invoke("scale", "--study", "fixed", "--scales", "0.5,1", "--lrs", "0.05", "--quiet")
+    assert_clean_error(result, "'tests.scaled_models:fixed' has no `scale` parameter")
+    assert [r["study"] for r in json.loads(invoke("studies", "--json").stdout)] == ["fixed"]
+    again = invoke(*small_grid_args("fixed2", mnist, "--model", "tests.scaled_models:fixed"))
+    assert_clean_error(again, "cannot be built at scale 0.25")  # --scale, before the study
+    # No scale study: the advice rests on the 2018 finding, says so, and how to learn more.
+    best = invoke("best", "--study", "fixed", "--for-scale", "1e6")
+    assert best.exit_code == 0, best.output
+    assert "evidence: no sizes measured: the 2018 study found" in best.stdout
+    assert "autolr scale --study fixed --scales 0.25,0.5,1" in best.stdout
+    assert "warning: scale x1e+06 is 1e+06x beyond the searched model (x1)" in best.stdout
+    advice = json.loads(invoke("best", "--study", "fixed", "--for-scale", "1e6", "--json").stdout)
+    assert advice["larger_model"]["extrapolation_factor"] == 1e6
+    assert advice["larger_model"]["transfers"] is None
+
+
+@pytest.mark.parametrize(
+    ("extra", "fragment"),
+    [
+        (
+            ["--for-scale", "2", "--for-weights", "1e6"],
+            "give --for-scale or --for-weights, not both",
+        ),
+        (["--for-weights", "0.5"], "--for-weights is a weight count"),
+        (["--for-scale", "-1"], "--for-scale must be a positive number"),
+        (["--figure", "out"], "--figure draws the fit for --for-scale or --for-weights"),
+    ],
+)
+def test_bad_size_questions_are_one_line(
+    finished_grid: str, extra: list[str], fragment: str
+) -> None:
+    assert_clean_error(
+        invoke("best", "--study", "small", "--storage", finished_grid, *extra), fragment
+    )
 
 
 def test_experiments_need_a_finished_study(finished_grid: str) -> None:

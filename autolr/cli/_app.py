@@ -101,8 +101,16 @@ Metric = Annotated[
     typer.Option(help="window: accuracy since the last check; cumulative: since step 0 [window]."),
 ]
 MaxSteps = Annotated[int | None, typer.Option(help="Step budget per trial [6000].")]
-MaxSeconds = Annotated[float | None, typer.Option(help="Training-time budget per trial [120].")]
-Scale = Annotated[float | None, typer.Option(help="Reference CNN conv-filter scale [1].")]
+MaxSeconds = Annotated[
+    float | None,
+    typer.Option(help="Wall-clock cut per trial, on top of --max-steps [none: steps only]."),
+]
+Scale = Annotated[
+    float | None,
+    typer.Option(
+        help="Model size: the reference CNN's filters and width, or your --model's scale."
+    ),
+]
 TrainSize = Annotated[int | None, typer.Option(help="Train on the first N examples [all].")]
 Data = Annotated[str | None, typer.Option(help="Path to mnist.npz [$AUTOLR_MNIST, Keras cache].")]
 Model = Annotated[

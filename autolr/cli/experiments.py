@@ -105,32 +105,48 @@ def _rate_override(text: str) -> tuple[str, float]:
 def scale(
     study: Study = "mnist",
     scales: Annotated[
-        str, typer.Option(help="Model scales (conv-filter multipliers).")
+        str,
+        typer.Option(
+            help="Model scales: the reference CNN's filter and dense-width multiplier, or "
+            "your --model's `scale` keyword [the 2018 experiment's 1..10].",
+        ),
     ] = "1,2,3,4,5,6,7,8,9,10",
     lrs: Annotated[
-        str | None, typer.Option(help="Learning rates [the study's best and its band edges].")
+        str | None,
+        typer.Option(help="Learning rates for every size [the study's rates around its band]."),
     ] = None,
-    optimizer: Annotated[str | None, typer.Option(help="Optimizer [the study's best].")] = None,
-    target: Annotated[float, typer.Option(help="Training accuracy to reach.")] = 0.96,
+    optimizers: Annotated[
+        str | None, typer.Option(help="Optimizers, comma-separated [the study's best].")
+    ] = None,
+    widen: Annotated[
+        float,
+        typer.Option(help="Search this many times beyond the study's band on each side."),
+    ] = 3.0,
+    target: Annotated[
+        float | None,
+        typer.Option(help="Training accuracy to reach [the study's; the 2018 experiment: 0.96]."),
+    ] = None,
     data: Data = None,
     storage: Storage = None,
     name: Name = None,
     quiet: Quiet = False,
 ) -> None:
-    """The model-size experiment: time to threshold vs weights, fitted as c + k*n."""
+    """The model-size experiment: each size's best rate, and steps and time vs size."""
     from autolr.study.catalog import scale_summary
     from autolr.study.experiments import scale_settings
 
     url, opened, source, rec = _experiment_source(storage, study)
+    names = None if optimizers is None else [o.strip() for o in optimizers.split(",")]
     settings = scale_settings(
         study,
         source,
         rec,
         floats(scales, "--scales") or [],
         floats(lrs, "--lrs"),
-        optimizer,
+        names,
         target,
+        widen,
     )
     target_name = name or f"{study}-scale"
     _run_experiment(target_name, url, settings, data, quiet)
-    console.show_scale(*scale_summary(opened, target_name, url), target_name)
+    console.show_scale(scale_summary(opened, target_name, url), target_name)

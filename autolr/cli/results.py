@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -25,9 +25,15 @@ def best(
     storage: Storage = None,
     for_scale: Annotated[
         float | None,
-        typer.Option(
-            help="Also advise a larger reference CNN at this scale (uses STUDY-scale if run)."
-        ),
+        typer.Option(help="Also advise the model at this scale (from STUDY-scale if run)."),
+    ] = None,
+    for_weights: Annotated[
+        float | None,
+        typer.Option(help="Also advise a model with this many weights (from STUDY-scale)."),
+    ] = None,
+    figure: Annotated[
+        str | None,
+        typer.Option(help="With --for-scale/--for-weights: draw the rate fit into this folder."),
     ] = None,
     json_output: Json = False,
 ) -> None:
@@ -36,14 +42,13 @@ def best(
     from autolr.study.pbt_results import PBTRecommendation
     from autolr.study.storage import open_storage
 
-    if for_scale is not None and not for_scale > 0:
-        raise AutolrError(f"--for-scale must be a positive scale factor, got {for_scale:g}")
+    target = _size_target(for_scale, for_weights, figure)
     url = storage_url(storage, writer=False)
     opened = open_storage(url, writer=False)
     rec = recommendation(opened, study, url)
-    advice = (
-        None if for_scale is None else larger_model(opened, study, rec.learning_rate, for_scale)
-    )
+    advice = None if target is None else larger_model(opened, study, rec, target)
+    if figure is not None and advice is not None:
+        _rate_figure(opened, study, advice, figure)
     if json_output:
         console.print_json({**rec.to_json(), "larger_model": advice})
         return
@@ -52,6 +57,42 @@ def best(
     else:
         console.show_recommendation(rec, "steps" if rec.objective == "steps" else "seconds")
     console.show_larger_model(advice, study)
+
+
+def _size_target(for_scale: float | None, for_weights: float | None, figure: str | None) -> Any:
+    """The size `best` is asked about, checked before anything is read."""
+    import math
+
+    from autolr.study.transfer import Target
+
+    if for_scale is not None and for_weights is not None:
+        raise AutolrError("give --for-scale or --for-weights, not both")
+    for option, value in (("--for-scale", for_scale), ("--for-weights", for_weights)):
+        if value is not None and not (value > 0 and math.isfinite(value)):
+            raise AutolrError(f"{option} must be a positive number, got {value:g}")
+    if for_weights is not None and for_weights < 1:
+        raise AutolrError(f"--for-weights is a weight count, got {for_weights:g}")
+    if figure is not None and for_scale is None and for_weights is None:
+        raise AutolrError("--figure draws the fit for --for-scale or --for-weights; give one")
+    if for_scale is not None:
+        return Target("scale", for_scale, None)
+    if for_weights is not None:
+        return Target("weights", None, round(for_weights))
+    return None
+
+
+def _rate_figure(opened: Any, study: str, advice: dict[str, Any], folder: str) -> None:
+    from pathlib import Path
+
+    from autolr.report.scale.target import write_rate_figure
+
+    if advice.get("fitted_rate") is None:
+        raise AutolrError(
+            f"--figure needs a fit from a scale study ({study}-scale) with at least 2 sizes "
+            f"that reached the target; run `autolr scale --study {study}` first"
+        )
+    for path in write_rate_figure(opened, study, advice, Path(folder)):
+        console.note(f"wrote {path}")
 
 
 @app.command()

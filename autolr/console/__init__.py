@@ -14,13 +14,12 @@ from autolr.console.base import (
     setup_logging,
 )
 from autolr.console.progress import JobsDisplay, TuneDisplay, TuneLog
+from autolr.console.sizes import show_larger_model, show_scale
 from autolr.console.tables import (
     show_find,
-    show_larger_model,
     show_pbt_recommendation,
     show_recommendation,
     show_report,
-    show_scale,
     show_studies,
     show_trace,
     show_train_result,

@@ -1,4 +1,4 @@
-"""Results as tables and sentences: best, studies, trace, scale, report, train."""
+"""Results as tables and sentences: best, studies, trace, report, train."""
 
 from __future__ import annotations
 
@@ -34,29 +34,6 @@ def show_recommendation(rec: Any, objective_unit: str) -> None:
         value = "-" if r.value is None else f"{r.value:.4g}"
         table.add_row(name, rate(r.learning_rate), value, band, f"{r.reached_trials} / {r.trials}")
     out.print(table)
-
-
-def show_larger_model(advice: dict[str, Any] | None, study: str) -> None:
-    if advice is None:
-        out.print(
-            "for a larger model of the same family: the same rate (the 2018 study's best "
-            "rate held from 1x to 10x); `autolr best --for-scale S` says more"
-        )
-        return
-    out.print(
-        f"at scale x{advice['scale']:g} ({advice['weights']:,} weights): use lr "
-        f"{rate(advice['learning_rate'])}, as the 2018 study found the best rate carries "
-        "over between sizes"
-    )
-    fit = advice["fit"]
-    if fit is None:
-        out.print(f"no time prediction: run `autolr scale --study {study}` first")
-    else:
-        out.print(
-            f"expected training time to the target: {advice['predicted_seconds']:.1f}s "
-            f"(c + k*n from {fit['study']} at lr {rate(fit['learning_rate'])}, "
-            f"R^2 {fit['r2']:.2f})"
-        )
 
 
 def show_pbt_recommendation(rec: Any) -> None:
@@ -128,29 +105,6 @@ def show_trace(rows: list[dict[str, Any]], study: str) -> None:
             "-" if row["val_accuracy"] is None else f"{row['val_accuracy']:.4f}",
         )
     out.print(table)
-    out.print(f"figures: autolr report --study {study}")
-
-
-def show_scale(
-    fits: dict[float, Any], fastest: dict[float, Any], runs: list[Any], study: str
-) -> None:
-    table = Table(title=f"{study}: training time to target = c + k * n (n = weights)")
-    for column in ("rate", "c (s)", "k (s per M weights)", "R^2", "runs"):
-        table.add_column(column, justify="right")
-    for learning_rate, fit in fits.items():
-        if fit is None:
-            table.add_row(rate(learning_rate), "-", "-", "-", "fewer than 2 reached")
-        else:
-            table.add_row(
-                rate(learning_rate),
-                f"{fit.c:.2f}",
-                f"{fit.k * 1e6:.3f}",
-                f"{fit.r2:.3f}",
-                str(fit.points),
-            )
-    out.print(table)
-    winners = ", ".join(f"x{scale:g}: {rate(lr)}" for scale, lr in fastest.items())
-    out.print(f"fastest rate per scale: {winners}")
     out.print(f"figures: autolr report --study {study}")
 
 

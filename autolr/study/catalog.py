@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import math
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import optuna
 from optuna.storages import RDBStorage
@@ -14,16 +13,12 @@ from autolr.errors import ConfigError
 from autolr.study.find import verdicts
 from autolr.study.pbt_results import PBTRecommendation, recommend_pbt
 from autolr.study.results import Recommendation, best_reached, recommend
-from autolr.study.scaling import (
-    LinearFit,
-    ScaleRun,
-    fastest_rate_by_scale,
-    fits_by_rate,
-    reference_weight_count,
-    scale_runs,
-)
+from autolr.study.scaling import best_by_size, reference_weight_count
 from autolr.study.settings import FIND, StudySettings
 from autolr.study.storage import load_study, study_names
+
+if TYPE_CHECKING:
+    from autolr.study.transfer import Target
 
 SETTINGS_ATTR = "autolr"
 
@@ -119,39 +114,58 @@ def trace_rows(storage: RDBStorage, name: str, url: str) -> list[dict[str, Any]]
     return rows
 
 
-def scale_summary(
-    storage: RDBStorage, name: str, url: str
-) -> tuple[dict[float, LinearFit | None], dict[float, float | None], list[ScaleRun]]:
-    runs = scale_runs(load_study(storage, name, url).get_trials(deepcopy=False))
-    return fits_by_rate(runs), fastest_rate_by_scale(runs), runs
+def scale_summary(storage: RDBStorage, name: str, url: str) -> dict[str, Any]:
+    """Per optimizer of a scale study: its best rate at each size, how that rate moves
+    with the weight count, and the steps and seconds lines."""
+    from autolr.study.transfer import size_summary
+
+    return size_summary(best_by_size(load_study(storage, name, url).get_trials(deepcopy=False)))
 
 
 def larger_model(
-    storage: RDBStorage, name: str, learning_rate: float, scale: float
+    storage: RDBStorage, name: str, rec: Recommendation | PBTRecommendation, target: Target
 ) -> dict[str, Any]:
-    """What to expect at another model size: the same rate (the 2018 study's finding),
-    and, when a `NAME-scale` study exists, the time its c + k*n line predicts."""
-    weights = reference_weight_count(scale)
-    answer: dict[str, Any] = {
-        "scale": scale,
-        "weights": weights,
-        "learning_rate": learning_rate,
-        "predicted_seconds": None,
-        "fit": None,
+    """What to expect at another model size. From the sizes of a `NAME-scale` study when
+    one exists (a fitted rate with its interval, steps and seconds); otherwise only the
+    2018 study's finding, with what to run to learn more."""
+    import dataclasses
+
+    from autolr.study.transfer import Measured, with_scale_study, without_scale_study
+
+    source = optuna.load_study(study_name=name, storage=storage)
+    settings = stored_settings(source)
+    if target.asked == "scale" and settings.model.factory is None:
+        target = dataclasses.replace(target, weights=reference_weight_count(target.scale or 0))
+    rates = {
+        optimizer: r.learning_rate
+        for optimizer, r in getattr(rec, "per_optimizer", {}).items()
+        if r.learning_rate is not None
     }
+    rates.setdefault(rec.optimizer, rec.learning_rate)
     scale_study = f"{name}-scale"
     if scale_study in study_names(storage):
-        runs = scale_runs(optuna.load_study(study_name=scale_study, storage=storage).trials)
-        fits = {rate: fit for rate, fit in fits_by_rate(runs).items() if fit is not None}
-        if fits:
-            nearest = min(fits, key=lambda rate: abs(math.log(rate / learning_rate)))
-            fit = fits[nearest]
-            answer["predicted_seconds"] = fit.predict(weights)
-            answer["fit"] = {
-                "study": scale_study,
-                "learning_rate": nearest,
-                "c": fit.c,
-                "k": fit.k,
-                "r2": fit.r2,
-            }
-    return answer
+        sized = optuna.load_study(study_name=scale_study, storage=storage)
+        best = best_by_size(sized.get_trials(deepcopy=False))
+        check_every = stored_settings(sized).train.check_every
+        measured = [o for o in best if any(b.band for b in best[o])]
+        if measured:
+            optimizer = rec.optimizer if rec.optimizer in measured else measured[0]
+            axis = "weights" if target.weights is not None else "scale"
+            rate = rates.get(optimizer) or best[optimizer][-1].learning_rate
+            assert rate is not None
+            return with_scale_study(
+                optimizer, rate, best[optimizer], target, axis, scale_study, check_every
+            )
+    scale = settings.model.scale
+    weights = max(
+        (t.user_attrs.get("weight_count", 0) for t in source.get_trials(deepcopy=False)), default=0
+    )
+    size = scale if target.asked == "scale" else weights
+    here = f"x{scale:g}" if target.asked == "scale" else f"{weights:,} weights"
+    smaller = ",".join(f"{scale * f:g}" for f in (0.25, 0.5, 1))
+    how = (
+        f"measure: `autolr scale --study {name} --scales {smaller}` searches each size's "
+        "best rate and fits how it moves with size"
+    )
+    measured_size = Measured(size, size, f"the searched model ({here})")
+    return without_scale_study(rec.optimizer, rec.learning_rate, target, measured_size, how)

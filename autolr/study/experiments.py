@@ -2,8 +2,9 @@
 
 - trace: each optimizer at its best rate, recording validation and training accuracy
   over time (the 2018 study's figure 4);
-- scale: the reference CNN at several sizes with a fixed optimizer and rates, to the
-  study's threshold (its model-size experiment).
+- scale: the model at several sizes (the reference CNN, or a `--model` function that takes
+  a `scale` keyword), each with a short search for each optimizer's best rate, to the
+  target (the study's model-size experiment, and the evidence for `best --for-scale`).
 
 Both are planned studies (a fixed list of points, like a grid), so they resume after a
 crash and can be shared by several workers, and `autolr report` can draw them again.
@@ -12,13 +13,20 @@ crash and can be shared by several workers, and `autolr report` can draw them ag
 from __future__ import annotations
 
 import dataclasses
+import math
 
 from autolr.config import TrainSettings, check_learning_rate, check_optimizer
 from autolr.errors import ConfigError
+from autolr.importing import load_model_factory
 from autolr.study.results import Recommendation
 from autolr.study.settings import StudySettings
+from autolr.study.space import study_learning_rates
 
 TRACE_VALIDATIONS = 20  # validation passes along a trace: enough points for a curve
+# Each size searches this many times beyond the source study's band on both sides: about
+# 3 of the study's rate steps (x1.47 each), room for the best rate to move as the model
+# grows while keeping each size's search short.
+WIDEN = 3.0
 
 
 def trace_settings(
@@ -60,26 +68,53 @@ def scale_settings(
     rec: Recommendation,
     scales: list[float],
     rates: list[float] | None,
-    optimizer: str | None,
-    target: float,
+    optimizers: list[str] | None,
+    target: float | None,
+    widen: float = WIDEN,
 ) -> StudySettings:
-    """The reference CNN at each scale x each rate, with one optimizer."""
+    """The model at each scale x each optimizer x the rates `size_search_rates` picks
+    (or `rates`): each size's own short search for its best rate."""
+    if not scales or any(not (s > 0 and math.isfinite(s)) for s in scales):
+        raise ConfigError("--scales must be positive numbers, e.g. 0.25,0.5,1")
+    if not (widen >= 1 and math.isfinite(widen)):
+        raise ConfigError(f"--widen must be a factor of at least 1, got {widen:g}")
     if source.model.factory is not None:
-        raise ConfigError("scale needs the reference CNN; this study trained a --model")
-    if not scales or any(s <= 0 for s in scales):
-        raise ConfigError("--scales must be positive numbers, e.g. 1,2,4")
-    name = check_optimizer(optimizer) if optimizer else rec.optimizer
-    if rates is None:
-        chosen = rec.per_optimizer.get(name)
-        if chosen is None or chosen.learning_rate is None or chosen.band is None:
+        for scale in scales:  # a factory without a `scale` keyword fails here, at once
+            load_model_factory(source.model.factory, scale)
+    names = [check_optimizer(o) for o in optimizers] if optimizers else [rec.optimizer]
+    per_optimizer = {}
+    for name in names:
+        if rates is not None:
+            per_optimizer[name] = [check_learning_rate(r) for r in rates]
+            continue
+        result = rec.per_optimizer.get(name)
+        if result is None or result.band is None:
             raise ConfigError(f"no rate of {name} reached the target in {source_name}; give --lrs")
-        rates = sorted({chosen.band[0], chosen.learning_rate, chosen.band[1]})
-    rates = [check_learning_rate(r) for r in rates]
-    train = dataclasses.replace(source.train, target=target)
-    points = tuple((name, rate, scale) for scale in scales for rate in rates)
-    return _planned(
-        "scale", source_name, dataclasses.replace(source, optimizers=(name,)), train, points
+        per_optimizer[name] = size_search_rates(result.band, widen)
+    train = dataclasses.replace(
+        source.train, target=source.train.target if target is None else target
     )
+    points = tuple(
+        (name, rate, scale)
+        for scale in sorted(set(scales))
+        for name in names
+        for rate in per_optimizer[name]
+    )
+    return _planned("scale", source_name, source, train, points)
+
+
+def size_search_rates(band: tuple[float, float], widen: float = WIDEN) -> list[float]:
+    """The rates one size tries: the 2018 study's 48 rates from `widen` x below the source
+    study's band to `widen` x above it.
+
+    The one place that decides what a size searches, so that a smarter search (TPE with a
+    range test's prior, say) can take its place.
+    """
+    low, high = band[0] / widen, band[1] * widen
+    tolerance = 1e-9  # keep a grid rate that sits on an edge despite float rounding
+    return [
+        r for r in study_learning_rates() if low * (1 - tolerance) <= r <= high * (1 + tolerance)
+    ]
 
 
 def _planned(

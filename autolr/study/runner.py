@@ -175,11 +175,14 @@ def check_inputs(settings: StudySettings) -> None:
     """Load the data (cached for training) and import the user's model function now, so
     that a mistyped path or module fails before the study is made."""
     from autolr.data import load_dataset
-    from autolr.importing import load_callable
+    from autolr.importing import load_model_factory
 
     load_dataset(settings.data)
     if settings.model.factory:
-        load_callable(settings.model.factory, "--model")
+        # Every size the study trains (a scale study's points have their own).
+        scales = {settings.model.scale} | {p[2] for p in settings.points}
+        for scale in sorted(scales) if settings.sampler == "scale" else [settings.model.scale]:
+            load_model_factory(settings.model.factory, scale)
 
 
 def artifact_directory(request: TuneRequest, storage: RDBStorage) -> Path:

@@ -1,8 +1,9 @@
-"""The model-size experiment's analysis: time to threshold = c + k * n.
+"""A scale study's runs, read per model size: each optimizer's best rate at each size.
 
-The 2018 study found that training time grew linearly with the weight count n, so a
-search on a small proxy model predicts the cost of the large one. Pure functions over
-stored trials of a `scale` study.
+The 2018 study's model-size experiment trained the reference CNN at several sizes to
+its threshold. `autolr scale` does that with a short search at every size, so that the
+best rate can be followed as the model grows (`autolr.study.sizefit` fits it). Pure
+functions over stored trials.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from optuna.trial import FrozenTrial, TrialState
+
+from autolr.study.results import BAND_MARGIN, summarise_optimizer
 
 
 def reference_weight_count(
@@ -27,40 +30,14 @@ def reference_weight_count(
 
 
 @dataclass(frozen=True)
-class LinearFit:
-    c: float  # seconds that do not grow with the model
-    k: float  # seconds per weight
-    r2: float  # share of the variance the line explains
-    points: int
-
-    def predict(self, weights: float) -> float:
-        return self.c + self.k * weights
-
-
-def fit_linear(xs: Sequence[float], ys: Sequence[float]) -> LinearFit:
-    """Ordinary least squares of y = c + k x (at least two distinct x values)."""
-    if len(xs) != len(ys) or len(set(xs)) < 2:
-        raise ValueError("a line needs at least two distinct x values")
-    n = len(xs)
-    mean_x, mean_y = sum(xs) / n, sum(ys) / n
-    sxx = sum((x - mean_x) ** 2 for x in xs)
-    sxy = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True))
-    k = sxy / sxx
-    c = mean_y - k * mean_x
-    total = sum((y - mean_y) ** 2 for y in ys)
-    residual = sum((y - (c + k * x)) ** 2 for x, y in zip(xs, ys, strict=True))
-    r2 = 1.0 - residual / total if total > 0 else 1.0
-    return LinearFit(c, k, r2, n)
-
-
-@dataclass(frozen=True)
 class ScaleRun:
+    optimizer: str
     scale: float
     learning_rate: float
     weights: int
     reached: bool
     seconds: float  # training seconds to the target (or spent, if not reached)
-    steps: int
+    steps: int  # steps to the target (or trained, if not reached)
 
 
 def scale_runs(trials: Sequence[FrozenTrial]) -> list[ScaleRun]:
@@ -71,33 +48,77 @@ def scale_runs(trials: Sequence[FrozenTrial]) -> list[ScaleRun]:
         attrs = trial.user_attrs
         runs.append(
             ScaleRun(
+                optimizer=str(trial.params["optimizer"]),
                 scale=float(trial.params["scale"]),
                 learning_rate=float(trial.params["learning_rate"]),
                 weights=int(attrs.get("weight_count", 0)),
                 reached=bool(attrs.get("reached")),
-                seconds=float(attrs.get("train_seconds", 0.0)),
-                steps=int(attrs.get("steps", 0)),
+                seconds=float(attrs.get("reached_seconds", attrs.get("train_seconds", 0.0))),
+                steps=int(attrs.get("reached_step", attrs.get("steps", 0))),
             )
         )
-    return sorted(runs, key=lambda r: (r.learning_rate, r.scale))
+    return sorted(runs, key=lambda r: (r.optimizer, r.scale, r.learning_rate))
 
 
-def fits_by_rate(runs: Sequence[ScaleRun]) -> dict[float, LinearFit | None]:
-    """Per learning rate, the line through its runs that reached the target."""
-    fits: dict[float, LinearFit | None] = {}
-    for rate in sorted({r.learning_rate for r in runs}):
-        reached = [r for r in runs if r.learning_rate == rate and r.reached]
-        try:
-            fits[rate] = fit_linear([r.weights for r in reached], [r.seconds for r in reached])
-        except ValueError:
-            fits[rate] = None
-    return fits
+@dataclass(frozen=True)
+class SizeBest:
+    """One optimizer at one model size: the rate that reached the target soonest, and the
+    band of rates within the margin of it (as `autolr best` ranks a study's runs)."""
+
+    optimizer: str
+    scale: float
+    weights: int
+    tried: tuple[float, ...]  # every rate that finished at this size, ascending
+    learning_rate: float | None  # None: no rate reached the target at this size
+    band: tuple[float, float] | None
+    steps: int | None  # of the best rate
+    seconds: float | None
+
+    def size(self, axis: str) -> float:
+        """The size on a fit's axis: the weight count, or the scale factor."""
+        return float(self.weights if axis == "weights" else self.scale)
+
+    @property
+    def at_edge(self) -> tuple[str, ...]:
+        """Which ends of the rates tried the band touches: the best rate there may lie
+        beyond what was tried ("low", "high")."""
+        if self.band is None or len(self.tried) < 2:
+            return ()
+        edges = []
+        if self.band[0] <= self.tried[0]:
+            edges.append("low")
+        if self.band[1] >= self.tried[-1]:
+            edges.append("high")
+        return tuple(edges)
 
 
-def fastest_rate_by_scale(runs: Sequence[ScaleRun]) -> dict[float, float | None]:
-    """Per scale, the learning rate that reached the target in the fewest seconds."""
-    fastest: dict[float, float | None] = {}
-    for scale in sorted({r.scale for r in runs}):
-        reached = [r for r in runs if r.scale == scale and r.reached]
-        fastest[scale] = min(reached, key=lambda r: r.seconds).learning_rate if reached else None
-    return fastest
+def best_by_size(
+    trials: Sequence[FrozenTrial], margin: float = BAND_MARGIN
+) -> dict[str, list[SizeBest]]:
+    """Per optimizer, its best rate at each size, smallest size first."""
+    runs = scale_runs(trials)
+    by_optimizer: dict[str, list[SizeBest]] = {}
+    for optimizer, scale in sorted({(r.optimizer, r.scale) for r in runs}):
+        own = [r for r in runs if (r.optimizer, r.scale) == (optimizer, scale)]
+        result = summarise_optimizer(
+            [
+                t
+                for t in trials
+                if t.params.get("optimizer") == optimizer and t.params.get("scale") == scale
+            ],
+            margin,
+        )
+        best = next((r for r in own if r.learning_rate == result.learning_rate), None)
+        by_optimizer.setdefault(optimizer, []).append(
+            SizeBest(
+                optimizer=optimizer,
+                scale=scale,
+                weights=max(r.weights for r in own),
+                tried=tuple(sorted({r.learning_rate for r in own})),
+                learning_rate=result.learning_rate,
+                band=result.band,
+                steps=None if best is None else best.steps,
+                seconds=None if best is None else best.seconds,
+            )
+        )
+    return by_optimizer

@@ -7,7 +7,7 @@ from keras import layers
 
 from autolr.config import ModelSpec
 from autolr.errors import ConfigError
-from autolr.importing import load_callable
+from autolr.importing import load_model_factory
 
 
 def reference_cnn(
@@ -36,11 +36,12 @@ def reference_cnn(
 def build_model(
     spec: ModelSpec, input_shape: tuple[int, ...], num_classes: int, seed: int
 ) -> keras.Model:
-    """Build the model a spec names, with weights initialised from `seed`."""
+    """Build the model a spec names, with weights initialised from `seed`; a `--model`
+    function that takes a `scale` keyword is called with the spec's scale."""
     keras.utils.set_random_seed(seed)
     if spec.factory is None:
         return reference_cnn(spec.scale, input_shape, num_classes)
-    factory = load_callable(spec.factory, "--model")
+    factory = load_model_factory(spec.factory, spec.scale)
     try:
         model = factory()
     except Exception as exc:

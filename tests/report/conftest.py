@@ -85,7 +85,7 @@ def _follow_up(
     if kind == "trace":
         planned, _ = trace_settings(name, settings, rec, {}, TRACE_STEPS, TRACE_VALIDATE_EVERY)
     else:
-        planned = scale_settings(name, settings, rec, SCALES, SCALE_RATES, "adam", 0.9)
+        planned = scale_settings(name, settings, rec, SCALES, SCALE_RATES, ["adam"], 0.9)
     planned = dataclasses.replace(planned, data=dataclasses.replace(planned.data, path=mnist))
     storage = f"sqlite:///{tmp_path_factory.mktemp(kind)}/{kind}.db"
     tune(TuneRequest(f"{name}-{kind}", storage, {}, settings=planned), NullObserver())

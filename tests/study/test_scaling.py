@@ -1,46 +1,78 @@
-"""The c + k*n fit of the model-size experiment, against numbers worked out by hand."""
+"""Each size's best rate in a scale study, read as `autolr best` ranks a study's runs."""
 
 from __future__ import annotations
 
 import pytest
 
-from autolr.study.scaling import ScaleRun, fastest_rate_by_scale, fit_linear, fits_by_rate
+from autolr.errors import ConfigError
+from autolr.study.experiments import scale_settings, size_search_rates
+from autolr.study.results import recommend
+from autolr.study.scaling import SizeBest, best_by_size, scale_runs
+from autolr.study.settings import StudySettings
+from tests.report.made import SCALE_TRIALS, SIZES
 
 
-def test_an_exact_line_is_recovered() -> None:
-    fit = fit_linear([1, 2, 3], [3, 5, 7])  # y = 1 + 2x
-    assert (fit.c, fit.k, fit.r2, fit.points) == (pytest.approx(1), pytest.approx(2), 1.0, 3)
-    assert fit.predict(10) == pytest.approx(21)
+def test_each_size_gets_its_best_rate_and_band_worked_out_by_hand() -> None:
+    best = best_by_size(SCALE_TRIALS)
+    assert list(best) == ["adam"]
+    small, middle, large = best["adam"]
+    # x0.125: 1e-2 and 1e-1 both reached at step 100 (the lower rate wins the tie); 1e-3
+    # took 150 steps, inside 1.5 x 100, so the band spans every rate tried.
+    assert (small.learning_rate, small.band, small.steps, small.seconds) == (
+        1e-2,
+        (1e-3, 1e-1),
+        100,
+        1.0,
+    )
+    assert small.at_edge == ("low", "high")
+    # x0.25: 1e-1 took 150 steps (inside the band), 1e-3 never reached.
+    assert (middle.learning_rate, middle.band, middle.at_edge) == (1e-2, (1e-2, 1e-1), ("high",))
+    # x0.5: only 1e-2 reached; its neighbours were tried, so the best is bracketed.
+    assert (large.learning_rate, large.band, large.at_edge) == (1e-2, (1e-2, 1e-2), ())
+    assert [b.weights for b in best["adam"]] == list(SIZES.values())
+    assert large.tried == (1e-3, 1e-2, 1e-1)
 
 
-def test_a_noisy_line_matches_the_hand_computation() -> None:
-    # x = 0, 1, 2; y = 1, 3, 2: mean x 1, mean y 2; Sxx = 2, Sxy = 1 -> k = 0.5, c = 1.5;
-    # residuals -0.5, 1, -0.5 -> SSR 1.5; SST 2 -> R^2 = 1 - 1.5 / 2 = 0.25
-    fit = fit_linear([0, 1, 2], [1, 3, 2])
-    assert fit.k == pytest.approx(0.5) and fit.c == pytest.approx(1.5)
-    assert fit.r2 == pytest.approx(0.25)
-
-
-def test_one_distinct_size_is_not_a_line() -> None:
-    with pytest.raises(ValueError, match="two distinct"):
-        fit_linear([5, 5], [1, 2])
-
-
-def run(scale: float, rate: float, weights: int, seconds: float, reached: bool = True) -> ScaleRun:
-    return ScaleRun(scale, rate, weights, reached, seconds, steps=100)
-
-
-def test_fits_per_rate_use_only_runs_that_reached_and_fastest_rate_per_scale() -> None:
-    runs = [
-        run(1, 1e-3, 1_000_000, 10.0),
-        run(2, 1e-3, 2_000_000, 20.0),
-        run(3, 1e-3, 3_000_000, 99.0, reached=False),
-        run(1, 1e-2, 1_000_000, 8.0),
-        run(2, 1e-2, 2_000_000, 25.0),
-        run(1, 1e-1, 1_000_000, 5.0, reached=False),
+def test_a_size_where_nothing_reached_has_no_best() -> None:
+    trials = [
+        t for t in SCALE_TRIALS if t.params["scale"] == 0.5 and t.params["learning_rate"] != 1e-2
     ]
-    fits = fits_by_rate(runs)
-    slow = fits[1e-3]
-    assert slow is not None and slow.k == pytest.approx(1e-5) and slow.c == pytest.approx(0.0)
-    assert fits[1e-1] is None
-    assert fastest_rate_by_scale(runs) == {1: 1e-2, 2: 1e-3, 3: None}
+    (only,) = best_by_size(trials)["adam"]
+    assert (only.learning_rate, only.band, only.steps, only.at_edge) == (None, None, None, ())
+
+
+def test_runs_carry_their_optimizer_and_size() -> None:
+    runs = scale_runs(SCALE_TRIALS)
+    assert {(r.optimizer, r.scale) for r in runs} == {("adam", s) for s in SIZES}
+    assert sum(r.reached for r in runs) == 6
+
+
+def test_size_is_the_weight_count_or_the_scale_factor() -> None:
+    best = SizeBest("sgd", 0.5, 821_706, (0.1,), 0.1, (0.1, 0.1), 100, 1.0)
+    assert (best.size("weights"), best.size("scale")) == (821_706, 0.5)
+
+
+def test_each_size_searches_the_source_band_widened_on_the_study_grid() -> None:
+    # 0.01 / 3 .. 0.01 x 3 holds the grid rates 10^(-14/6) .. 10^(-10/6).
+    assert size_search_rates((0.01, 0.01), 3.0) == pytest.approx(
+        [10 ** (-i / 6) for i in (14, 13, 12, 11, 10)]
+    )
+    assert size_search_rates((0.01, 10 ** (-10 / 6)), 1.0) == pytest.approx(
+        [10 ** (-i / 6) for i in (12, 11, 10)]
+    )
+
+
+def test_a_scale_study_plans_every_size_optimizer_and_rate() -> None:
+    source = StudySettings(sampler="grid", optimizers=("adam", "sgd"))
+    rec = recommend("made", source, SCALE_TRIALS)  # adam's band: 0.001 .. 0.1
+    planned = scale_settings("made", source, rec, [0.5, 0.25], [0.01, 0.1], ["sgd", "adam"], None)
+    assert planned.sampler == "scale" and planned.source == "made"
+    assert planned.points[:3] == (("sgd", 0.01, 0.25), ("sgd", 0.1, 0.25), ("adam", 0.01, 0.25))
+    assert len(planned.points) == 8 and planned.train.target == source.train.target
+    window = scale_settings("made", source, rec, [1.0], None, None, 0.9, widen=1.0)
+    assert [p[1] for p in window.points] == pytest.approx(size_search_rates((1e-3, 0.1), 1.0))
+    assert window.train.target == 0.9
+    with pytest.raises(ConfigError, match="--widen must be a factor of at least 1"):
+        scale_settings("made", source, rec, [1.0], None, None, None, widen=0.5)
+    with pytest.raises(ConfigError, match="no rate of sgd reached the target in made"):
+        scale_settings("made", source, rec, [1.0], None, ["sgd"], None)

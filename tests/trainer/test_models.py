@@ -78,3 +78,26 @@ def test_model_with_wrong_output_width_is_a_clear_error(tmp_path: Path, monkeypa
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ConfigError, match="10 logits"):
         build_model(ModelSpec(factory="bad_models:three"), (28, 28, 1), 10, seed=0)
+
+
+def test_a_model_function_with_a_scale_keyword_is_built_at_each_scale() -> None:
+    from tests import scaled_models
+
+    scaled_models.BUILT.clear()
+    widths = []
+    for scale in (0.5, 1.0, 2.0):
+        model = build_model(
+            ModelSpec(scale=scale, factory="tests.scaled_models:mlp"), (28, 28, 1), 10, 0
+        )
+        widths.append(model.layers[-2].units)
+    assert scaled_models.BUILT == [0.5, 1.0, 2.0]
+    assert widths == [16, 32, 64]
+
+
+def test_a_model_function_without_scale_is_built_at_the_default_only() -> None:
+    spec = ModelSpec(factory="tests.scaled_models:fixed")
+    assert build_model(spec, (28, 28, 1), 10, seed=0).count_params() == 7850
+    with pytest.raises(
+        ConfigError, match=r"has no `scale` parameter, so it cannot be built at scale 0.5"
+    ):
+        build_model(ModelSpec(scale=0.5, factory="tests.scaled_models:fixed"), (28, 28, 1), 10, 0)

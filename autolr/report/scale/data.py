@@ -1,100 +1,147 @@
-"""A scale study's runs as the series its two figures draw (pure: no plotting).
+"""A scale study's sizes as the series its figures draw (pure: no plotting).
 
-The analysis (which runs count, the c + k*n fit, the fastest rate per size) is
-`autolr.study.scaling`'s, the same numbers `autolr scale` prints; this module only
-regroups them: by learning rate for the time-vs-size figure, by size for the other.
+The analysis (each size's best rate, the fits and their intervals) is
+`autolr.study.scaling`'s and `autolr.study.sizefit`'s, the same numbers `autolr scale`
+and `autolr best --for-scale` print; this module only arranges them per figure.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from autolr.study.scaling import LinearFit, ScaleRun
+import numpy as np
+
+from autolr.study.scaling import ScaleRun, SizeBest
+from autolr.study.sizefit import Line, RateFit, fit_line, fit_rates
 
 MILLION = 1e6
+AXES = ("scale", "weights")  # the size measures: the 2018 study's, and the weight count
+# Figure titles (after "STUDY: "), the same in PNG and HTML.
+RATE_TITLE = "best learning rate vs model size"
+TIME_TITLES = {
+    "scale": "training time to target vs scale factor",
+    "weights": "training time to target vs weight count",
+}
+SEARCH_TITLE = "each size's search for its best rate"
+AXIS_LABELS = {
+    "scale": "model scale factor (--scales)",
+    "weights": "weights (millions)",
+}
+
+
+def axis_value(x: float, axis: str) -> float:
+    """A size as drawn: scale factors as they are, weight counts in millions."""
+    return x / MILLION if axis == "weights" else x
+
+
+@dataclass(frozen=True)
+class TimeSeries:
+    """One optimizer across sizes, at each size's best rate, with the line c + k·x."""
+
+    optimizer: str
+    sizes: tuple[SizeBest, ...]  # those where some rate reached the target
+    axis: str
+    line: Line | None  # None: fewer than two sizes reached the target
+
+    def points(self) -> tuple[list[float], list[float]]:
+        """(size as drawn, seconds) of each size's best run."""
+        return (
+            [axis_value(b.size(self.axis), self.axis) for b in self.sizes],
+            [float(b.seconds or 0.0) for b in self.sizes],
+        )
+
+
+def time_series(best: dict[str, list[SizeBest]], axis: str) -> list[TimeSeries]:
+    series = []
+    for optimizer, sizes in best.items():
+        reached = tuple(b for b in sizes if b.seconds is not None)
+        xs = [b.size(axis) for b in reached]
+        line = (
+            fit_line(xs, [float(b.seconds or 0.0) for b in reached]) if len(set(xs)) > 1 else None
+        )
+        series.append(TimeSeries(optimizer, reached, axis, line))
+    return series
 
 
 @dataclass(frozen=True)
 class RateSeries:
-    """One learning rate across model sizes, and the line fitted through its runs."""
+    """One optimizer's best rate at each size, and the fit log(rate) vs log(size)."""
 
-    learning_rate: float
-    scales: tuple[float, ...]
-    weights: tuple[int, ...]
-    seconds: tuple[float, ...]  # to the target, or spent when it was not reached
-    reached: tuple[bool, ...]
-    fit: LinearFit | None  # None: fewer than two sizes reached the target
+    optimizer: str
+    sizes: tuple[SizeBest, ...]  # those where some rate reached the target
+    axis: str
+    fit: RateFit | None  # None: fewer than two sizes reached the target
 
-    def points(self, reached: bool) -> tuple[list[float], list[float]]:
-        """(weights in millions, seconds) of the runs that did (or did not) reach."""
-        rows = zip(self.weights, self.seconds, self.reached, strict=True)
-        chosen = [(w / MILLION, s) for w, s, ok in rows if ok == reached]
-        return [w for w, _ in chosen], [s for _, s in chosen]
+    def band(self, low: float, high: float, count: int = 40) -> tuple[list[float], ...]:
+        """(sizes, lower, upper) of the fit's interval from `low` to `high` sizes."""
+        assert self.fit is not None
+        xs = list(np.geomspace(low, high, count))
+        bounds = [self.fit.interval(x) for x in xs]
+        return xs, [b[0] for b in bounds], [b[1] for b in bounds]
+
+
+def rate_series(best: dict[str, list[SizeBest]], axis: str) -> list[RateSeries]:
+    return [
+        RateSeries(o, tuple(b for b in sizes if b.band is not None), axis, fit_rates(sizes, axis))
+        for o, sizes in best.items()
+    ]
+
+
+@dataclass(frozen=True)
+class Target:
+    """The size `best --for-scale` asked about, and what the fit predicts there."""
+
+    size: float  # on the figure's axis (a weight count or a scale factor)
+    label: str
+    rate: float
+    interval: tuple[float, float]
 
 
 @dataclass(frozen=True)
 class SizeSeries:
-    """One model size across learning rates; NaN where a rate did not reach the target."""
+    """One optimizer at one model size across rates; NaN where a rate did not reach."""
 
     scale: float
     weights: int
+    measure: str  # "steps" or "seconds": the study's objective, which ranks the rates
     learning_rates: tuple[float, ...]
-    seconds: tuple[float, ...]
-    steps: tuple[int | None, ...]  # to the target; None where it was not reached
-    fastest: float | None  # the rate that reached the target soonest at this size
+    values: tuple[float, ...]  # steps or seconds to the target
+    fastest: float | None  # the size's best rate (as `autolr best` ranks)
 
     @property
-    def fastest_seconds(self) -> float | None:
+    def fastest_value(self) -> float | None:
         if self.fastest is None:
             return None
-        return self.seconds[self.learning_rates.index(self.fastest)]
-
-    def tied(self) -> tuple[float, ...]:
-        """Rates that reached the target in as few steps as the fastest: checks come every
-        so many steps, so between these only the clock (timing noise) decided."""
-        reached = [s for s in self.steps if s is not None]
-        if not reached:
-            return ()
-        fewest = min(reached)
-        return tuple(r for r, s in zip(self.learning_rates, self.steps, strict=True) if s == fewest)
+        return self.values[self.learning_rates.index(self.fastest)]
 
 
-def by_rate(runs: Sequence[ScaleRun], fits: Mapping[float, LinearFit | None]) -> list[RateSeries]:
+def by_size(runs: Sequence[ScaleRun], best: Sequence[SizeBest], measure: str) -> list[SizeSeries]:
+    """The runs of `best`'s optimizer, one series per size."""
     series = []
-    for rate in sorted({r.learning_rate for r in runs}):
-        own = sorted((r for r in runs if r.learning_rate == rate), key=lambda r: r.weights)
-        series.append(
-            RateSeries(
-                learning_rate=rate,
-                scales=tuple(r.scale for r in own),
-                weights=tuple(r.weights for r in own),
-                seconds=tuple(r.seconds for r in own),
-                reached=tuple(r.reached for r in own),
-                fit=fits.get(rate),
-            )
+    for size in best:
+        own = sorted(
+            (r for r in runs if (r.optimizer, r.scale) == (size.optimizer, size.scale)),
+            key=lambda r: r.learning_rate,
         )
-    return series
-
-
-def by_size(runs: Sequence[ScaleRun], fastest: Mapping[float, float | None]) -> list[SizeSeries]:
-    series = []
-    for scale in sorted({r.scale for r in runs}):
-        own = sorted((r for r in runs if r.scale == scale), key=lambda r: r.learning_rate)
         series.append(
             SizeSeries(
-                scale=scale,
-                weights=max(r.weights for r in own),
+                scale=size.scale,
+                weights=size.weights,
+                measure=measure,
                 learning_rates=tuple(r.learning_rate for r in own),
-                seconds=tuple(r.seconds if r.reached else math.nan for r in own),
-                steps=tuple(r.steps if r.reached else None for r in own),
-                fastest=fastest.get(scale),
+                values=tuple(
+                    (r.steps if measure == "steps" else r.seconds) if r.reached else math.nan
+                    for r in own
+                ),
+                fastest=size.learning_rate,
             )
         )
     return series
 
 
-def sizes(runs: Sequence[ScaleRun]) -> dict[float, int]:
+def sizes(best: dict[str, list[SizeBest]]) -> dict[float, int]:
     """The weight count of each scale that ran, smallest first."""
-    return {s.scale: s.weights for s in by_size(runs, {})}
+    found = {b.scale: b.weights for bs in best.values() for b in bs}
+    return dict(sorted(found.items()))

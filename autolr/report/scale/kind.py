@@ -1,4 +1,4 @@
-"""How a scale study is reported: its runs and fits read once, two figures, the summary."""
+"""How a scale study is reported: its sizes read once, four figures, the summary."""
 
 from __future__ import annotations
 
@@ -10,12 +10,25 @@ import optuna
 from autolr.report import style
 from autolr.report.data import ReportError
 from autolr.report.kinds import FigureSpec, ReportKind
-from autolr.report.scale import interactive, static, summary
-from autolr.report.scale.data import RateSeries, SizeSeries, by_rate, by_size, sizes
+from autolr.report.scale import interactive, interactive_rate, static, static_rate, summary
+from autolr.report.scale.data import (
+    RATE_TITLE,
+    SEARCH_TITLE,
+    TIME_TITLES,
+    RateSeries,
+    SizeSeries,
+    TimeSeries,
+    by_size,
+    rate_series,
+    sizes,
+    time_series,
+)
 from autolr.report.summary import FigureEntry
 from autolr.study.catalog import stored_settings
-from autolr.study.scaling import ScaleRun, fastest_rate_by_scale, fits_by_rate, scale_runs
+from autolr.study.scaling import ScaleRun, SizeBest, best_by_size, scale_runs
 from autolr.study.settings import StudySettings
+
+RATE_AXIS = "weights"  # the report fits the rate against the weight count, for any model
 
 
 @dataclass(frozen=True)
@@ -23,90 +36,135 @@ class ScaleInputs:
     study: str
     settings: StudySettings
     runs: tuple[ScaleRun, ...]
-    rates: tuple[RateSeries, ...]  # with each rate's c + k*n fit
-    sizes: tuple[SizeSeries, ...]  # with each size's fastest rate
+    best: dict[str, list[SizeBest]]  # per optimizer, per size
+    by_scale: tuple[TimeSeries, ...]  # seconds vs the scale factor (the 2018 study's axis)
+    by_weights: tuple[TimeSeries, ...]  # seconds vs the weight count
+    rates: tuple[RateSeries, ...]  # best rate vs the weight count, with its fit
+    sizes: tuple[SizeSeries, ...]  # the first optimizer's runs, per size
     weights: dict[float, int]  # per scale
 
     def subtitle(self) -> str:
         scales = ", ".join(style.scale_label(s) for s in self.weights)
+        model = self.settings.model.factory or "reference CNN"
         return style.target_subtitle(
             self.settings,
-            f"reference CNN at {scales}",
-            f"{self.settings.optimizers[0]} · {len(self.runs)} finished runs",
+            f"{model} at {scales}",
+            f"{', '.join(self.best)} · {len(self.runs)} finished runs",
         )
 
 
 def read(study: optuna.Study) -> ScaleInputs:
-    """The study's runs, fits and fastest rates, or a one-line ReportError if none ran."""
+    """The study's sizes, fits and runs, or a one-line ReportError if none ran."""
     settings = stored_settings(study)
-    runs = scale_runs(study.get_trials(deepcopy=False))
+    trials = study.get_trials(deepcopy=False)
+    runs = scale_runs(trials)
     if not runs:
         source = settings.source or "SOURCE"
         raise ReportError(
             f"scale study {study.study_name!r} has no finished run yet: let "
             f"`autolr scale --study {source}` run"
         )
+    best = best_by_size(trials)
+    first = next(iter(best))
     return ScaleInputs(
         study.study_name,
         settings,
         tuple(runs),
-        tuple(by_rate(runs, fits_by_rate(runs))),
-        tuple(by_size(runs, fastest_rate_by_scale(runs))),
-        sizes(runs),
+        best,
+        tuple(time_series(best, "scale")),
+        tuple(time_series(best, "weights")),
+        tuple(rate_series(best, RATE_AXIS)),
+        tuple(by_size(runs, best[first], "steps" if settings.objective == "steps" else "seconds")),
+        sizes(best),
     )
 
 
-def _no_fit(inputs: ScaleInputs) -> str | None:
+def _no_line(inputs: ScaleInputs) -> str | None:
+    if any(s.line is not None for s in inputs.by_weights):
+        return None
+    return "no optimizer reached the target at two or more model sizes: no line to fit"
+
+
+def _no_rate_fit(inputs: ScaleInputs) -> str | None:
     if any(s.fit is not None for s in inputs.rates):
         return None
-    return "no learning rate reached the target at two or more model sizes: no line to fit"
+    return "no optimizer reached the target at two or more model sizes: no rate to follow"
 
 
 def _no_comparison(inputs: ScaleInputs) -> str | None:
-    if len(inputs.rates) < 2:
-        return "only one learning rate was tried (give `autolr scale` several --lrs)"
+    if all(len(s.learning_rates) < 2 for s in inputs.sizes):
+        return "only one learning rate was tried at each size (give `autolr scale` more --lrs)"
     if all(s.fastest is None for s in inputs.sizes):
         return "no run reached the target"
     return None
 
 
 def _summary(inputs: ScaleInputs, entries: Sequence[FigureEntry]) -> str:
-    return summary.render(inputs.study, inputs.settings, inputs.rates, inputs.sizes, entries)
+    return summary.render(inputs, entries)
 
 
 def _title(inputs: ScaleInputs, what: str) -> str:
     return style.title(inputs.study, what)
 
 
+def _search_title(inputs: ScaleInputs) -> str:
+    return _title(inputs, f"{SEARCH_TITLE} ({next(iter(inputs.best))})")
+
+
 FIGURES: tuple[FigureSpec[ScaleInputs], ...] = (
     FigureSpec(
-        "time_vs_size",
-        "Training time to target vs model size",
-        "Seconds to the target against the model's weight count n (scale factors along "
-        "the top), a colour per learning rate, with the least-squares line c + k·n through "
-        "the runs that reached it: c is the cost that does not grow with the model, k the "
-        "cost per weight. Open markers did not reach the target (the time they spent).",
-        _no_fit,
+        "rate_vs_size",
+        "Best learning rate vs model size",
+        "Each size's best rate (marker) and the rates its search could not tell apart "
+        "(bar), a colour per optimizer, with the fit log(rate) = a + b·log(weights) and its "
+        "95% bootstrap interval (shaded). A slope whose interval holds 0 means the rate "
+        "found on one size serves the others. `autolr best --for-scale S --figure DIR` "
+        "draws it with the size asked about.",
+        _no_rate_fit,
+        lambda i: static_rate.rate_vs_size_figure(
+            i.rates, None, _title(i, RATE_TITLE), i.subtitle()
+        ),
+        lambda i: interactive_rate.rate_vs_size_figure(
+            i.rates, None, _title(i, RATE_TITLE), i.subtitle()
+        ),
+    ),
+    FigureSpec(
+        "time_vs_scale",
+        "Training time to target vs the scale factor (the 2018 study's axis)",
+        "Seconds to the target at each size's best rate against the scale factor, as the "
+        "2018 study drew it (weight counts along the top), with the line c + k·scale: solid "
+        "over the sizes measured, dashed back to 0.",
+        _no_line,
         lambda i: static.time_vs_size_figure(
-            i.rates, i.weights, _title(i, style.SCALE_TIME_TITLE), i.subtitle()
+            i.by_scale, i.weights, _title(i, TIME_TITLES["scale"]), i.subtitle()
         ),
         lambda i: interactive.time_vs_size_figure(
-            i.rates, i.weights, _title(i, style.SCALE_TIME_TITLE), i.subtitle()
+            i.by_scale, i.weights, _title(i, TIME_TITLES["scale"]), i.subtitle()
+        ),
+    ),
+    FigureSpec(
+        "time_vs_weights",
+        "Training time to target vs the weight count",
+        "The same runs against the weight count n, with the line c + k·n: c is the cost "
+        "that does not grow with the model (held at 0 if the free fit made it negative), k "
+        "the cost per weight. Below 4 sizes no R² is given.",
+        _no_line,
+        lambda i: static.time_vs_size_figure(
+            i.by_weights, i.weights, _title(i, TIME_TITLES["weights"]), i.subtitle()
+        ),
+        lambda i: interactive.time_vs_size_figure(
+            i.by_weights, i.weights, _title(i, TIME_TITLES["weights"]), i.subtitle()
         ),
     ),
     FigureSpec(
         "time_vs_rate",
-        "Fastest learning rate at each model size",
-        "Seconds to the target against the learning rate, a line per model size; the star "
-        "is the fastest rate at that size. Stars at one rate mean the rate found on the "
-        "small model carries over to the large one.",
+        "Each size's search",
+        "Steps (or seconds) to the target against the learning rate for the first "
+        "optimizer, a line per model size; the star is that size's best rate. Stars at "
+        "one rate mean the rate found on the small model carries over to the large one.",
         _no_comparison,
-        lambda i: static.time_vs_rate_figure(
-            i.sizes, _title(i, style.SCALE_RATE_TITLE), i.subtitle()
-        ),
-        lambda i: interactive.time_vs_rate_figure(
-            i.sizes, _title(i, style.SCALE_RATE_TITLE), i.subtitle()
-        ),
+        lambda i: static.time_vs_rate_figure(i.sizes, _search_title(i), i.subtitle()),
+        lambda i: interactive.time_vs_rate_figure(i.sizes, _search_title(i), i.subtitle()),
     ),
 )
 

@@ -1,5 +1,6 @@
-"""A scale study as PNG: time to target against the weight count with each rate's fitted
-line (the 2018 study's model-size experiment), and time against rate at each size."""
+"""A scale study as PNG: time to target against the model size (the scale factor, as the
+2018 study drew it, or the weight count) at each size's best rate, with the line c + k·x,
+and time against rate at each size."""
 
 from __future__ import annotations
 
@@ -14,71 +15,67 @@ from matplotlib.ticker import FixedLocator, NullFormatter, StrMethodFormatter
 
 from autolr.report import static_layout as layout
 from autolr.report import style
-from autolr.report.scale.data import MILLION, RateSeries, SizeSeries
+from autolr.report.scale.data import AXIS_LABELS, MILLION, SizeSeries, TimeSeries, axis_value
 
-SIZE = (11.0, 5.6)  # one panel, with a legend wide enough for the fit of each rate
+SIZE = (11.0, 5.6)  # one panel, with a legend wide enough for the fit of each optimizer
 AXES_RIGHT = 0.7
 TOP, TOP_WITH_SCALES = 1.05, 1.45  # inches above the axes: titles, and the scale labels
+FIT_KEY_LINES = "fit c + k·x:\nsolid where measured,\ndashed back to size 0"
 
 
 def time_vs_size_figure(
-    series: Sequence[RateSeries], scales: dict[float, int], title: str, subtitle: str
+    series: Sequence[TimeSeries], scales: dict[float, int], title: str, subtitle: str
 ) -> Figure:
-    """Seconds to the target against the weight count, a colour per rate: its runs, and
-    the line c + k*n through those that reached (dotted back to n = 0, where it meets c)."""
+    """Seconds to the target at each size's best rate, a colour per optimizer, and the
+    line c + k·x through them: solid over the sizes measured, dashed back to x = 0."""
     fig, ax = _one_panel(title, subtitle, TOP_WITH_SCALES)
-    colours = style.rate_colours([s.learning_rate for s in series])
-    top = max(scales.values()) / MILLION * 1.08
+    axis = series[0].axis
     handles: list[Line2D] = []
     for s in series:
-        c = colours[s.learning_rate]
-        xs, ys = s.points(reached=True)
-        ax.scatter(xs, ys, color=c, s=42, zorder=3)
-        missed = s.points(reached=False)
-        ax.scatter(*missed, facecolors="white", edgecolors=c, s=42, linewidths=1.4, zorder=3)
-        if s.fit is not None:
-            low, high = min(xs), max(xs)
-            fit = s.fit
-            ax.plot([0, low], [fit.c, fit.predict(low * MILLION)], color=c, linestyle=":")
-            ax.plot([low, high], [fit.predict(low * MILLION), fit.predict(high * MILLION)], color=c)
-        handles.append(_rate_handle(s, c))
-    ax.set_xlim(0, top)
-    intercepts = [s.fit.c for s in series if s.fit is not None]
-    ax.set_ylim(bottom=min([0.0, *intercepts]) * 1.1)  # a negative c stays in view
-    ax.set_xlabel(style.WEIGHTS)
+        c = style.colour(s.optimizer)
+        xs, ys = s.points()
+        ax.scatter(xs, ys, color=c, marker=style.mpl_marker(s.optimizer), s=46, zorder=3)
+        if s.line is not None:
+            low, high = min(s.line.xs), max(s.line.xs)
+            ax.plot(
+                [0, axis_value(low, axis)], [s.line.c, s.line.predict(low)], color=c, linestyle="--"
+            )
+            ax.plot(
+                [axis_value(low, axis), axis_value(high, axis)],
+                [s.line.predict(low), s.line.predict(high)],
+                color=c,
+            )
+        handles.append(
+            Line2D([], [], color=c, marker=style.mpl_marker(s.optimizer), label=fit_label(s, "\n"))
+        )
+    tops = [axis_value(float(w if axis == "weights" else sc), axis) for sc, w in scales.items()]
+    ax.set_xlim(0, max(tops) * 1.08)
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel(AXIS_LABELS[axis])
     ax.set_ylabel(style.MEASURE_LABELS["seconds"])
-    _scale_ticks(ax, scales)
+    _other_axis_ticks(ax, scales, axis)
     layout.gridlines(ax, "both")
     key = [
-        Line2D([], [], color="0.3", marker="o", linestyle="", label="reached the target"),
-        Line2D(
-            [],
-            [],
-            color="0.3",
-            marker="o",
-            markerfacecolor="white",
-            linestyle="",
-            label="did not reach (time spent)",
-        ),
-        Line2D([], [], color="0.3", label="fit c + k·n (dotted: to n = 0)"),
+        Line2D([], [], color="0.3", marker="o", linestyle="", label="each size's best rate"),
+        Line2D([], [], color="0.3", label=FIT_KEY_LINES),
     ]
-    _legends(fig, handles, "learning rate: fit", key)
+    _legends(fig, handles, "optimizer: fit", key)
     return fig
 
 
 def time_vs_rate_figure(series: Sequence[SizeSeries], title: str, subtitle: str) -> Figure:
-    """Seconds to the target against the rate, a line per model size, the fastest rate
-    starred: if the stars line up, the rate found on a small model carries over."""
+    """Steps (or seconds) to the target against the rate, a line per model size, each
+    size's best rate starred: if the stars line up, the rate carries over."""
     fig, ax = _one_panel(title, subtitle, TOP)
     colours = style.sequential([s.scale for s in series], style.SIZE_STOPS)
     handles: list[Line2D] = []
     for s in series:
         c = colours[s.scale]
-        ax.plot(s.learning_rates, s.seconds, color=c, marker="o", markersize=5, linewidth=1.8)
-        if s.fastest is not None and s.fastest_seconds is not None:
+        ax.plot(s.learning_rates, s.values, color=c, marker="o", markersize=5, linewidth=1.8)
+        if s.fastest is not None and s.fastest_value is not None:
             ax.scatter(
                 [s.fastest],
-                [s.fastest_seconds],
+                [s.fastest_value],
                 marker="*",
                 s=260,
                 color=c,
@@ -100,11 +97,11 @@ def time_vs_rate_figure(series: Sequence[SizeSeries], title: str, subtitle: str)
     ax.set_xlim(rates[0] / layout.EDGE, rates[-1] * layout.EDGE)
     _round_ticks(ax.xaxis, style.nice_log_ticks(rates[0], rates[-1]))
     ax.set_yscale("log")
-    times = [t for s in series for t in s.seconds if not math.isnan(t)]
+    times = [t for s in series for t in s.values if not math.isnan(t)]
     if times:
         _round_ticks(ax.yaxis, style.nice_log_ticks(min(times), max(times)))
     ax.set_xlabel(style.LEARNING_RATE)
-    ax.set_ylabel(style.MEASURE_LABELS["seconds"])
+    ax.set_ylabel(style.MEASURE_LABELS[series[0].measure])
     layout.gridlines(ax, "both")
     key = [
         Line2D(
@@ -115,7 +112,7 @@ def time_vs_rate_figure(series: Sequence[SizeSeries], title: str, subtitle: str)
             markersize=14,
             markeredgecolor="black",
             linestyle="",
-            label="fastest rate at that size",
+            label="best rate at that size",
         )
     ]
     layout.footnote(fig, "Not shown: rates that did not reach the target at that size.")
@@ -133,26 +130,30 @@ def _one_panel(title: str, subtitle: str, top: float) -> tuple[Figure, Axes]:
     return fig, ax
 
 
-def _rate_handle(series: RateSeries, colour: str) -> Line2D:
-    return Line2D([], [], color=colour, marker="o", label=fit_label(series, "\n"))
+def fit_label(series: TimeSeries, newline: str) -> str:
+    """The optimizer and its fit, on two lines: the legend is the fit table of the figure."""
+    line = series.line
+    if line is None:
+        return f"{series.optimizer}{newline}no fit: reached at < 2 sizes"
+    unit = "s/M weights" if series.axis == "weights" else "s per x1 scale"
+    k = line.k * (MILLION if series.axis == "weights" else 1)
+    held = f"{newline}c held at 0 (free fit {line.c_free:.3g} s)" if line.c_held_at_zero else ""
+    fit = f"c {line.c:.3g} s, k {k:.3g} {unit}"
+    return f"{series.optimizer}{newline}{fit}{newline}{line.quality()}{held}"
 
 
-def fit_label(series: RateSeries, newline: str) -> str:
-    """The rate and its fit, on two lines: the legend is the fit table of the figure."""
-    fit = series.fit
-    if fit is None:
-        return f"lr {series.learning_rate:.3g}{newline}no fit: reached at < 2 sizes"
-    return (
-        f"lr {series.learning_rate:.3g}{newline}"
-        f"c {fit.c:.3g} s, k {fit.k * MILLION:.3g} s/M, R² {fit.r2:.3f}"
-    )
-
-
-def _scale_ticks(ax: Axes, scales: dict[float, int]) -> None:
-    """The scale factors along the top, above the weight counts they stand for."""
+def _other_axis_ticks(ax: Axes, scales: dict[float, int], axis: str) -> None:
+    """The other size measure along the top: scale factors above weight counts, or the
+    weight counts above scale factors."""
     top = ax.secondary_xaxis("top")
-    top.set_xticks([w / MILLION for w in scales.values()], [style.scale_label(s) for s in scales])
-    top.set_xlabel("model scale (x the reference CNN's filters)", fontsize=9)
+    if axis == "weights":
+        top.set_xticks(
+            [w / MILLION for w in scales.values()], [style.scale_label(s) for s in scales]
+        )
+        top.set_xlabel("model scale", fontsize=9)
+    else:
+        top.set_xticks(list(scales), [f"{w / MILLION:.2g} M" for w in scales.values()])
+        top.set_xlabel("weights", fontsize=9)
     top.tick_params(labelsize=9)
 
 

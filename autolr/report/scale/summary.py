@@ -1,102 +1,111 @@
-"""summary.md of a scale study: the c + k*n fit per rate and the fastest rate per size,
-the same numbers `autolr scale` prints (both from `autolr.study.scaling`)."""
+"""summary.md of a scale study: each size's best rate, how that rate moves with size, and
+the c + k·x lines of the time to the target, the same numbers `autolr scale` prints."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from autolr.report import style
-from autolr.report.scale.data import MILLION, RateSeries, SizeSeries
+from autolr.report.scale.data import MILLION, RateSeries, TimeSeries
+from autolr.report.scale.static_rate import two_places
 from autolr.report.summary import FigureEntry, figure_section
-from autolr.study.settings import StudySettings
+from autolr.study.sizefit import CONFIDENCE
+
+if TYPE_CHECKING:
+    from autolr.report.scale.kind import ScaleInputs
 
 
-def render(
-    study: str,
-    settings: StudySettings,
-    rates: Sequence[RateSeries],
-    sizes: Sequence[SizeSeries],
-    figures: Sequence[FigureEntry],
-) -> str:
+def render(inputs: ScaleInputs, figures: Sequence[FigureEntry]) -> str:
     parts = [
-        f"# Scale study `{study}`: training time vs model size\n",
-        _setup(settings, rates, sizes),
-        "## Time to target = c + k·n, per learning rate\n",
-        _fit_table(rates),
-        "n is the weight count; c the seconds that do not grow with the model, k the "
-        "seconds per million weights, R² the share of the variance the line explains.\n",
-        "## Fastest learning rate at each model size\n",
-        _fastest_table(sizes),
-        _carries_over(sizes),
+        f"# Scale study `{inputs.study}`: the best rate and the time to target vs model size\n",
+        _setup(inputs),
+        "## Each size's best rate\n",
+        _best_table(inputs),
+        "## How the best rate moves with size\n",
+        _slope_table(inputs.rates),
+        f"Fit of log10(best rate) against log10(weights) through the rates each size's "
+        f"search could not tell apart; {CONFIDENCE:.0%} bootstrap interval. An interval "
+        "that holds 0 means the sizes measured cannot tell the best rate from one that "
+        "stays put.\n",
+        "## Time to target = c + k·x, at each size's best rate\n",
+        _line_table(inputs.by_scale, inputs.by_weights),
+        "c is the time that does not grow with the model (held at 0 when the free fit put "
+        "it below), k the time per unit of size. Below 4 sizes no R² is given: through 2 "
+        "points any line is exact, and 3 leave a single degree of freedom.\n",
         figure_section(figures),
     ]
     return "\n".join(p for p in parts if p)
 
 
-def _setup(
-    settings: StudySettings, rates: Sequence[RateSeries], sizes: Sequence[SizeSeries]
-) -> str:
+def _setup(inputs: ScaleInputs) -> str:
+    settings = inputs.settings
     source = f"study `{settings.source}`" if settings.source else "its source study"
-    runs = sum(len(r.scales) for r in rates)
+    scales = ", ".join(style.scale_label(s) for s in inputs.weights)
     return (
-        f"Follows up {source}: the reference CNN at {len(sizes)} sizes "
-        f"({', '.join(style.scale_label(s.scale) for s in sizes)}) trained with "
-        f"{settings.optimizers[0]} at {len(rates)} learning rates to "
+        f"Follows up {source}: {settings.model.factory or 'the reference CNN'} at "
+        f"{len(inputs.weights)} sizes ({scales}), each with a search over "
+        f"{', '.join(inputs.best)} at a window of rates, trained to "
         f"{settings.train.target:g} training accuracy ({settings.train.metric} metric, "
-        f"budget {settings.train.describe_budget()} per run); {runs} finished runs.\n"
+        f"budget {settings.train.describe_budget()} per run); {len(inputs.runs)} finished "
+        "runs.\n"
     )
 
 
-def _fit_table(rates: Sequence[RateSeries]) -> str:
+def _best_table(inputs: ScaleInputs) -> str:
     lines = [
-        "| learning rate | c (s) | k (s per million weights) | R² | reached / finished |",
-        "|---:|---:|---:|---:|---:|",
+        "| optimizer | scale | weights | best rate | band | steps | seconds | rates tried |",
+        "|---|---|---:|---:|---|---:|---:|---|",
+    ]
+    for optimizer, sizes in inputs.best.items():
+        for b in sizes:
+            edge = f" (reaches the {' and '.join(b.at_edge)} end)" if b.at_edge else ""
+            band = f"{b.band[0]:.3g} .. {b.band[1]:.3g}" if b.band else "-"
+            lines.append(
+                f"| {optimizer} | {style.scale_label(b.scale)} | {b.weights:,} | "
+                f"{'-' if b.learning_rate is None else f'{b.learning_rate:.3g}'} | "
+                f"{band}{edge} | {'-' if b.steps is None else b.steps} | "
+                f"{'-' if b.seconds is None else f'{b.seconds:.3g}'} | "
+                f"{b.tried[0]:.3g} .. {b.tried[-1]:.3g} ({len(b.tried)}) |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def _slope_table(rates: Sequence[RateSeries]) -> str:
+    lines = [
+        "| optimizer | sizes | slope per decade of weights | interval | verdict |",
+        "|---|---:|---:|---|---|",
     ]
     for r in rates:
-        counts = f"{sum(r.reached)} / {len(r.reached)}"
         if r.fit is None:
-            lines.append(f"| {r.learning_rate:.3g} | - | - | - | {counts} |")
+            lines.append(f"| {r.optimizer} | {len(r.sizes)} | - | - | reached at < 2 sizes |")
             continue
+        low, high = r.fit.slope_interval
+        verdict = "holds 0: no measurable drift" if r.fit.transfers else "excludes 0: drifts"
+        caveat = f"; {r.fit.caveat()}" if r.fit.caveat() else ""
         lines.append(
-            f"| {r.learning_rate:.3g} | {r.fit.c:.3g} | {r.fit.k * MILLION:.3g} | "
-            f"{r.fit.r2:.3f} | {counts} |"
+            f"| {r.optimizer} | {len(r.fit.sizes)} | {two_places(r.fit.slope)} | "
+            f"{two_places(low)} .. {two_places(high)} | {verdict}{caveat} |"
         )
     return "\n".join(lines) + "\n"
 
 
-def _fastest_table(sizes: Sequence[SizeSeries]) -> str:
+def _line_table(by_scale: Sequence[TimeSeries], by_weights: Sequence[TimeSeries]) -> str:
     lines = [
-        "| scale | weights | fastest learning rate | seconds to target "
-        "| rates with the fewest steps | rates that reached |",
-        "|---|---:|---:|---:|---|---:|",
+        "| optimizer | against | c (s) | k | fit |",
+        "|---|---|---:|---:|---|",
     ]
-    for s in sizes:
-        reached = sum(step is not None for step in s.steps)
-        seconds = s.fastest_seconds
-        tied = s.tied()
-        fewest = min((step for step in s.steps if step is not None), default=None)
+    for s in [*by_scale, *by_weights]:
+        if s.line is None:
+            lines.append(f"| {s.optimizer} | {s.axis} | - | - | reached at < 2 sizes |")
+            continue
+        k = (
+            f"{s.line.k * MILLION:.3g} s per M weights"
+            if s.axis == "weights"
+            else f"{s.line.k:.3g} s per x1"
+        )
+        note = f"; {s.line.c_note()}" if s.line.c_note() else ""
         lines.append(
-            f"| {style.scale_label(s.scale)} | {s.weights:,} | "
-            f"{'-' if s.fastest is None else f'{s.fastest:.3g}'} | "
-            f"{'-' if seconds is None else f'{seconds:.3g}'} | "
-            f"{', '.join(f'{r:.3g}' for r in tied) or '-'}"
-            f"{'' if fewest is None else f' ({fewest} steps)'} | "
-            f"{reached} / {len(s.learning_rates)} |"
+            f"| {s.optimizer} | {s.axis} | {s.line.c:.3g} | {k} | {s.line.quality()}{note} |"
         )
     return "\n".join(lines) + "\n"
-
-
-def _carries_over(sizes: Sequence[SizeSeries]) -> str:
-    """Whether the rate found at one size is the rate at every size (the 2018 study's
-    finding), counting rates tied on steps as equally fast."""
-    ties = [set(s.tied()) for s in sizes if s.tied()]
-    if len(ties) < 2:
-        return ""
-    common = set.intersection(*ties)
-    if common:
-        rates = ", ".join(f"{r:.3g}" for r in sorted(common))
-        return (
-            f"Rate(s) {rates} reached the target in the fewest steps at every size: the "
-            "rate carries over as the model grows.\n"
-        )
-    return "No one rate was among the fastest at every size.\n"
