@@ -12,26 +12,58 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from autolr import console
+from autolr.cli import completion as complete
 from autolr.config import DEBUG_ENV
 from autolr.errors import AutolrError, Interrupted
+from autolr.names import check_study_name
 
 app = typer.Typer(
-    add_completion=False,
     no_args_is_help=True,
     rich_markup_mode=None,
     help="Find the optimizer and learning rate a deep-learning model should train with.",
 )
 
+
+def _print_version(value: bool) -> None:
+    if value:
+        from autolr import __version__
+
+        typer.echo(f"autolr {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", is_eager=True, callback=_print_version
+        ),
+    ] = False,
+) -> None:
+    """Find the optimizer and learning rate a deep-learning model should train with."""
+
+
 F = TypeVar("F", bound=Callable[..., Any])
 _secrets: list[str] = []  # storage URLs of this invocation, scrubbed from every error
+# Parameters that name a study to create or read, checked before a command runs.
+_STUDY_NAME_PARAMETERS = {"study": "--study", "name": "--name"}
 
 
 def friendly_errors(command: F) -> F:
-    """Turn AutolrError (and Ctrl-C) into one line and an exit code, never a traceback."""
+    """Turn AutolrError (and Ctrl-C) into one line and an exit code, never a traceback.
+
+    Study names (parameters `study` and `name`) are checked here, before any command
+    touches a storage, so no command can store or show a name that is not printable,
+    too long, or a path.
+    """
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
+            for parameter, option in _STUDY_NAME_PARAMETERS.items():
+                if kwargs.get(parameter) is not None:
+                    check_study_name(kwargs[parameter], option)
             return command(*args, **kwargs)
         except Interrupted as exc:
             console.error(str(exc))
@@ -47,6 +79,10 @@ def friendly_errors(command: F) -> F:
         except Exception as exc:
             if os.environ.get(DEBUG_ENV):
                 raise
+            fault = _storage_fault(exc)
+            if fault is not None:
+                console.error(scrub(fault))
+                raise typer.Exit(1) from None
             console.error(
                 scrub(f"unexpected {type(exc).__name__}: {exc}".splitlines()[0])
                 + f" (set {DEBUG_ENV}=1 for the traceback)"
@@ -67,6 +103,14 @@ def resumable() -> Iterator[None]:
         ) from None
 
 
+def _storage_fault(exc: Exception) -> str | None:
+    """A full disk, a read-only or damaged database: named, not "unexpected"."""
+    from autolr.study.faults import describe
+    from autolr.study.storage import redact
+
+    return describe(exc, redact(_secrets[-1]) if _secrets else "the storage")
+
+
 def scrub(text: str) -> str:
     from autolr.study.storage import scrub
 
@@ -85,7 +129,12 @@ def storage_url(option: str | None, *, writer: bool = True) -> str:
 
 
 # -- shared options -----------------------------------------------------------------
-Study = Annotated[str, typer.Option("--study", help="Study name (also names its preset).")]
+Study = Annotated[
+    str,
+    typer.Option(
+        "--study", help="Study name (also names its preset).", autocompletion=complete.studies
+    ),
+]
 Storage = Annotated[
     str | None,
     typer.Option(
@@ -98,7 +147,10 @@ Json = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON 
 Target = Annotated[float | None, typer.Option(help="Training accuracy to reach [0.97].")]
 Metric = Annotated[
     str | None,
-    typer.Option(help="window: accuracy since the last check; cumulative: since step 0 [window]."),
+    typer.Option(
+        help="window: accuracy since the last check; cumulative: since step 0 [window].",
+        autocompletion=complete.metrics,
+    ),
 ]
 MaxSteps = Annotated[int | None, typer.Option(help="Step budget per trial [6000].")]
 MaxSeconds = Annotated[float | None, typer.Option(help="Training-time budget per trial [120].")]

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from autolr import console
+from autolr.cli import completion as complete
 from autolr.cli._app import (
     Data,
     Quiet,
@@ -18,6 +19,7 @@ from autolr.cli._app import (
     resumable,
     storage_url,
 )
+from autolr.cli.checks import at_least_one
 from autolr.errors import AutolrError
 
 
@@ -80,14 +82,23 @@ def trace(
     from autolr.study.catalog import trace_rows
     from autolr.study.experiments import trace_settings
 
+    at_least_one(steps, "--steps")
+    at_least_one(validate_every, "--validate-every")
+    target = _target_name(name, study, "trace")
     url, opened, source, rec = _experiment_source(storage, study)
     overrides = dict(_rate_override(text) for text in lr or [])
     settings, skipped = trace_settings(study, source, rec, overrides, steps, validate_every)
     if skipped:
         console.note(f"left out (no rate reached the target): {', '.join(skipped)}")
-    target = name or f"{study}-trace"
     _run_experiment(target, url, settings, data, quiet)
     console.show_trace(trace_rows(opened, target, url), target)
+
+
+def _target_name(name: str | None, study: str, kind: str) -> str:
+    """The experiment's own study: --name, else STUDY-KIND (checked: it may be too long)."""
+    from autolr.names import check_study_name
+
+    return name or check_study_name(f"{study}-{kind}", f"--name (default STUDY-{kind})")
 
 
 def _rate_override(text: str) -> tuple[str, float]:
@@ -110,7 +121,10 @@ def scale(
     lrs: Annotated[
         str | None, typer.Option(help="Learning rates [the study's best and its band edges].")
     ] = None,
-    optimizer: Annotated[str | None, typer.Option(help="Optimizer [the study's best].")] = None,
+    optimizer: Annotated[
+        str | None,
+        typer.Option(help="Optimizer [the study's best].", autocompletion=complete.optimizer),
+    ] = None,
     target: Annotated[float, typer.Option(help="Training accuracy to reach.")] = 0.96,
     data: Data = None,
     storage: Storage = None,
@@ -121,6 +135,7 @@ def scale(
     from autolr.study.catalog import scale_summary
     from autolr.study.experiments import scale_settings
 
+    target_name = _target_name(name, study, "scale")
     url, opened, source, rec = _experiment_source(storage, study)
     settings = scale_settings(
         study,
@@ -131,6 +146,5 @@ def scale(
         optimizer,
         target,
     )
-    target_name = name or f"{study}-scale"
     _run_experiment(target_name, url, settings, data, quiet)
     console.show_scale(*scale_summary(opened, target_name, url), target_name)

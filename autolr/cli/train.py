@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from autolr import console
+from autolr.cli import completion as complete
 from autolr.cli._app import (
     Data,
     DataFn,
@@ -28,7 +29,13 @@ from autolr.cli._app import (
 @app.command()
 @friendly_errors
 def train(
-    optimizer: Annotated[str, typer.Option(help="sgd, momentum, adam, adagrad, adadelta, rmsprop")],
+    optimizer: Annotated[
+        str,
+        typer.Option(
+            help="sgd, momentum, adam, adagrad, adadelta, rmsprop",
+            autocompletion=complete.optimizer,
+        ),
+    ],
     lr: Annotated[float, typer.Option("--lr", help="Learning rate.")],
     target: Target = None,
     metric: Metric = None,

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from autolr import console
+from autolr.cli import completion as complete
 from autolr.cli._app import (
     Data,
     DataFn,
@@ -27,6 +28,7 @@ from autolr.cli._app import (
     resumable,
     storage_url,
 )
+from autolr.cli.checks import name_list, positive_seconds
 from autolr.errors import AutolrError
 
 
@@ -34,7 +36,10 @@ from autolr.errors import AutolrError
 @friendly_errors
 def tune(
     study: Study = "mnist",
-    sampler: Annotated[str | None, typer.Option(help="grid, tpe, random or pbt [tpe].")] = None,
+    sampler: Annotated[
+        str | None,
+        typer.Option(help="grid, tpe, random or pbt [tpe].", autocompletion=complete.samplers),
+    ] = None,
     n_trials: Annotated[
         int | None,
         typer.Option(
@@ -49,7 +54,10 @@ def tune(
     storage: Storage = None,
     optimizers: Annotated[
         str | None,
-        typer.Option(help="Comma-separated subset of sgd,momentum,adam,adagrad,adadelta,rmsprop."),
+        typer.Option(
+            help="Comma-separated subset of sgd,momentum,adam,adagrad,adadelta,rmsprop.",
+            autocompletion=complete.optimizer_list,
+        ),
     ] = None,
     lr_min: Annotated[float | None, typer.Option(help="Lowest learning rate [1e-6].")] = None,
     lr_max: Annotated[float | None, typer.Option(help="Highest learning rate [100].")] = None,
@@ -64,7 +72,11 @@ def tune(
     data_fn: DataFn = None,
     seed: Seed = None,
     objective: Annotated[
-        str | None, typer.Option(help="Minimise training steps or seconds to the target [steps].")
+        str | None,
+        typer.Option(
+            help="Minimise training steps or seconds to the target [steps].",
+            autocompletion=complete.objectives,
+        ),
     ] = None,
     prune: Annotated[
         bool | None,
@@ -91,7 +103,11 @@ def tune(
         typer.Option(help="PBT: checkpoint directory [beside the SQLite file]."),
     ] = None,
     preset: Annotated[
-        str | None, typer.Option(help="Preset studies/NAME.toml to start from [the study name].")
+        str | None,
+        typer.Option(
+            help="Preset studies/NAME.toml to start from [the study name].",
+            autocompletion=complete.presets,
+        ),
     ] = None,
     jobs: Annotated[int, typer.Option(help="Worker processes on this machine.", min=1)] = 1,
     heartbeat: Annotated[
@@ -105,6 +121,7 @@ def tune(
     """Run (or resume) a study: train trials until it holds enough of them."""
     from autolr.study.runner import TuneRequest
 
+    positive_seconds(timeout, "--timeout")
     console.setup_logging(quiet)
     flags = given(
         sampler=sampler,
@@ -122,7 +139,7 @@ def tune(
         seed=seed,
         objective=objective,
         prune=prune,
-        optimizers=[o.strip() for o in optimizers.split(",")] if optimizers else None,
+        optimizers=name_list(optimizers, "--optimizers"),
         population=population,
         interval=interval,
         quantile=quantile,

@@ -134,14 +134,15 @@ def _sampler_seed(settings: StudySettings) -> int:
 
 
 def check_inputs(settings: StudySettings) -> None:
-    """Load the data (cached for training) and import the user's model function now, so
-    that a mistyped path or module fails before the study is made."""
+    """Load and check the data (cached for training), then build the model and run one
+    batch through it, so that bad data, a mistyped path or a model that does not fit
+    fails before the study is made."""
+    # Importing the trainer imports Keras with its start-up output hidden, before a
+    # user's --data-fn or --model module (loaded below) can import it noisily.
     from autolr.data import load_dataset
-    from autolr.importing import load_callable
+    from autolr.trainer.preflight import check_model
 
-    load_dataset(settings.data)
-    if settings.model.factory:
-        load_callable(settings.model.factory, "--model")
+    check_model(settings.model, load_dataset(settings.data), settings.train.seed)
 
 
 def artifact_directory(request: TuneRequest, storage: RDBStorage) -> Path:
