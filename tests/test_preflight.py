@@ -100,7 +100,10 @@ def _nan_images() -> np.ndarray:
             {"x_train": np.zeros((300, 5, 5), np.uint8), "x_test": np.zeros((100, 5, 5), np.uint8)},
             "images of 5x5 pixels are too small for the reference CNN (at least 10x10)",
         ),
-        ({"x_train": _nan_images()}, "x_train has 2 NaN or infinite values (the first in example 7)"),
+        (
+            {"x_train": _nan_images()},
+            "x_train has 2 NaN or infinite values (the first in example 7",
+        ),
         ({"y_test": np.zeros(90, int)}, "x_test has 100 examples but y_test has 90 labels"),
         ({"y_train": np.full(300, 2.5)}, "y_train: labels must be integers in 0..9; found 2.5"),
         ({"y_train": np.arange(300) * 3 - 5}, "y_train: labels must be integers in 0..9; found -5"),

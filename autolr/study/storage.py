@@ -10,7 +10,6 @@ import contextlib
 import fcntl
 import hashlib
 import os
-import re
 import socket
 import threading
 import warnings
@@ -25,6 +24,7 @@ from optuna.trial import TrialState
 
 from autolr.errors import StorageError
 from autolr.study.faults import check_sqlite_file, describe
+from autolr.study.urls import encode_userinfo, redact, scrub
 
 STORAGE_ENV = "AUTOLR_STORAGE"
 DEFAULT_SQLITE = Path("studies") / "autolr.db"
@@ -51,34 +51,10 @@ def resolve_url(cli_value: str | None, create: bool = True) -> str:
     return f"sqlite:///{DEFAULT_SQLITE}"
 
 
-def redact(url: str) -> str:
-    """The URL with any password replaced by ***."""
-    try:
-        return sqlalchemy.engine.make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
-
-
-def scrub(text: str, url: str) -> str:
-    """Remove the URL's password from any text (driver errors can echo it)."""
-    text = text.replace(url, redact(url))
-    try:
-        password = sqlalchemy.engine.make_url(url).password
-    except Exception:
-        match = re.search(r"://[^:/@]*:([^@]*)@", url)
-        password = match.group(1) if match else None
-    if password:
-        from urllib.parse import quote
-
-        for form in {str(password), quote(str(password), safe="")}:
-            text = text.replace(form, "***")
-    return text
-
-
 def normalise_url(url: str) -> sqlalchemy.engine.URL:
     """Parse and check a storage URL; plain postgresql:// uses the bundled psycopg driver."""
     try:
-        parsed = sqlalchemy.engine.make_url(url)
+        parsed = sqlalchemy.engine.make_url(encode_userinfo(url))
     except Exception as exc:
         raise StorageError(f"malformed storage URL {redact(url)!r}") from exc
     if parsed.get_backend_name() not in SUPPORTED_DIALECTS:
