@@ -15,6 +15,7 @@ from autolr.errors import ConfigError
 # Environment variables autolr reads (documented in the README).
 THREADS_ENV = "AUTOLR_THREADS"  # per-process thread cap, set for --jobs workers
 WORKER_INDEX_ENV = "AUTOLR_WORKER_INDEX"  # which --jobs worker this is (offsets seeds)
+PARENT_ENV = "AUTOLR_PARENT_PID"  # a --jobs worker stops when this process is gone
 DEBUG_ENV = "AUTOLR_DEBUG"  # show tracebacks and framework start-up output
 
 # The six optimizers of the 2018 study, by their CLI names.

@@ -14,7 +14,7 @@ import typer
 from autolr import console
 from autolr.cli import completion as complete
 from autolr.config import DEBUG_ENV
-from autolr.errors import AutolrError, Interrupted
+from autolr.errors import AutolrError, Interrupted, Terminated
 from autolr.names import check_study_name
 
 app = typer.Typer(
@@ -45,6 +45,7 @@ def _root(
 
 
 F = TypeVar("F", bound=Callable[..., Any])
+TERMINATED_EXIT = 128 + 15  # what a shell reports for a process ended by SIGTERM
 _secrets: list[str] = []  # storage URLs of this invocation, scrubbed from every error
 # Parameters that name a study to create or read, checked before a command runs.
 _STUDY_NAME_PARAMETERS = {"study": "--study", "name": "--name"}
@@ -67,10 +68,13 @@ def friendly_errors(command: F) -> F:
             return command(*args, **kwargs)
         except Interrupted as exc:
             console.error(str(exc))
-            raise typer.Exit(130) from None
+            raise typer.Exit(exc.exit_code) from None
         except AutolrError as exc:
             console.error(scrub(str(exc)))
             raise typer.Exit(1) from None
+        except Terminated:
+            console.error("terminated (SIGTERM)")
+            raise typer.Exit(TERMINATED_EXIT) from None
         except KeyboardInterrupt:
             console.error("interrupted")
             raise typer.Exit(130) from None
@@ -94,9 +98,15 @@ def friendly_errors(command: F) -> F:
 
 @contextlib.contextmanager
 def resumable() -> Iterator[None]:
-    """Ctrl-C inside: say that finished trials are kept and how to go on."""
+    """Ctrl-C or SIGTERM inside: say that finished trials are kept and how to go on."""
     try:
         yield
+    except Terminated:
+        raise Interrupted(
+            "terminated (SIGTERM); the running trial is recorded as failed, finished trials "
+            "are saved: run the same command to resume",
+            TERMINATED_EXIT,
+        ) from None
     except KeyboardInterrupt:
         raise Interrupted(
             "interrupted; finished trials are saved: run the same command to resume"

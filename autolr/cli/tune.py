@@ -191,7 +191,7 @@ def _tune_in_processes(request: Any, jobs: int, quiet: bool) -> None:
     from autolr.study.runner import check_inputs, open_study
     from autolr.study.schedules import expected_trials
     from autolr.study.storage import STORAGE_ENV, open_storage
-    from autolr.study.workers import run_workers
+    from autolr.study.workers import describe_exit, run_workers
 
     storage = open_storage(request.storage_url)
     _, settings = open_study(
@@ -228,9 +228,14 @@ def _tune_in_processes(request: Any, jobs: int, quiet: bool) -> None:
     # those), so a password stays private.
     with display:
         results = run_workers(arguments, jobs, poll, env={STORAGE_ENV: request.storage_url})
-    failures = [(code, line) for code, line in results if code != 0]
-    if failures:
-        code, line = failures[0]
-        raise AutolrError(f"{len(failures)} of {jobs} workers failed (exit {code}): {line}")
     finished, _, _ = progress(watched)
+    failures = [
+        f"worker {index + 1} {describe_exit(code, line)}"
+        for index, (code, line) in enumerate(results)
+        if code != 0
+    ]
+    if failures and finished >= total:
+        console.note(f"{'; '.join(failures)}; the other workers finished its work")
     _finish_message(request.study_name, finished, total, finished >= total)
+    if failures and finished < total:
+        raise AutolrError(f"{len(failures)} of {jobs} workers stopped early: {'; '.join(failures)}")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -24,6 +23,7 @@ from optuna.trial import TrialState
 
 from autolr.config import WORKER_INDEX_ENV
 from autolr.errors import ConfigError, TrialFailed
+from autolr.signals import held
 from autolr.study import settings as study_settings
 from autolr.study.catalog import SETTINGS_ATTR
 from autolr.study.observer import NullObserver, TuneObserver
@@ -194,15 +194,9 @@ def tune(request: TuneRequest, observer: TuneObserver) -> TuneOutcome:
 
 @contextlib.contextmanager
 def _uninterruptible() -> Iterator[None]:
-    """Ignore Ctrl-C for the moment it takes to record a trial's end."""
-    if threading.current_thread() is not threading.main_thread():
+    """Hold back Ctrl-C and SIGTERM for the moment it takes to record a trial's end."""
+    with held(signal.SIGINT, signal.SIGTERM):
         yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 class _Worker:
