@@ -6,7 +6,7 @@ result to `console`. This package is the only code that imports typer.
 
 # isort: off
 # Importing registers the commands; `autolr --help` lists them in this order.
-from autolr.cli import tune, results, experiments, train  # noqa: F401
+from autolr.cli import tune, results, experiments, train, manage  # noqa: F401
 
 # isort: on
 from autolr.cli._app import app

@@ -25,7 +25,7 @@ from autolr.config import WORKER_INDEX_ENV
 from autolr.errors import ConfigError, TrialFailed
 from autolr.signals import held
 from autolr.study import settings as study_settings
-from autolr.study.catalog import SETTINGS_ATTR
+from autolr.study.catalog import SETTINGS_ATTR, half_made
 from autolr.study.observer import NullObserver, TuneObserver
 from autolr.study.pruning import SlowerThanBestPruner
 from autolr.study.results import best_reached
@@ -91,8 +91,11 @@ def open_study(
         if name in study_names(storage):
             existing = optuna.load_study(study_name=name, storage=storage)
             stored = existing.user_attrs.get(SETTINGS_ATTR)
-            if stored is None:
-                raise ConfigError(f"study {name!r} was not created by autolr")
+            if stored is None and not half_made(existing):
+                raise ConfigError(
+                    f"study {name!r} was not created by autolr "
+                    f"(`autolr delete --study {name}` removes it)"
+                )
         if explicit is not None:
             settings = _same_or_conflict(name, explicit, stored)
         else:
