@@ -148,8 +148,8 @@ def _read_mnist_npz(path: Path) -> Dataset:
         if handle.read(len(ZIP_MAGIC)) != ZIP_MAGIC:
             # np.load would suggest allow_pickle=True for a text file: never do that.
             raise DataError(
-                f"{path} is not an .npz archive; --data takes Keras's mnist.npz "
-                "(x_train, y_train, x_test, y_test)"
+                f"cannot read MNIST file {path}: not an .npz archive (--data takes Keras's "
+                "mnist.npz, holding x_train, y_train, x_test, y_test)"
             )
     try:
         with np.load(path, allow_pickle=False) as archive:

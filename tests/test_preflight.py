@@ -122,7 +122,7 @@ def test_a_text_file_as_data_never_suggests_unpickling(workdir: Path) -> None:
     text = workdir / "mnist.csv"
     text.write_text("label,pixel0\n5,0\n")
     result = _tune(str(text))
-    assert_clean_error(result, f"{text} is not an .npz archive")
+    assert_clean_error(result, f"cannot read MNIST file {text}: not an .npz archive")
     assert "pickle" not in result.output
     _assert_nothing_stored(workdir)
 
@@ -206,3 +206,11 @@ def test_a_good_user_model_passes_the_check_and_trains(workdir: Path, mnist: str
     )
     result = _tune(mnist, "--model", "good_models:small", "--n-trials", "1")
     assert result.exit_code == 0, result.output
+
+
+def test_train_checks_the_model_too(workdir: Path, mnist: str) -> None:
+    result = invoke(
+        "train", "--optimizer", "adam", "--lr", "0.01", "--data", mnist, "--train-size", "100",
+        "--model", "bad_models:colour_images",
+    )  # fmt: skip
+    assert_clean_error(result, "cannot take this data's examples, shaped (28, 28, 1)")

@@ -75,8 +75,11 @@ def train(
     )
     model_spec = ModelSpec(**given(scale=scale, factory=model))
     data_spec = DataSpec(path=data, train_size=train_size, data_fn=data_fn)
+    from autolr.data import load_dataset
     from autolr.trainer import Trainer
+    from autolr.trainer.preflight import check_model
 
+    check_model(model_spec, load_dataset(data_spec), settings.seed)  # one line, not a trace
     result = Trainer(model_spec, data_spec, settings).train(optimizer, lr).to_dict()
     if json_output:
         console.print_json(result)
