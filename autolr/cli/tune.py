@@ -191,7 +191,7 @@ def _tune_in_processes(request: Any, jobs: int, quiet: bool) -> None:
     from autolr.study.runner import check_inputs, open_study
     from autolr.study.schedules import expected_trials
     from autolr.study.storage import STORAGE_ENV, open_storage
-    from autolr.study.workers import describe_exit, run_workers
+    from autolr.study.workers import run_workers
 
     storage = open_storage(request.storage_url)
     _, settings = open_study(
@@ -229,13 +229,24 @@ def _tune_in_processes(request: Any, jobs: int, quiet: bool) -> None:
     with display:
         results = run_workers(arguments, jobs, poll, env={STORAGE_ENV: request.storage_url})
     finished, _, _ = progress(watched)
-    failures = [
-        f"worker {index + 1} {describe_exit(code, line)}"
-        for index, (code, line) in enumerate(results)
-        if code != 0
-    ]
-    if failures and finished >= total:
-        console.note(f"{'; '.join(failures)}; the other workers finished its work")
+    failed = sum(code != 0 for code, _ in results)
+    what = _worker_failures(results)
+    if failed and finished >= total:
+        console.note(f"{what}; the other workers finished its work")
     _finish_message(request.study_name, finished, total, finished >= total)
-    if failures and finished < total:
-        raise AutolrError(f"{len(failures)} of {jobs} workers stopped early: {'; '.join(failures)}")
+    if failed and finished < total:
+        raise AutolrError(f"{failed} of {jobs} workers stopped early: {what}")
+
+
+def _worker_failures(results: list[tuple[int, str]]) -> str:
+    """`worker 2 killed by SIGKILL`, or `workers 1, 2 exit 1: error: ...` when alike."""
+    from autolr.study.workers import describe_exit
+
+    by_cause: dict[str, list[str]] = {}
+    for index, (code, line) in enumerate(results):
+        if code != 0:
+            by_cause.setdefault(describe_exit(code, line), []).append(str(index + 1))
+    return "; ".join(
+        f"worker{'s' if len(who) > 1 else ''} {', '.join(who)} {cause}"
+        for cause, who in by_cause.items()
+    )
