@@ -44,8 +44,7 @@ def wide_labels():
     return _images(200), y, _images(50), np.zeros(50, dtype=int)
 
 def mismatched_shapes():
-    y = np.zeros(20, dtype=int)
-    return _images(20, 12), y, _images(20, 10), y
+    return _images(200, 12), np.zeros(200, int), _images(50, 10), np.zeros(50, int)
 """
 
 
