@@ -52,8 +52,8 @@ def mismatched_shapes():
 def workdir(tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("AUTOLR_STORAGE", raising=False)
-    (tmp_path / "bad_models.py").write_text(MODELS)
-    (tmp_path / "bad_data.py").write_text(DATA)
+    (tmp_path / "preflight_models.py").write_text(MODELS)
+    (tmp_path / "preflight_data.py").write_text(DATA)
     load_dataset.cache_clear()
     yield tmp_path
     load_dataset.cache_clear()
@@ -136,19 +136,19 @@ def test_a_text_file_as_data_never_suggests_unpickling(workdir: Path) -> None:
 def test_bad_data_from_a_function_is_refused_up_front(
     workdir: Path, mnist: str, function: str, fragment: str
 ) -> None:
-    assert_clean_error(_tune(mnist, "--data-fn", f"bad_data:{function}"), fragment)
+    assert_clean_error(_tune(mnist, "--data-fn", f"preflight_data:{function}"), fragment)
     _assert_nothing_stored(workdir)
 
 
 @pytest.mark.parametrize(
     ("factory", "fragment"),
     [
-        ("raises", "--model 'bad_models:raises' raised RuntimeError: boom"),
+        ("raises", "--model 'preflight_models:raises' raised RuntimeError: boom"),
         ("not_a_model", "must return a keras.Model, got dict"),
         ("three_classes", "it must output 10 logits per example"),
         (
             "colour_images",
-            "--model 'bad_models:colour_images' cannot take this data's examples, "
+            "--model 'preflight_models:colour_images' cannot take this data's examples, "
             "shaped (28, 28, 1)",
         ),
     ],
@@ -156,7 +156,7 @@ def test_bad_data_from_a_function_is_refused_up_front(
 def test_a_model_that_does_not_fit_is_found_before_the_study_exists(
     workdir: Path, mnist: str, factory: str, fragment: str
 ) -> None:
-    assert_clean_error(_tune(mnist, "--model", f"bad_models:{factory}"), fragment)
+    assert_clean_error(_tune(mnist, "--model", f"preflight_models:{factory}"), fragment)
     _assert_nothing_stored(workdir)
 
 
@@ -179,7 +179,7 @@ def test_framework_output_is_hidden_unless_debugging(workdir: Path) -> None:
     """A model module that imports Keras, and fails: the user sees one line. With
     AUTOLR_DEBUG=1 the framework's own start-up lines come back (so there was some)."""
     data = _mnist_like(workdir / "mnist.npz")
-    args = small_grid_args("noisy", data, "--model", "bad_models:colour_images")
+    args = small_grid_args("noisy", data, "--model", "preflight_models:colour_images")
     args[args.index("--train-size") + 1] = "100"
     quiet, debug = _run(args, workdir, False), _run(args, workdir, True)
     quiet_err, debug_err = quiet.communicate(timeout=300)[1], debug.communicate(timeout=300)[1]
@@ -193,7 +193,7 @@ def test_framework_output_is_hidden_unless_debugging(workdir: Path) -> None:
 
 
 def test_a_good_user_model_passes_the_check_and_trains(workdir: Path, mnist: str) -> None:
-    (workdir / "good_models.py").write_text(
+    (workdir / "preflight_good_models.py").write_text(
         textwrap.dedent(
             """
             import keras
@@ -203,13 +203,13 @@ def test_a_good_user_model_passes_the_check_and_trains(workdir: Path, mnist: str
             """
         )
     )
-    result = _tune(mnist, "--model", "good_models:small", "--n-trials", "1")
+    result = _tune(mnist, "--model", "preflight_good_models:small", "--n-trials", "1")
     assert result.exit_code == 0, result.output
 
 
 def test_train_checks_the_model_too(workdir: Path, mnist: str) -> None:
     result = invoke(
         "train", "--optimizer", "adam", "--lr", "0.01", "--data", mnist, "--train-size", "100",
-        "--model", "bad_models:colour_images",
+        "--model", "preflight_models:colour_images",
     )  # fmt: skip
     assert_clean_error(result, "cannot take this data's examples, shaped (28, 28, 1)")

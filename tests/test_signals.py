@@ -11,6 +11,8 @@ from pathlib import Path
 import optuna
 import pytest
 
+from autolr.errors import Terminated
+from autolr.signals import held, terminate_as_interrupt
 from tests.helpers import AutolrProcess, assert_grid_complete_once, small_grid_args
 
 STARTED = r"trial (\d+) \S+ lr=\S+: started"
@@ -108,3 +110,17 @@ def test_a_killed_worker_is_reported_with_what_finished(
     assert parent.lines[-1].startswith(f"study one-lost done: {POINTS}/{POINTS} trials")
     states = assert_grid_complete_once("one-lost", storage, POINTS)
     assert states["FAIL"] == 1
+
+
+def test_a_signal_during_a_recording_is_held_then_delivered() -> None:
+    """Not ignored (a lost SIGTERM would leave an orphaned worker running): delivered
+    as soon as the result is recorded."""
+    terminate_as_interrupt()
+    try:
+        recorded = False
+        with pytest.raises(Terminated), held(signal.SIGINT, signal.SIGTERM):
+            os.kill(os.getpid(), signal.SIGTERM)
+            recorded = True  # the block runs to its end
+        assert recorded
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)

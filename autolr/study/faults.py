@@ -4,8 +4,8 @@ damaged database, a file that is not a study database at all.
 Optuna wraps every database error in "StorageInternalError ... invalid data in the
 commit, e.g. exceeding max length", which names none of these. The real cause is further
 down the exception chain (SQLite's error code, PostgreSQL's SQLSTATE, an OSError's
-errno); `describe` finds it. `check_sqlite_file` catches what can be seen before opening
-a file, so that nothing is written into a file that is not autolr's.
+errno); `describe` finds it. `check_contents` and `check_writable` catch what can be
+seen before opening a file, so that nothing is written into a file that is not autolr's.
 """
 
 from __future__ import annotations
@@ -27,19 +27,16 @@ _DAMAGED = "{where} is damaged (database disk image is malformed): restore it fr
 _NOT_A_DATABASE = "{where} is not a SQLite database: pass your study database with --storage"
 
 
-def check_sqlite_file(path: Path, writer: bool) -> None:
+def check_contents(path: Path) -> None:
     """Refuse, before SQLite opens it, a file autolr must not read or write as a study
-    database: empty, not SQLite, damaged, another program's, or (for a writer) read-only.
+    database: empty, not SQLite, damaged, or another program's.
 
-    Looks without writing: the tables are listed through a read-only connection.
+    Looks without writing: the tables are listed through a read-only connection. A
+    writer calls it under the schema lock, where a database that another worker is
+    creating at this moment cannot be mistaken for an empty file.
     """
-    if path.exists():
-        _check_contents(path)
-    if writer:
-        _check_writable(path)
-
-
-def _check_contents(path: Path) -> None:
+    if not path.exists():
+        return
     if path.stat().st_size == 0:
         raise StorageError(
             f"{path} is an empty file (0 bytes), not a study database: if it held studies, "
@@ -67,7 +64,7 @@ def _check_contents(path: Path) -> None:
         )
 
 
-def _check_writable(path: Path) -> None:
+def check_writable(path: Path) -> None:
     """SQLite writes the file and creates a journal beside it: both must be allowed."""
     if path.exists():
         try:

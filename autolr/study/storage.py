@@ -23,7 +23,7 @@ from optuna.storages import RDBStorage
 from optuna.trial import TrialState
 
 from autolr.errors import StorageError
-from autolr.study.faults import check_sqlite_file, describe
+from autolr.study.faults import check_contents, check_writable, describe
 from autolr.study.urls import encode_userinfo, redact, scrub
 
 STORAGE_ENV = "AUTOLR_STORAGE"
@@ -86,8 +86,14 @@ def open_storage(
     if on_disk and not writer and not Path(str(database)).expanduser().exists():
         # A reader must not create an empty database because of a typo in the path.
         raise StorageError(f"no studies yet: {database} does not exist (autolr tune creates it)")
-    if on_disk:
-        check_sqlite_file(Path(str(database)).expanduser(), writer)
+    # Empty, foreign or damaged files are refused before SQLite opens them; a writer
+    # looks under the schema lock, where a database that another worker is creating at
+    # this moment cannot be mistaken for an empty file.
+    path = Path(str(database)).expanduser() if on_disk else None
+    if path is not None and writer:
+        check_writable(path)
+    elif path is not None:
+        check_contents(path)
     engine_kwargs: dict[str, Any] = {}
     if sqlite:
         engine_kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S}
@@ -99,6 +105,8 @@ def open_storage(
         scratch = sqlalchemy.create_engine(full_url, poolclass=sqlalchemy.pool.NullPool)
         schema = _named_lock(scratch, "schema") if writer else _has_tables(scratch, url)
         with schema, warnings.catch_warnings():
+            if path is not None and writer:
+                check_contents(path)
             # Optuna calls heartbeats "experimental"; autolr's crash recovery needs them.
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             storage = RDBStorage(

@@ -96,10 +96,12 @@ def test_an_empty_or_foreign_file_is_refused_and_left_as_it_was(
         fragment = "is another program's SQLite database (tables: customers)"
     before = _digest(path)
     url = f"sqlite:///{path}"
-    for args in (["studies"], ["best", "--study", "s"], small_grid_args("s", mnist)):
+    for args in (["studies"], ["best", "--study", "s"]):
         assert_clean_error(invoke(*args, "--storage", url), fragment)
-        assert _digest(path) == before
-    assert sorted(p.name for p in workdir.iterdir()) == ["file.db"]  # no journal, no .lock
+    assert sorted(p.name for p in workdir.iterdir()) == ["file.db"]  # readers: no .lock
+    assert_clean_error(invoke(*small_grid_args("s", mnist, "--storage", url)), fragment)
+    assert _digest(path) == before
+    assert not (workdir / "file.db-journal").exists()
 
 
 def test_read_only_commands_read_a_read_only_folder_without_writing(workdir: Path) -> None:
