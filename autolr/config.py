@@ -15,10 +15,14 @@ from autolr.errors import ConfigError
 # Environment variables autolr reads (documented in the README).
 THREADS_ENV = "AUTOLR_THREADS"  # per-process thread cap, set for --jobs workers
 WORKER_INDEX_ENV = "AUTOLR_WORKER_INDEX"  # which --jobs worker this is (offsets seeds)
+PARENT_ENV = "AUTOLR_PARENT_PID"  # a --jobs worker stops when this process is gone
 DEBUG_ENV = "AUTOLR_DEBUG"  # show tracebacks and framework start-up output
 
 # The six optimizers of the 2018 study, by their CLI names.
 OPTIMIZERS: tuple[str, ...] = ("sgd", "momentum", "adam", "adagrad", "adadelta", "rmsprop")
+
+# Seeds reach numpy (below 2**32) after --jobs adds each worker's index: keep headroom.
+MAX_SEED = 2**31 - 1
 
 Metric = Literal["window", "cumulative"]
 METRICS: tuple[str, ...] = ("window", "cumulative")
@@ -106,6 +110,8 @@ class TrainSettings:
             math.isfinite(self.max_seconds) and self.max_seconds > 0
         ):
             raise ConfigError(f"--max-seconds must be positive, got {self.max_seconds}")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise ConfigError(f"--seed must be an integer in 0..{MAX_SEED}, got {self.seed}")
         if self.validate_every is not None and self.validate_every < 1:
             raise ConfigError("--validate-every must be at least 1")
         if self.divergence_factor <= 1:

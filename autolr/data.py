@@ -22,6 +22,8 @@ from autolr.importing import load_callable
 
 MNIST_ENV = "AUTOLR_MNIST"
 MNIST_KEYS = ("x_train", "y_train", "x_test", "y_test")
+MNIST_CLASSES = 10
+ZIP_MAGIC = b"PK\x03\x04"  # an .npz is a zip archive
 HOW_TO_SUPPLY = f"download mnist.npz (Keras layout) and pass --data PATH or set {MNIST_ENV}=PATH"
 
 
@@ -34,9 +36,12 @@ class Dataset:
     x_val: np.ndarray
     y_val: np.ndarray
     name: str
+    classes: int | None = None  # known class count (MNIST: 10); else the largest label + 1
 
     @property
     def num_classes(self) -> int:
+        if self.classes is not None:
+            return self.classes
         return int(max(self.y_train.max(), self.y_val.max())) + 1
 
     @property
@@ -66,8 +71,64 @@ def load_dataset(spec: DataSpec) -> Dataset:
             dataset.x_val,
             dataset.y_val,
             f"{dataset.name}[:{spec.train_size}]",
+            dataset.classes,
         )
     return dataset
+
+
+def check_dataset(data: Dataset, source: str, val: str = "val") -> None:
+    """Refuse data that would train silently on nonsense or fail deep inside the framework:
+    splits of unequal length, differently shaped images, non-finite pixels, labels that
+    are not integers in 0..C-1. `source` names the data in the message, `val` the
+    validation split (`test` in Keras's mnist.npz)."""
+    splits = (("train", data.x_train, data.y_train), (val, data.x_val, data.y_val))
+    for split, x, y in splits:
+        if x.ndim < 2 or len(x) == 0:
+            raise DataError(f"{source}: x_{split} must hold examples, got shape {x.shape}")
+        if len(x) != len(y):
+            raise DataError(
+                f"{source}: x_{split} has {len(x)} examples but y_{split} has {len(y)} labels"
+            )
+        if y.ndim != 1:
+            raise DataError(f"{source}: y_{split} must be 1-D labels, got shape {y.shape}")
+    if data.x_train.shape[1:] != data.x_val.shape[1:]:
+        raise DataError(
+            f"{source}: training examples are {data.x_train.shape[1:]} but validation "
+            f"examples are {data.x_val.shape[1:]}"
+        )
+    for split, x, _ in splits:
+        _check_finite(source, split, x)
+    for split, _, y in splits:
+        _check_labels(y, data.classes, f"{source}: y_{split}")
+
+
+def _check_finite(name: str, split: str, x: np.ndarray) -> None:
+    if not np.issubdtype(x.dtype, np.floating):
+        return  # integers (MNIST's uint8 pixels) are always finite
+    finite = np.isfinite(x)
+    if not finite.all():
+        bad = x.size - int(np.count_nonzero(finite))
+        first = int(np.argmin(finite.reshape(len(x), -1).all(axis=1)))
+        raise DataError(
+            f"{name}: x_{split} has {bad} NaN or infinite values (the first in example "
+            f"{first}); training on them cannot mean anything"
+        )
+
+
+def _check_labels(y: np.ndarray, classes: int | None, where: str) -> None:
+    """Integers (or floats holding integers) in 0..classes-1; `classes` None: any C."""
+    span = "0..C-1 (C classes)" if classes is None else f"0..{classes - 1}"
+    if not (np.issubdtype(y.dtype, np.integer) or np.issubdtype(y.dtype, np.floating)):
+        raise DataError(f"{where}: labels must be integers in {span}; found {y.dtype} values")
+    if y.dtype.kind == "f":
+        fractional = ~np.isfinite(y) | (y != np.round(y))
+        if fractional.any():
+            found = y[np.argmax(fractional)]
+            raise DataError(f"{where}: labels must be integers in {span}; found {found:g}")
+    low, high = y.min(), y.max()
+    if low < 0 or (classes is not None and high >= classes):
+        found = low if low < 0 else high
+        raise DataError(f"{where}: labels must be integers in {span}; found {found:g}")
 
 
 def _mnist(explicit_path: str | None) -> Dataset:
@@ -83,6 +144,13 @@ def _mnist(explicit_path: str | None) -> Dataset:
 
 
 def _read_mnist_npz(path: Path) -> Dataset:
+    with path.open("rb") as handle:
+        if handle.read(len(ZIP_MAGIC)) != ZIP_MAGIC:
+            # np.load would suggest allow_pickle=True for a text file: never do that.
+            raise DataError(
+                f"cannot read MNIST file {path}: not an .npz archive (--data takes Keras's "
+                "mnist.npz, holding x_train, y_train, x_test, y_test)"
+            )
     try:
         with np.load(path, allow_pickle=False) as archive:
             missing = [k for k in MNIST_KEYS if k not in archive.files]
@@ -92,8 +160,9 @@ def _read_mnist_npz(path: Path) -> Dataset:
                 )
             arrays = {k: archive[k] for k in MNIST_KEYS}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise DataError(f"cannot read MNIST file {path}: {exc}") from exc
-    return _prepare_mnist(arrays, name="mnist")
+        reason = str(exc).split(" To load")[0]  # numpy's hint is about pickles: not for us
+        raise DataError(f"cannot read MNIST file {path}: {reason}") from exc
+    return _prepare_mnist(arrays, name="mnist", source=f"MNIST file {path}")
 
 
 def _download_mnist() -> Dataset:
@@ -111,20 +180,24 @@ def _download_mnist() -> Dataset:
     finally:
         socket.setdefaulttimeout(previous_timeout)
     arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
-    return _prepare_mnist(arrays, name="mnist")
+    return _prepare_mnist(arrays, name="mnist", source="downloaded MNIST")
 
 
-def _prepare_mnist(arrays: dict[str, np.ndarray], name: str) -> Dataset:
+def _prepare_mnist(arrays: dict[str, np.ndarray], name: str, source: str) -> Dataset:
     """Scale images to [0, 1] and add the channel axis the CNN expects."""
     for key in ("x_train", "x_test"):
         if arrays[key].ndim != 3:
             raise DataError(f"MNIST {key} should be (N, 28, 28), got {arrays[key].shape}")
+    x_train, y_train, x_test, y_test = (arrays[k] for k in MNIST_KEYS)
+    # Checked before the casts below, which would turn a label 2.5 into 2.
+    check_dataset(Dataset(x_train, y_train, x_test, y_test, name, MNIST_CLASSES), source, "test")
     return Dataset(
         x_train=(arrays["x_train"].astype(np.float32) / 255.0)[..., None],
         y_train=arrays["y_train"].astype(np.int32),
         x_val=(arrays["x_test"].astype(np.float32) / 255.0)[..., None],
         y_val=arrays["y_test"].astype(np.int32),
         name=name,
+        classes=MNIST_CLASSES,
     )
 
 
@@ -137,14 +210,7 @@ def _from_user_function(reference: str) -> Dataset:
     if not (isinstance(result, tuple | list) and len(result) == 4):
         raise DataError(f"--data-fn {reference!r} must return (x_train, y_train, x_val, y_val)")
     x_train, y_train, x_val, y_val = (np.asarray(a) for a in result)
-    for x, y, split in ((x_train, y_train, "train"), (x_val, y_val, "val")):
-        if len(x) != len(y) or len(x) == 0:
-            raise DataError(
-                f"--data-fn {reference!r}: x_{split} and y_{split} must be non-empty "
-                f"and of equal length, got {len(x)} and {len(y)}"
-            )
-        if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer):
-            raise DataError(f"--data-fn {reference!r}: y_{split} must be 1-D integer labels")
+    check_dataset(Dataset(x_train, y_train, x_val, y_val, reference), f"--data-fn {reference!r}")
     return Dataset(
         x_train.astype(np.float32),
         y_train.astype(np.int32),

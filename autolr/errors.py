@@ -22,7 +22,16 @@ class StorageError(AutolrError):
 
 
 class Interrupted(AutolrError):
-    """Ctrl-C during work that can be resumed (the CLI exits with 130)."""
+    """Ctrl-C (exit 130) or SIGTERM (exit 143) during work that can be resumed."""
+
+    def __init__(self, message: str, exit_code: int = 130) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, as schedulers, systemd and Kubernetes send it: handled exactly as Ctrl-C
+    is (the running trial is recorded as failed), but reported as what it was."""
 
 
 class TrialFailed(Exception):

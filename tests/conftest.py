@@ -41,7 +41,8 @@ def postgres_url():
         return
     # Not under pytest's private tmp dir: as root, the server runs as `postgres`.
     directory = Path(tempfile.mkdtemp(prefix="autolr-pg-"))
-    url = pg_server.start(directory)
+    # Watched: if this run is killed (even by SIGKILL), the server stops with it.
+    url = pg_server.start(directory, watch_pid=os.getpid())
     try:
         yield url
     finally:

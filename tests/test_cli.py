@@ -194,7 +194,7 @@ def test_unreachable_storage_never_shows_the_password(workdir: Path, mnist: str)
         ["studies", "--storage", url],
     ):
         result = invoke(*args)
-        assert_clean_error(result, "cannot open storage postgresql://autolr:***@127.0.0.1")
+        assert_clean_error(result, "cannot open storage postgresql://***@127.0.0.1")
         assert SECRET not in result.output
 
 

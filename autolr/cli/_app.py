@@ -12,33 +12,69 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from autolr import console
+from autolr.cli import completion as complete
 from autolr.config import DEBUG_ENV
-from autolr.errors import AutolrError, Interrupted
+from autolr.errors import AutolrError, Interrupted, Terminated
+from autolr.names import check_study_name
 
 app = typer.Typer(
-    add_completion=False,
     no_args_is_help=True,
     rich_markup_mode=None,
     help="Find the optimizer and learning rate a deep-learning model should train with.",
 )
 
+
+def _print_version(value: bool) -> None:
+    if value:
+        from autolr import __version__
+
+        typer.echo(f"autolr {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", is_eager=True, callback=_print_version
+        ),
+    ] = False,
+) -> None:
+    """Find the optimizer and learning rate a deep-learning model should train with."""
+
+
 F = TypeVar("F", bound=Callable[..., Any])
+TERMINATED_EXIT = 128 + 15  # what a shell reports for a process ended by SIGTERM
 _secrets: list[str] = []  # storage URLs of this invocation, scrubbed from every error
+# Parameters that name a study to create or read, checked before a command runs.
+_STUDY_NAME_PARAMETERS = {"study": "--study", "name": "--name"}
 
 
 def friendly_errors(command: F) -> F:
-    """Turn AutolrError (and Ctrl-C) into one line and an exit code, never a traceback."""
+    """Turn AutolrError (and Ctrl-C) into one line and an exit code, never a traceback.
+
+    Study names (parameters `study` and `name`) are checked here, before any command
+    touches a storage, so no command can store or show a name that is not printable,
+    too long, or a path.
+    """
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
+            for parameter, option in _STUDY_NAME_PARAMETERS.items():
+                if kwargs.get(parameter) is not None:
+                    check_study_name(kwargs[parameter], option)
             return command(*args, **kwargs)
         except Interrupted as exc:
             console.error(str(exc))
-            raise typer.Exit(130) from None
+            raise typer.Exit(exc.exit_code) from None
         except AutolrError as exc:
             console.error(scrub(str(exc)))
             raise typer.Exit(1) from None
+        except Terminated:
+            console.error("terminated (SIGTERM)")
+            raise typer.Exit(TERMINATED_EXIT) from None
         except KeyboardInterrupt:
             console.error("interrupted")
             raise typer.Exit(130) from None
@@ -47,6 +83,10 @@ def friendly_errors(command: F) -> F:
         except Exception as exc:
             if os.environ.get(DEBUG_ENV):
                 raise
+            fault = _storage_fault(exc)
+            if fault is not None:
+                console.error(scrub(fault))
+                raise typer.Exit(1) from None
             console.error(
                 scrub(f"unexpected {type(exc).__name__}: {exc}".splitlines()[0])
                 + f" (set {DEBUG_ENV}=1 for the traceback)"
@@ -58,13 +98,27 @@ def friendly_errors(command: F) -> F:
 
 @contextlib.contextmanager
 def resumable() -> Iterator[None]:
-    """Ctrl-C inside: say that finished trials are kept and how to go on."""
+    """Ctrl-C or SIGTERM inside: say that finished trials are kept and how to go on."""
     try:
         yield
+    except Terminated:
+        raise Interrupted(
+            "terminated (SIGTERM); the running trial is recorded as failed, finished trials "
+            "are saved: run the same command to resume",
+            TERMINATED_EXIT,
+        ) from None
     except KeyboardInterrupt:
         raise Interrupted(
             "interrupted; finished trials are saved: run the same command to resume"
         ) from None
+
+
+def _storage_fault(exc: Exception) -> str | None:
+    """A full disk, a read-only or damaged database: named, not "unexpected"."""
+    from autolr.study.faults import describe
+    from autolr.study.storage import redact
+
+    return describe(exc, redact(_secrets[-1]) if _secrets else "the storage")
 
 
 def scrub(text: str) -> str:
@@ -85,7 +139,12 @@ def storage_url(option: str | None, *, writer: bool = True) -> str:
 
 
 # -- shared options -----------------------------------------------------------------
-Study = Annotated[str, typer.Option("--study", help="Study name (also names its preset).")]
+Study = Annotated[
+    str,
+    typer.Option(
+        "--study", help="Study name (also names its preset).", autocompletion=complete.studies
+    ),
+]
 Storage = Annotated[
     str | None,
     typer.Option(
@@ -98,7 +157,10 @@ Json = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON 
 Target = Annotated[float | None, typer.Option(help="Training accuracy to reach [0.97].")]
 Metric = Annotated[
     str | None,
-    typer.Option(help="window: accuracy since the last check; cumulative: since step 0 [window]."),
+    typer.Option(
+        help="window: accuracy since the last check; cumulative: since step 0 [window].",
+        autocompletion=complete.metrics,
+    ),
 ]
 MaxSteps = Annotated[int | None, typer.Option(help="Step budget per trial [6000].")]
 MaxSeconds = Annotated[
@@ -127,7 +189,10 @@ Quiet = Annotated[bool, typer.Option("--quiet", help="Log lines instead of live 
 Seed = Annotated[int | None, typer.Option(help="Seed for weights, batches and sampler [0].")]
 Optimizers = Annotated[
     str | None,
-    typer.Option(help="Comma-separated subset of sgd,momentum,adam,adagrad,adadelta,rmsprop."),
+    typer.Option(
+        help="Comma-separated subset of sgd,momentum,adam,adagrad,adadelta,rmsprop.",
+        autocompletion=complete.optimizer_list,
+    ),
 ]
 LrMin = Annotated[float | None, typer.Option(help="Lowest learning rate [1e-6].")]
 LrMax = Annotated[float | None, typer.Option(help="Highest learning rate [100].")]
@@ -138,13 +203,12 @@ FindSteps = Annotated[
     ),
 ]
 Preset = Annotated[
-    str | None, typer.Option(help="Preset studies/NAME.toml to start from [the study name].")
+    str | None,
+    typer.Option(
+        help="Preset studies/NAME.toml to start from [the study name].",
+        autocompletion=complete.presets,
+    ),
 ]
-
-
-def optimizer_list(text: str | None) -> list[str] | None:
-    """--optimizers as a list (None when not given)."""
-    return [o.strip() for o in text.split(",")] if text is not None else None
 
 
 def floats(text: str | None, option: str) -> list[float] | None:

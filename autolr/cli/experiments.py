@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from autolr import console
+from autolr.cli import completion as complete
 from autolr.cli._app import (
     Data,
     Quiet,
@@ -18,6 +19,7 @@ from autolr.cli._app import (
     resumable,
     storage_url,
 )
+from autolr.cli.checks import at_least_one, name_list
 from autolr.errors import AutolrError
 
 
@@ -80,14 +82,23 @@ def trace(
     from autolr.study.catalog import trace_rows
     from autolr.study.experiments import trace_settings
 
+    at_least_one(steps, "--steps")
+    at_least_one(validate_every, "--validate-every")
+    target = _target_name(name, study, "trace")
     url, opened, source, rec = _experiment_source(storage, study)
     overrides = dict(_rate_override(text) for text in lr or [])
     settings, skipped = trace_settings(study, source, rec, overrides, steps, validate_every)
     if skipped:
         console.note(f"left out (no rate reached the target): {', '.join(skipped)}")
-    target = name or f"{study}-trace"
     _run_experiment(target, url, settings, data, quiet)
     console.show_trace(trace_rows(opened, target, url), target)
+
+
+def _target_name(name: str | None, study: str, kind: str) -> str:
+    """The experiment's own study: --name, else STUDY-KIND (checked: it may be too long)."""
+    from autolr.names import check_study_name
+
+    return name or check_study_name(f"{study}-{kind}", f"--name (default STUDY-{kind})")
 
 
 def _rate_override(text: str) -> tuple[str, float]:
@@ -116,7 +127,11 @@ def scale(
         typer.Option(help="Learning rates for every size [the study's rates around its band]."),
     ] = None,
     optimizers: Annotated[
-        str | None, typer.Option(help="Optimizers, comma-separated [the study's best].")
+        str | None,
+        typer.Option(
+            help="Optimizers, comma-separated [the study's best].",
+            autocompletion=complete.optimizer_list,
+        ),
     ] = None,
     widen: Annotated[
         float,
@@ -135,8 +150,9 @@ def scale(
     from autolr.study.catalog import scale_summary
     from autolr.study.experiments import scale_settings
 
+    target_name = _target_name(name, study, "scale")
     url, opened, source, rec = _experiment_source(storage, study)
-    names = None if optimizers is None else [o.strip() for o in optimizers.split(",")]
+    names = name_list(optimizers, "--optimizers")
     settings = scale_settings(
         study,
         source,
@@ -147,6 +163,5 @@ def scale(
         target,
         widen,
     )
-    target_name = name or f"{study}-scale"
     _run_experiment(target_name, url, settings, data, quiet)
     console.show_scale(scale_summary(opened, target_name, url), target_name)

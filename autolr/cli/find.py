@@ -27,10 +27,10 @@ from autolr.cli._app import (
     app,
     friendly_errors,
     given,
-    optimizer_list,
     resumable,
     storage_url,
 )
+from autolr.cli.checks import name_list
 from autolr.errors import AutolrError
 
 
@@ -68,7 +68,7 @@ def find(
 
     console.setup_logging(quiet)
     flags = given(
-        optimizers=optimizer_list(optimizers),
+        optimizers=name_list(optimizers, "--optimizers"),
         lr_min=lr_min,
         lr_max=lr_max,
         find_steps=find_steps,

@@ -141,11 +141,13 @@ def dashboard(
     ] = "127.0.0.1",
 ) -> None:
     """Explore results in optuna-dashboard (Ctrl-C stops it)."""
-    from optuna_dashboard import run_server
-
+    from autolr.cli.checks import port as check_port
+    from autolr.study.dashboard import bind, serve_until_interrupted
     from autolr.study.storage import open_storage, redact
 
+    check_port(port)
     url = storage_url(storage, writer=False)
-    opened = open_storage(url, writer=False)
+    server = bind(open_storage(url, writer=False), host, port)
     console.note(f"optuna-dashboard for {redact(url)} at http://{host}:{port}/ (Ctrl-C stops)")
-    run_server(opened, host=host, port=port)
+    serve_until_interrupted(server)
+    console.note("dashboard stopped")

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from autolr import console
+from autolr.cli import completion as complete
 from autolr.cli._app import (
     Data,
     DataFn,
@@ -28,7 +29,13 @@ from autolr.cli._app import (
 @app.command()
 @friendly_errors
 def train(
-    optimizer: Annotated[str, typer.Option(help="sgd, momentum, adam, adagrad, adadelta, rmsprop")],
+    optimizer: Annotated[
+        str,
+        typer.Option(
+            help="sgd, momentum, adam, adagrad, adadelta, rmsprop",
+            autocompletion=complete.optimizer,
+        ),
+    ],
     lr: Annotated[float, typer.Option("--lr", help="Learning rate.")],
     target: Target = None,
     metric: Metric = None,
@@ -68,8 +75,11 @@ def train(
     )
     model_spec = ModelSpec(**given(scale=scale, factory=model))
     data_spec = DataSpec(path=data, train_size=train_size, data_fn=data_fn)
+    from autolr.data import load_dataset
     from autolr.trainer import Trainer
+    from autolr.trainer.preflight import check_model
 
+    check_model(model_spec, load_dataset(data_spec), settings.seed)  # one line, not a trace
     result = Trainer(model_spec, data_spec, settings).train(optimizer, lr).to_dict()
     if json_output:
         console.print_json(result)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from autolr import console
+from autolr.cli import completion as complete
 from autolr.cli._app import (
     Data,
     DataFn,
@@ -29,10 +30,10 @@ from autolr.cli._app import (
     floats,
     friendly_errors,
     given,
-    optimizer_list,
     resumable,
     storage_url,
 )
+from autolr.cli.checks import name_list, positive_seconds
 from autolr.errors import AutolrError
 
 
@@ -40,7 +41,10 @@ from autolr.errors import AutolrError
 @friendly_errors
 def tune(
     study: Study = "mnist",
-    sampler: Annotated[str | None, typer.Option(help="grid, tpe, random or pbt [tpe].")] = None,
+    sampler: Annotated[
+        str | None,
+        typer.Option(help="grid, tpe, random or pbt [tpe].", autocompletion=complete.samplers),
+    ] = None,
     n_trials: Annotated[
         int | None,
         typer.Option(
@@ -75,7 +79,11 @@ def tune(
     data_fn: DataFn = None,
     seed: Seed = None,
     objective: Annotated[
-        str | None, typer.Option(help="Minimise training steps or seconds to the target [steps].")
+        str | None,
+        typer.Option(
+            help="Minimise training steps or seconds to the target [steps].",
+            autocompletion=complete.objectives,
+        ),
     ] = None,
     prune: Annotated[
         bool | None,
@@ -114,6 +122,7 @@ def tune(
     """Run (or resume) a study: train trials until it holds enough of them."""
     from autolr.study.runner import TuneRequest
 
+    positive_seconds(timeout, "--timeout")
     console.setup_logging(quiet)
     flags = given(
         sampler=sampler,
@@ -131,7 +140,7 @@ def tune(
         seed=seed,
         objective=objective,
         prune=prune,
-        optimizers=optimizer_list(optimizers),
+        optimizers=name_list(optimizers, "--optimizers"),
         prior=prior,
         find_steps=find_steps,
         population=population,
@@ -222,9 +231,25 @@ def _tune_in_processes(request: Any, jobs: int, quiet: bool) -> None:
     # those), so a password stays private.
     with display:
         results = run_workers(arguments, jobs, poll, env={STORAGE_ENV: request.storage_url})
-    failures = [(code, line) for code, line in results if code != 0]
-    if failures:
-        code, line = failures[0]
-        raise AutolrError(f"{len(failures)} of {jobs} workers failed (exit {code}): {line}")
     finished, _, _ = progress(watched)
+    failed = sum(code != 0 for code, _ in results)
+    what = _worker_failures(results)
+    if failed and finished >= total:
+        console.note(f"{what}; the other workers finished its work")
     _finish_message(request.study_name, finished, total, finished >= total)
+    if failed and finished < total:
+        raise AutolrError(f"{failed} of {jobs} workers stopped early: {what}")
+
+
+def _worker_failures(results: list[tuple[int, str]]) -> str:
+    """`worker 2 killed by SIGKILL`, or `workers 1, 2 exit 1: error: ...` when alike."""
+    from autolr.study.workers import describe_exit
+
+    by_cause: dict[str, list[str]] = {}
+    for index, (code, line) in enumerate(results):
+        if code != 0:
+            by_cause.setdefault(describe_exit(code, line), []).append(str(index + 1))
+    return "; ".join(
+        f"worker{'s' if len(who) > 1 else ''} {', '.join(who)} {cause}"
+        for cause, who in by_cause.items()
+    )

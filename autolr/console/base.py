@@ -1,7 +1,8 @@
 """Where output goes and the small helpers every display uses.
 
 Human-facing output goes to stderr; results meant for scripts (`--json`) go to stdout
-as plain JSON, so `autolr best --json | jq` always works.
+as plain JSON, so `autolr best --json | jq` always works. Text that comes from a user
+(study names, paths, error messages) is printed as rich `Text`, never parsed as markup.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.text import Text
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)  # an error stays one line
 out = Console(highlight=False, soft_wrap=True)
@@ -20,20 +22,16 @@ log = logging.getLogger("autolr")
 
 
 def error(message: str) -> None:
-    err.print(f"[bold red]error:[/] {escape(message)}")
+    err.print(Text.assemble(("error:", "bold red"), " ", message))
 
 
 def note(message: str) -> None:
-    err.print(escape(message))
+    err.print(Text(message))
 
 
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
     sys.stdout.flush()
-
-
-def escape(text: str) -> str:
-    return text.replace("[", r"\[")
 
 
 def rate(value: float | None) -> str:

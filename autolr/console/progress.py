@@ -13,8 +13,9 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.text import Text
 
-from autolr.console.base import describe_best, describe_trial, err, escape, log, rate
+from autolr.console.base import describe_best, describe_trial, err, log, rate
 
 
 def study_line(settings: Any) -> str:
@@ -71,7 +72,7 @@ class TuneDisplay(TuneLog):
 
     def __init__(self) -> None:
         self.progress = Progress(
-            TextColumn("{task.description}"),
+            TextColumn("{task.description}", markup=False),  # study names are not markup
             BarColumn(bar_width=30),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
@@ -94,14 +95,13 @@ class TuneDisplay(TuneLog):
     def study_ready(self, name: str, settings: Any, total: int, done: int) -> None:
         self.objective = settings.objective
         self.progress.console.print(
-            f"study [bold]{escape(name)}[/]: {escape(study_line(settings))}; "
-            f"{done}/{total} trials done"
+            Text.assemble(
+                "study ", (name, "bold"), f": {study_line(settings)}; {done}/{total} trials done"
+            )
         )
         finding = settings.sampler == "find"
         self.max_steps = settings.find_steps if finding else settings.train.max_steps
-        self.trials = self.progress.add_task(
-            f"[bold]{escape(name)}[/] trials", total=total, completed=done
-        )
+        self.trials = self.progress.add_task(f"{name} trials", total=total, completed=done)
         self.current = self.progress.add_task("waiting for a trial", total=self.max_steps)
 
     def trial_started(self, number: int, optimizer: str, learning_rate: float) -> None:
@@ -123,11 +123,11 @@ class TuneDisplay(TuneLog):
         )
 
     def trial_finished(self, trial: Any, done: int, best: Any) -> None:
-        self.progress.console.print(escape(describe_trial(trial)))
+        self.progress.console.print(Text(describe_trial(trial)))
         if self.trials is not None:
             self.best_text = describe_best(best, self.objective)
             self.progress.update(
-                self.trials, completed=done, description=f"trials · {escape(self.best_text)}"
+                self.trials, completed=done, description=f"trials · {self.best_text}"
             )
 
     def waiting(self, running_elsewhere: int) -> None:
@@ -137,12 +137,14 @@ class TuneDisplay(TuneLog):
             )
 
     def note(self, text: str) -> None:
-        self.progress.console.print(escape(text))
+        self.progress.console.print(Text(text))
 
     def recovered(self, numbers: list[int]) -> None:
         self.progress.console.print(
-            f"marked trial(s) {', '.join(map(str, numbers))} failed: their worker died; "
-            "their work is handed out again"
+            Text(
+                f"marked trial(s) {', '.join(map(str, numbers))} failed: their worker died; "
+                "their work is handed out again"
+            )
         )
 
 
@@ -152,13 +154,13 @@ class JobsDisplay:
     def __init__(self, name: str, total: int, quiet: bool) -> None:
         self.quiet = quiet
         self.progress = Progress(
-            TextColumn("{task.description}"),
+            TextColumn("{task.description}", markup=False),
             BarColumn(bar_width=30),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
             console=err,
         )
-        self.task = self.progress.add_task(f"{escape(name)} trials", total=total)
+        self.task = self.progress.add_task(f"{name} trials", total=total)
         self.last = (-1, -1)
 
     def __enter__(self) -> JobsDisplay:
@@ -177,5 +179,5 @@ class JobsDisplay:
             self.last = (done, running)
             return
         self.progress.update(
-            self.task, completed=done, description=f"{running} running · {escape(best_text)}"
+            self.task, completed=done, description=f"{running} running · {best_text}"
         )

@@ -5,14 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from rich.table import Table
+from rich.text import Text
 
-from autolr.console.base import escape, out, rate
+from autolr.console.base import out, rate
+
+
+def say(text: str) -> None:
+    """Plain text: names and numbers are never read as rich markup."""
+    out.print(Text(text))
 
 
 def show_scale(summary: dict[str, Any], study: str) -> None:
     """Per optimizer: each size's best rate and band, then how the rate moves with size
     and the c + k·n line of the steps and seconds to the target."""
-    table = Table(title=f"{study}: each size's best rate")
+    table = Table(title=Text(f"{study}: each size's best rate", style="italic"))
     for column in ("optimizer", "scale", "weights", "best rate", "band", "steps", "seconds"):
         table.add_column(column, justify="left" if column == "optimizer" else "right")
     for optimizer, entry in summary.items():
@@ -29,31 +35,29 @@ def show_scale(summary: dict[str, Any], study: str) -> None:
             )
     out.print(table)
     if any(s["at_edge"] for e in summary.values() for s in e["sizes"]):
-        out.print(
-            "* the band reaches an end of the rates tried: the best may lie beyond (raise --widen)"
-        )
+        say("* the band reaches an end of the rates tried: the best may lie beyond (raise --widen)")
     for optimizer, entry in summary.items():
-        out.print(f"{optimizer}: {_slope_sentence(entry['rate_fit'])}")
+        say(f"{optimizer}: {_slope_sentence(entry['rate_fit'])}")
         for key, unit in (("steps", "steps"), ("seconds", "s")):
             line = entry[key]
             if line is not None:
-                out.print(f"  {key} = c + k·n: {_line_sentence(line, unit)}")
-    out.print(f"figures: autolr report --study {escape(study)}")
+                say(f"  {key} = c + k·n: {_line_sentence(line, unit)}")
+    say(f"figures: autolr report --study {study}")
 
 
 def show_larger_model(advice: dict[str, Any] | None, study: str) -> None:
     if advice is None:
-        out.print(
+        say(
             "for a larger model of the same family: the same rate is the 2018 study's "
             "finding; `autolr best --for-scale S` says what this study's data support"
         )
         return
     where = _target(advice["target"])
     if advice.get("transfers") is None:
-        out.print(f"{where}: lr {rate(advice['learning_rate'])} ({advice['optimizer']})")
-        out.print(f"evidence: {escape(advice['evidence'])}")
+        say(f"{where}: lr {rate(advice['learning_rate'])} ({advice['optimizer']})")
+        say(f"evidence: {advice['evidence']}")
         if advice.get("more"):
-            out.print(escape(advice["more"]))
+            say(advice["more"])
     else:
         low, high = advice["interval"]
         slope = advice["slope"]
@@ -62,25 +66,25 @@ def show_larger_model(advice: dict[str, Any] | None, study: str) -> None:
             if advice["transfers"]
             else "extrapolated: the best rate moves with size "
         )
-        out.print(
-            f"{where}: {advice['optimizer']} lr [bold]{rate(advice['learning_rate'])}[/], "
+        say(
+            f"{where}: {advice['optimizer']} lr {rate(advice['learning_rate'])}, "
             f"{verdict}(slope {_two(slope['value'])} per {slope['per']}, "
             f"{slope['confidence']:.0%} interval {_two(slope['interval'][0])} .. "
             f"{_two(slope['interval'][1])})"
         )
-        out.print(
+        say(
             f"  the fit puts the best rate there at {rate(advice['fitted_rate'])} "
             f"({slope['confidence']:.0%} interval {rate(low)} .. {rate(high)}); "
-            f"{escape(advice['evidence'])}"
+            f"{advice['evidence']}"
         )
         for key, unit in (("steps", "steps"), ("seconds", "s")):
             line = advice[key]
             if line is not None:
-                out.print(f"  {key} to the target: {_prediction(line, unit)}")
+                say(f"  {key} to the target: {_prediction(line, unit)}")
     for caveat in advice.get("caveats", []):
-        out.print(f"  note: {escape(caveat)}")
+        say(f"  note: {caveat}")
     if advice.get("warning"):
-        out.print(f"[bold yellow]warning:[/] {escape(advice['warning'])}")
+        out.print(Text.assemble(("warning:", "bold yellow"), f" {advice['warning']}"))
 
 
 def _target(target: dict[str, Any]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.table import Table
+from rich.text import Text
 
 from autolr.console.base import out, rate
 
@@ -21,9 +22,14 @@ def show_train_result(result: dict[str, Any]) -> None:
 def show_recommendation(rec: Any, objective_unit: str) -> None:
     low, high = rec.band
     out.print(
-        f"[bold]{rec.study}[/]: use [bold]{rec.optimizer}[/] with learning rate "
-        f"[bold]{rate(rec.learning_rate)}[/] ({rec.value:.4g} {objective_unit} to "
-        f"{rec.target:g} accuracy)"
+        Text.assemble(
+            (rec.study, "bold"),
+            ": use ",
+            (rec.optimizer, "bold"),
+            " with learning rate ",
+            (rate(rec.learning_rate), "bold"),
+            f" ({rec.value:.4g} {objective_unit} to {rec.target:g} accuracy)",
+        )
     )
     out.print(f"rates that work: {rate(low)} .. {rate(high)} (within {rec.margin:g}x of the best)")
     table = Table(title=f"per optimizer ({rec.finished_trials} finished trials)")
@@ -39,8 +45,12 @@ def show_recommendation(rec: Any, objective_unit: str) -> None:
 def show_pbt_recommendation(rec: Any) -> None:
     low, high = rec.band
     out.print(
-        f"[bold]{rec.study}[/] (PBT): the winning lineage reached {rec.target:g} accuracy in "
-        f"{rec.value:.0f} steps with [bold]{rec.optimizer}[/]"
+        Text.assemble(
+            (rec.study, "bold"),
+            f" (PBT): the winning lineage reached {rec.target:g} accuracy in "
+            f"{rec.value:.0f} steps with ",
+            (rec.optimizer, "bold"),
+        )
     )
     out.print(
         f"constant rate to use: [bold]{rate(rec.learning_rate)}[/] (step-weighted geometric "
@@ -64,9 +74,9 @@ def show_pbt_recommendation(rec: Any) -> None:
 
 def show_studies(rows: list[dict[str, Any]], storage: str) -> None:
     if not rows:
-        out.print(f"no studies in {storage}")
+        out.print(Text(f"no studies in {storage}"))
         return
-    table = Table(title=f"studies in {storage}")
+    table = Table(title=Text(f"studies in {storage}", style="italic"))
     for column in (
         "study",
         "sampler",
@@ -83,16 +93,16 @@ def show_studies(rows: list[dict[str, Any]], storage: str) -> None:
     for row in rows:
         states = row["states"]
         table.add_row(
-            row["study"],
-            row["sampler"],
+            Text(row["study"]),
+            Text(str(row["sampler"])),
             *(str(states.get(s, 0)) for s in ("COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING")),
-            row["best"],
+            Text(row["best"]),
         )
     out.print(table)
 
 
 def show_trace(rows: list[dict[str, Any]], study: str) -> None:
-    table = Table(title=f"{study}: each optimizer at its best rate")
+    table = Table(title=Text(f"{study}: each optimizer at its best rate", style="italic"))
     for column in ("optimizer", "rate", "target at step", "steps", "train acc", "val acc"):
         table.add_column(column, justify="left" if column == "optimizer" else "right")
     for row in rows:
@@ -105,20 +115,24 @@ def show_trace(rows: list[dict[str, Any]], study: str) -> None:
             "-" if row["val_accuracy"] is None else f"{row['val_accuracy']:.4f}",
         )
     out.print(table)
-    out.print(f"figures: autolr report --study {study}")
+    out.print(Text(f"figures: autolr report --study {study}"))
 
 
 def show_report(files: Any, summary: Any) -> None:
     figures = [f for f in files if str(f).endswith((".png", ".html"))]
-    out.print(f"wrote {len(figures)} figure files to {summary.parent}/")
+    out.print(Text(f"wrote {len(figures)} figure files to {summary.parent}/"))
     for path in figures:
-        out.print(f"  {path}")
-    out.print(f"summary: {summary}")
+        out.print(Text(f"  {path}"))
+    out.print(Text(f"summary: {summary}"))
 
 
 def show_find(rows: list[dict[str, Any]], study: str, total_steps: int) -> None:
     """The range test: per optimizer, its suggested rate and band, or why it has none."""
-    table = Table(title=f"{study}: learning-rate range test ({total_steps} steps in all)")
+    table = Table(
+        title=Text(
+            f"{study}: learning-rate range test ({total_steps} steps in all)", style="italic"
+        )
+    )
     for column in ("optimizer", "suggestion", "band", "lowest loss at", "steps", "verdict"):
         table.add_column(column, justify="left" if column in ("optimizer", "verdict") else "right")
     for row in rows:
@@ -129,6 +143,6 @@ def show_find(rows: list[dict[str, Any]], study: str, total_steps: int) -> None:
             f"{rate(band[0])} .. {rate(band[1])}" if band else "-",
             rate(row["lowest_rate"]),
             str(row["steps"]),
-            row["reason"],
+            Text(row["reason"]),
         )
     out.print(table)

@@ -15,6 +15,7 @@ from typing import Any
 
 import optuna
 
+from autolr.names import inside
 from autolr.report import interactive, static
 from autolr.report.bands import BandRow, band_rows
 from autolr.report.data import ReportError, Run, envelope, read_runs
@@ -105,7 +106,8 @@ FIGURES: tuple[FigureSpec[ReportInputs], ...] = (
 
 
 def default_out_dir(study_name: str) -> Path:
-    return REPORTS_DIR / study_name
+    """reports/NAME: never outside reports/, whatever a stored study is called."""
+    return inside(REPORTS_DIR, study_name)
 
 
 def read_inputs(study: optuna.Study) -> ReportInputs:

@@ -30,6 +30,13 @@ def stored_settings(study: optuna.Study) -> StudySettings:
     return StudySettings.from_flat(flat)
 
 
+def half_made(study: optuna.Study) -> bool:
+    """Created, then killed before autolr stored its settings: nothing in it yet, so the
+    next `autolr tune` finishes creating it (Optuna cannot create a study and its
+    attributes in one transaction)."""
+    return not (study.user_attrs or study.get_trials(deepcopy=False))
+
+
 def recommendation(storage: RDBStorage, name: str, url: str) -> Recommendation | PBTRecommendation:
     """`autolr best`: the fastest rate (or, for PBT, the winning lineage)."""
     study = load_study(storage, name, url)

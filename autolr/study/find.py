@@ -21,7 +21,10 @@ from autolr.study.settings import FIND, StudySettings
 
 
 def find_study_name(study: str) -> str:
-    return f"{study}-find"
+    """NAME-find, checked like any study name (a long NAME can make it too long)."""
+    from autolr.names import check_study_name
+
+    return check_study_name(f"{study}-find", "--study (its range test is stored as STUDY-find)")
 
 
 def find_settings(study: str, settings: StudySettings) -> StudySettings:

@@ -11,7 +11,6 @@ import contextlib
 import dataclasses
 import os
 import signal
-import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -25,8 +24,9 @@ from optuna.trial import TrialState
 
 from autolr.config import WORKER_INDEX_ENV
 from autolr.errors import ConfigError, TrialFailed
+from autolr.signals import held
 from autolr.study import settings as study_settings
-from autolr.study.catalog import SETTINGS_ATTR
+from autolr.study.catalog import SETTINGS_ATTR, half_made
 from autolr.study.observer import NullObserver, TuneObserver
 from autolr.study.prior import SPACE_ATTR, SearchSpace
 from autolr.study.pruning import make_pruner
@@ -132,8 +132,11 @@ def _resolve(
     if name in study_names(storage):
         existing = optuna.load_study(study_name=name, storage=storage)
         stored = existing.user_attrs.get(SETTINGS_ATTR)
-        if stored is None:
-            raise ConfigError(f"study {name!r} was not created by autolr")
+        if stored is None and not half_made(existing):
+            raise ConfigError(
+                f"study {name!r} was not created by autolr "
+                f"(`autolr delete --study {name}` removes it)"
+            )
     if explicit is not None:
         return _same_or_conflict(name, explicit, stored), stored
     preset_flat = study_settings.load_preset(preset or name, required=preset is not None)
@@ -172,16 +175,19 @@ def _sampler_seed(settings: StudySettings) -> int:
 
 
 def check_inputs(settings: StudySettings) -> None:
-    """Load the data (cached for training) and import the user's model function now, so
-    that a mistyped path or module fails before the study is made."""
+    """Load and check the data (cached for training), then build the model and run one
+    batch through it, so that bad data, a mistyped path or a model that does not fit
+    fails before the study is made."""
+    # Importing the trainer imports Keras with its start-up output hidden, before a
+    # user's --data-fn or --model module (loaded below) can import it noisily.
     from autolr.data import load_dataset
     from autolr.importing import load_model_factory
+    from autolr.trainer.preflight import check_model
 
-    load_dataset(settings.data)
-    if settings.model.factory:
+    check_model(settings.model, load_dataset(settings.data), settings.train.seed)
+    if settings.model.factory and settings.sampler == "scale":
         # Every size the study trains (a scale study's points have their own).
-        scales = {settings.model.scale} | {p[2] for p in settings.points}
-        for scale in sorted(scales) if settings.sampler == "scale" else [settings.model.scale]:
+        for scale in sorted({p[2] for p in settings.points}):
             load_model_factory(settings.model.factory, scale)
 
 
@@ -261,15 +267,9 @@ def tune(request: TuneRequest, observer: TuneObserver) -> TuneOutcome:
 
 @contextlib.contextmanager
 def _uninterruptible() -> Iterator[None]:
-    """Ignore Ctrl-C for the moment it takes to record a trial's end."""
-    if threading.current_thread() is not threading.main_thread():
+    """Hold back Ctrl-C and SIGTERM for the moment it takes to record a trial's end."""
+    with held(signal.SIGINT, signal.SIGTERM):
         yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 class _Worker:

@@ -10,7 +10,6 @@ import contextlib
 import fcntl
 import hashlib
 import os
-import re
 import socket
 import threading
 import warnings
@@ -24,6 +23,8 @@ from optuna.storages import RDBStorage
 from optuna.trial import TrialState
 
 from autolr.errors import StorageError
+from autolr.study.faults import check_contents, check_writable, describe
+from autolr.study.urls import encode_userinfo, redact, scrub
 
 STORAGE_ENV = "AUTOLR_STORAGE"
 DEFAULT_SQLITE = Path("studies") / "autolr.db"
@@ -34,43 +35,26 @@ SQLITE_BUSY_TIMEOUT_S = 60
 
 def resolve_url(cli_value: str | None, create: bool = True) -> str:
     """--storage, else AUTOLR_STORAGE, else a SQLite file under ./studies/ (whose folder
-    is made only for commands that write)."""
+    is made only for commands that write; a reader where there is none says where it
+    looked and how to point it elsewhere)."""
     url = cli_value or os.environ.get(STORAGE_ENV)
     if url:
         return url
     if create:
         DEFAULT_SQLITE.parent.mkdir(parents=True, exist_ok=True)
+    elif not DEFAULT_SQLITE.is_file():
+        raise StorageError(
+            f"no studies here: without --storage or {STORAGE_ENV}, autolr looks for "
+            f"{DEFAULT_SQLITE} in the current folder ({Path.cwd()}); run from the folder "
+            f"you ran `autolr tune` in, or pass --storage sqlite:///PATH or set {STORAGE_ENV}"
+        )
     return f"sqlite:///{DEFAULT_SQLITE}"
-
-
-def redact(url: str) -> str:
-    """The URL with any password replaced by ***."""
-    try:
-        return sqlalchemy.engine.make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
-
-
-def scrub(text: str, url: str) -> str:
-    """Remove the URL's password from any text (driver errors can echo it)."""
-    text = text.replace(url, redact(url))
-    try:
-        password = sqlalchemy.engine.make_url(url).password
-    except Exception:
-        match = re.search(r"://[^:/@]*:([^@]*)@", url)
-        password = match.group(1) if match else None
-    if password:
-        from urllib.parse import quote
-
-        for form in {str(password), quote(str(password), safe="")}:
-            text = text.replace(form, "***")
-    return text
 
 
 def normalise_url(url: str) -> sqlalchemy.engine.URL:
     """Parse and check a storage URL; plain postgresql:// uses the bundled psycopg driver."""
     try:
-        parsed = sqlalchemy.engine.make_url(url)
+        parsed = sqlalchemy.engine.make_url(encode_userinfo(url))
     except Exception as exc:
         raise StorageError(f"malformed storage URL {redact(url)!r}") from exc
     if parsed.get_backend_name() not in SUPPORTED_DIALECTS:
@@ -102,6 +86,14 @@ def open_storage(
     if on_disk and not writer and not Path(str(database)).expanduser().exists():
         # A reader must not create an empty database because of a typo in the path.
         raise StorageError(f"no studies yet: {database} does not exist (autolr tune creates it)")
+    # Empty, foreign or damaged files are refused before SQLite opens them; a writer
+    # looks under the schema lock, where a database that another worker is creating at
+    # this moment cannot be mistaken for an empty file.
+    path = Path(str(database)).expanduser() if on_disk else None
+    if path is not None and writer:
+        check_writable(path)
+    elif path is not None:
+        check_contents(path)
     engine_kwargs: dict[str, Any] = {}
     if sqlite:
         engine_kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S}
@@ -109,8 +101,12 @@ def open_storage(
         engine_kwargs["pool_pre_ping"] = True
     try:
         # Workers started together on a new database would race to create its tables.
+        # Readers create nothing, so they take no lock (and write no .lock file).
         scratch = sqlalchemy.create_engine(full_url, poolclass=sqlalchemy.pool.NullPool)
-        with _named_lock(scratch, "schema"), warnings.catch_warnings():
+        schema = _named_lock(scratch, "schema") if writer else _has_tables(scratch, url)
+        with schema, warnings.catch_warnings():
+            if path is not None and writer:
+                check_contents(path)
             # Optuna calls heartbeats "experimental"; autolr's crash recovery needs them.
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             storage = RDBStorage(
@@ -118,14 +114,27 @@ def open_storage(
                 engine_kwargs=engine_kwargs,
                 heartbeat_interval=heartbeat_seconds,
                 grace_period=3 * heartbeat_seconds if heartbeat_seconds else None,
+                skip_table_creation=not writer,
             )
         scratch.dispose()
+    except StorageError:
+        raise
     except Exception as exc:
         reason = scrub(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, url)
-        raise StorageError(f"cannot open storage {redact(url)}: {reason}") from exc
+        fault = describe(exc, str(database) if on_disk else redact(url))
+        raise StorageError(fault or f"cannot open storage {redact(url)}: {reason}") from exc
     if writer and parsed.get_backend_name() == "sqlite":
         _serialise_sqlite_transactions(storage.engine)
     return storage
+
+
+@contextlib.contextmanager
+def _has_tables(engine: sqlalchemy.engine.Engine, url: str) -> Iterator[None]:
+    """For readers: a database without Optuna's tables holds no studies (and a reader
+    must not create them)."""
+    if not sqlalchemy.inspect(engine).has_table("version_info"):
+        raise StorageError(f"no studies yet in {redact(url)} (autolr tune creates them)")
+    yield
 
 
 def _serialise_sqlite_transactions(engine: sqlalchemy.engine.Engine) -> None:

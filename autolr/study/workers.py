@@ -16,7 +16,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import IO
 
-from autolr.config import THREADS_ENV, WORKER_INDEX_ENV
+from autolr.config import PARENT_ENV, THREADS_ENV, WORKER_INDEX_ENV
+from autolr.errors import Terminated
 
 
 def run_workers(
@@ -27,7 +28,7 @@ def run_workers(
     poll_seconds: float = 1.0,
 ) -> list[tuple[int, str]]:
     """Start `jobs` copies of `autolr <arguments>` (with `env` added to the environment);
-    return each one's exit code and last stderr line."""
+    return each one's exit code and its last error line (or last line)."""
     with contextlib.ExitStack() as stack:
         logs = [stack.enter_context(tempfile.TemporaryFile(mode="w+")) for _ in range(jobs)]
         return _supervise(arguments, logs, poll, env or {}, poll_seconds)
@@ -49,6 +50,7 @@ def _supervise(
                 **extra_env,
                 THREADS_ENV: str(threads),
                 WORKER_INDEX_ENV: str(index),
+                PARENT_ENV: str(os.getpid()),  # workers stop if this process is killed
             }
             # A session of their own: Ctrl-C reaches only this process, which passes it
             # on exactly once, so a worker is never interrupted while recording a result.
@@ -64,8 +66,10 @@ def _supervise(
         while any(p.poll() is None for p in processes):
             _poll_quietly(poll)
             time.sleep(poll_seconds)
-    except KeyboardInterrupt:
-        _stop(processes, signal.SIGINT, grace_seconds=60)
+    except KeyboardInterrupt as exc:
+        # Pass on what arrived: the workers report SIGTERM as such, too.
+        sig = signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT
+        _stop(processes, sig, grace_seconds=60)
         raise
     finally:
         _stop(processes, signal.SIGTERM, grace_seconds=10)  # never leave workers behind
@@ -74,8 +78,19 @@ def _supervise(
     for process, log in zip(processes, logs, strict=True):
         log.seek(0)
         lines = [line.strip() for line in log.read().splitlines() if line.strip()]
-        results.append((process.returncode, lines[-1] if lines else ""))
+        errors = [line for line in lines if line.startswith("error:")]
+        results.append((process.returncode, (errors or lines or [""])[-1]))
     return results
+
+
+def describe_exit(code: int, line: str) -> str:
+    """What happened to a worker, in words: `killed by SIGKILL`, `exit 1: error: ...`."""
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit {code}" + (f": {line}" if line else "")
 
 
 def _poll_quietly(poll: Callable[[], None]) -> None:

@@ -7,7 +7,7 @@ import importlib.util
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from autolr.config import DEBUG_ENV, THREADS_ENV
 
@@ -30,7 +30,7 @@ def configure_environment() -> None:
                 f"{flags} --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads={threads}"
             ).strip()
     if "keras" not in sys.modules:
-        with _native_stderr_captured():
+        with native_stderr_captured():
             _import_and_initialise_devices()
 
 
@@ -50,11 +50,15 @@ def _import_and_initialise_devices() -> None:
 
 
 @contextlib.contextmanager
-def _native_stderr_captured() -> Iterator[None]:
-    """Hide what C++ start-up code writes to fd 2 (CUDA probes, oneDNN notices).
+def native_stderr_captured(
+    replay_on: Callable[[BaseException], bool] = lambda exc: True,
+) -> Iterator[None]:
+    """Hide what C++ and Python code write to stderr (CUDA probes, oneDNN notices, Keras
+    warnings) while the framework starts or a model is first built.
 
     TensorFlow prints these before its log level applies, so no environment variable
-    silences them. The text is replayed if the import fails, and AUTOLR_DEBUG=1 shows it.
+    silences them. The text is replayed if the block fails with an exception `replay_on`
+    accepts (not for a user error that one line explains), and AUTOLR_DEBUG=1 shows it.
     """
     if os.environ.get(DEBUG_ENV):
         yield
@@ -65,12 +69,15 @@ def _native_stderr_captured() -> Iterator[None]:
         os.dup2(captured.fileno(), 2)
         try:
             yield
-        except BaseException:
+        except BaseException as exc:
+            sys.stderr.flush()
             os.dup2(saved_fd, 2)
-            captured.seek(0)
-            sys.stderr.write(captured.read().decode(errors="replace"))
+            if replay_on(exc):
+                captured.seek(0)
+                sys.stderr.write(captured.read().decode(errors="replace"))
             raise
         finally:
+            sys.stderr.flush()
             os.dup2(saved_fd, 2)
             os.close(saved_fd)
 

@@ -33,7 +33,7 @@ def test_default_storage_is_a_sqlite_file_under_studies(tmp_path: Path, monkeypa
 
 def test_redact_and_scrub_hide_the_password() -> None:
     url = f"postgresql://alice:{SECRET}@db.example:5432/studies"
-    assert SECRET not in redact(url) and "alice:***@db.example" in redact(url)
+    assert SECRET not in redact(url) and redact(url) == "postgresql://***@db.example:5432/studies"
     assert SECRET not in scrub(f"could not connect with {SECRET} to {url}", url)
 
 
@@ -52,7 +52,7 @@ def test_unreachable_postgres_is_a_clear_error_without_the_password() -> None:
     with pytest.raises(StorageError) as error:
         open_storage(url)
     message = str(error.value)
-    assert message.startswith("cannot open storage postgresql://bob:***@127.0.0.1")
+    assert message.startswith("cannot open storage postgresql://***@127.0.0.1")
     assert "Connection refused" in message
     assert SECRET not in message and "\n" not in message
 

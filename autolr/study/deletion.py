@@ -1,0 +1,66 @@
+"""`autolr delete`: remove a study, its trials and its PBT checkpoint files.
+
+Kept free of the training framework (deleting must be quick), so the checkpoint naming
+and default folder of `checkpoints.py` are restated here; a test holds the two together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import optuna
+from optuna.storages import RDBStorage
+from optuna.trial import TrialState
+
+from autolr.study.storage import load_study, study_lock
+
+DEFAULT_DIR_NAME = "artifacts"  # as checkpoints.DEFAULT_DIR_NAME
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """What deleting a study removes, shown to the user before anything happens."""
+
+    name: str
+    trials: int
+    running: int
+    files: tuple[Path, ...]
+
+
+def plan(storage: RDBStorage, name: str, url: str, artifacts: Path | None) -> Deletion:
+    study = load_study(storage, name, url)  # a clear error when there is no such study
+    trials = study.get_trials(deepcopy=False)
+    running = sum(t.state == TrialState.RUNNING for t in trials)
+    folder = artifacts if artifacts is not None else default_artifact_dir(storage)
+    return Deletion(name, len(trials), running, tuple(checkpoint_files(folder, name)))
+
+
+def delete(storage: RDBStorage, deletion: Deletion) -> None:
+    """Under the study lock (so no worker is half-way through a claim): the study, then
+    its files. A file already gone is fine."""
+    with study_lock(storage, deletion.name):
+        optuna.delete_study(study_name=deletion.name, storage=storage)
+    for path in deletion.files:
+        path.unlink(missing_ok=True)
+
+
+def default_artifact_dir(storage: RDBStorage) -> Path:
+    """As checkpoints.default_artifact_dir: beside a SQLite file, else ./studies/artifacts."""
+    url = storage.engine.url
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return Path(url.database).expanduser().resolve().parent / DEFAULT_DIR_NAME
+    return Path("studies") / DEFAULT_DIR_NAME
+
+
+def checkpoint_files(folder: Path, study_name: str) -> list[Path]:
+    """The study's checkpoints in `folder`: recorded ones and any a crash left unrecorded
+    (checkpoints.checkpoint_id names them NAME-HASH-trialN.npz)."""
+    if not folder.is_dir():
+        return []
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", study_name)[:80]
+    digest = hashlib.sha256(study_name.encode()).hexdigest()[:8]
+    pattern = re.compile(rf"{re.escape(f'{safe}-{digest}-trial')}\d+\.npz")
+    return sorted(path for path in folder.iterdir() if pattern.fullmatch(path.name))

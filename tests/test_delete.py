@@ -1,0 +1,130 @@
+"""A study whose creation was killed half-way is finished by the next `tune`; and
+`autolr delete` removes a study with its checkpoints, after asking."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import optuna
+import pytest
+from typer.testing import CliRunner
+
+from autolr.cli import app
+from autolr.study import checkpoints, deletion
+from autolr.study.catalog import SETTINGS_ATTR
+from autolr.study.storage import open_storage
+from tests.helpers import assert_clean_error, invoke, small_grid_args
+
+# `autolr tune`, SIGKILLed right after Optuna created the study: before autolr stored
+# its settings, the one moment that two transactions cannot close.
+KILLED_AFTER_CREATE = textwrap.dedent(
+    """
+    import os, signal, sys
+    import optuna
+
+    create = optuna.create_study
+
+    def create_then_die(*args, **kwargs):
+        create(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    optuna.create_study = create_then_die
+    sys.argv = ["autolr", *sys.argv[1:]]
+    from autolr.cli import main
+
+    main()
+    """
+)
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("AUTOLR_STORAGE", raising=False)
+    return tmp_path
+
+
+def test_a_kill_between_create_and_settings_is_finished_by_the_next_tune(
+    workdir: Path, mnist: str
+) -> None:
+    storage = f"sqlite:///{workdir}/studies.db"
+    args = small_grid_args("half", mnist, "--storage", storage, "--n-trials", "1")
+    args[args.index("--optimizers") + 1] = "sgd"
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_AFTER_CREATE, *args],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert killed.returncode == -9, killed.stderr
+    half = optuna.load_study(study_name="half", storage=storage)
+    assert SETTINGS_ATTR not in half.user_attrs and half.trials == []
+
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    study = optuna.load_study(study_name="half", storage=storage)
+    assert study.user_attrs[SETTINGS_ATTR]["sampler"] == "grid"
+    assert [t.state.name for t in study.trials] in (["COMPLETE"], ["PRUNED"])
+
+
+def test_a_study_with_trials_but_no_settings_is_still_refused(workdir: Path, mnist: str) -> None:
+    storage = f"sqlite:///{workdir}/studies.db"
+    optuna.create_study(study_name="foreign", storage=storage).optimize(
+        lambda trial: trial.suggest_float("x", 0, 1), n_trials=1
+    )
+    result = invoke(*small_grid_args("foreign", mnist, "--storage", storage))
+    assert_clean_error(result, "study 'foreign' was not created by autolr (`autolr delete")
+
+
+def _answering(answer: str, *args: str):
+    """The CLI with `answer` typed at its prompt."""
+    return CliRunner().invoke(app, list(args), input=answer)
+
+
+def _stored(storage: str) -> list[str]:
+    return sorted(optuna.get_all_study_names(storage))
+
+
+def test_delete_asks_then_removes_the_study_and_its_checkpoints(workdir: Path) -> None:
+    storage = f"sqlite:///{workdir}/studies.db"
+    for name in ("doomed", "kept"):
+        optuna.create_study(study_name=name, storage=storage).optimize(
+            lambda trial: trial.suggest_float("x", 0, 1), n_trials=2
+        )
+    folder = checkpoints.default_artifact_dir(open_storage(storage, writer=False))
+    assert folder == deletion.default_artifact_dir(open_storage(storage, writer=False))
+    folder.mkdir()
+    doomed = [folder / checkpoints.checkpoint_id("doomed", n) for n in (0, 1, 12)]
+    kept = folder / checkpoints.checkpoint_id("kept", 0)
+    for path in (*doomed, kept):
+        path.write_bytes(b"weights")
+
+    declined = _answering("n\n", "delete", "--study", "doomed", "--storage", storage)
+    assert declined.exit_code == 1 and declined.stderr.endswith("error: nothing deleted\n")
+    assert "delete study 'doomed' (2 trials) and 3 checkpoint files from" in declined.stderr
+    assert _stored(storage) == ["doomed", "kept"] and all(p.exists() for p in doomed)
+
+    confirmed = _answering("y\n", "delete", "--study", "doomed", "--storage", storage)
+    assert confirmed.exit_code == 0, confirmed.output
+    assert "deleted study 'doomed': 2 trials, 3 files" in confirmed.stderr
+    assert _stored(storage) == ["kept"]
+    assert not any(p.exists() for p in doomed) and kept.exists()
+
+    no_prompt = _answering("", "delete", "--study", "kept", "--storage", storage, "--yes")
+    assert no_prompt.exit_code == 0 and "?" not in no_prompt.stderr
+    assert _stored(storage) == [] and not kept.exists()
+
+
+def test_delete_of_a_missing_study_says_what_exists(workdir: Path) -> None:
+    storage = f"sqlite:///{workdir}/studies.db"
+    optuna.create_study(study_name="there", storage=storage)
+    result = invoke("delete", "--study", "gone", "--storage", storage, "--yes")
+    assert_clean_error(result, "no study named 'gone'")
+    assert "studies there: there" in result.stderr
+    assert_clean_error(invoke("delete", "--study", "", "--storage", storage), "must not be empty")
