@@ -8,13 +8,15 @@ that stops short is valued by how far it still was, in steps, ordered
 With B the step budget, a run that stopped at step s without reaching the target T gets
 
     value = B + min(projected, 8 B)        where
-    projected = s + (ln(1 - a_s) - ln(1 - T)) / r,
+    projected = s * ((1 - a_s) / (1 - T)) ** (1 / r),
 
-r being minus the slope of ln(1 - accuracy) against steps over the run's last 4 checks
-(least squares): the steps it would have needed had its recent pace continued. A run with
-no measurable progress (r <= 0, or fewer than 2 checks) is projected at the cap, so values
-of runs that stopped short lie in (B, 9 B]. A diverged run gets 10 B. Seconds objectives
-use the same numbers times the run's own seconds per step.
+r being minus the slope of ln(1 - accuracy) against ln(step) over the run's last 4
+checks (least squares): the step at which its error would reach 1 - T had it kept
+falling as the same power of the step (training error typically falls like a power of
+the step, ever more slowly). A run with no measurable progress (r <= 0, or fewer than 2
+checks) is projected at the cap, so values of runs that stopped short lie in (B, 9 B].
+A diverged run gets 10 B. Seconds objectives use the same numbers times the run's own
+seconds per step.
 
 Pure functions of (step, accuracy) pairs: no Optuna, no Keras.
 """
@@ -35,11 +37,8 @@ _MIN_ERROR = 1e-6  # accuracy 1.0 would make ln(1 - accuracy) infinite
 def projected_steps(
     checks: Sequence[tuple[int, float]], target: float, window: int = PROJECTION_CHECKS
 ) -> float:
-    """Steps to `target` if the recent pace continued (inf when there is no progress).
-
-    `checks` are (step, accuracy) pairs in step order. The error 1 - accuracy falls
-    roughly exponentially while a run is learning, so the pace is fitted to its log.
-    """
+    """Steps to `target` if the error kept falling as the same power of the step (inf
+    when there is no progress). `checks` are (step, accuracy) pairs in step order."""
     if not checks:
         return math.inf
     step, accuracy = checks[-1]
@@ -48,13 +47,13 @@ def projected_steps(
     recent = checks[-window:]
     if len(recent) < 2:
         return math.inf
-    steps = np.array([c[0] for c in recent], dtype=float)
+    log_steps = np.log(np.array([c[0] for c in recent], dtype=float))
     log_errors = np.log(np.maximum(1.0 - np.array([c[1] for c in recent]), _MIN_ERROR))
-    slope = float(np.polyfit(steps, log_errors, 1)[0])
+    slope = float(np.polyfit(log_steps, log_errors, 1)[0])
     if not slope < 0:
         return math.inf
-    remaining = (math.log(max(1.0 - accuracy, _MIN_ERROR)) - math.log(1.0 - target)) / -slope
-    return float(step) + max(remaining, 0.0)
+    decades = (math.log(max(1.0 - accuracy, _MIN_ERROR)) - math.log(1.0 - target)) / -slope
+    return float(step) * math.exp(min(max(decades, 0.0), 50.0))
 
 
 def unreached_value(projected: float, budget: int) -> float:

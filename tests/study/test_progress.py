@@ -22,10 +22,10 @@ def _value(checks: list[tuple[int, float]], **kw: object) -> float:
 
 
 def test_projection_worked_out_by_hand() -> None:
-    # ln(1 - a) falls by ln 2 every 100 steps: error 0.4, 0.2, 0.1 at steps 100, 200, 300.
-    checks = [(100, 0.6), (200, 0.8), (300, 0.9)]
-    slope = math.log(2) / 100
-    expected = 300 + (math.log(0.1) - math.log(0.03)) / slope  # 300 + 173.7
+    # The error halves every time the step doubles (error ~ 1 / step): 0.4, 0.2, 0.1 at
+    # steps 100, 200, 400, so it reaches 0.03 at 400 * 0.1 / 0.03 = 1333.3.
+    checks = [(100, 0.6), (200, 0.8), (400, 0.9)]
+    expected = 400 * 0.1 / 0.03
     assert projected_steps(checks, TARGET) == pytest.approx(expected)
     assert _value(checks, reached_step=None, diverged=False) == pytest.approx(BUDGET + expected)
 
@@ -33,7 +33,7 @@ def test_projection_worked_out_by_hand() -> None:
 def test_reached_close_far_and_diverged_are_ordered() -> None:
     reached = _value([(100, 0.8), (150, 0.975)], reached_step=150, diverged=False)
     close = _value([(800, 0.93), (900, 0.95), (1000, 0.96)], reached_step=None, diverged=False)
-    far = _value([(800, 0.50), (900, 0.52), (1000, 0.54)], reached_step=None, diverged=False)
+    far = _value([(800, 0.50), (900, 0.60), (1000, 0.70)], reached_step=None, diverged=False)
     stuck = _value([(800, 0.10), (900, 0.09), (1000, 0.10)], reached_step=None, diverged=False)
     diverged = _value([(50, 0.1)], reached_step=None, diverged=True)
     assert reached == 150

@@ -1,10 +1,12 @@
 """When to stop a run early, and why (each stopped run records the rule's name).
 
-- `slower`: past 1.5x the steps its optimizer's best finished run needed (exact: never
-  changes a best rate or band), and, for sampled studies, past 3x the best run of any
-  optimizer (exact for the overall answer; see `_slower.py`).
-- `stalled`: not on course to reach the target within twice the budget, for 4 checks in
-  a row (a heuristic; works before any run has succeeded).
+- `slower`: past 1.5x the steps the best finished run needed: of its own optimizer in
+  grid, trace and scale studies (exact: never changes any optimizer's best rate or band),
+  of any optimizer in tpe and random studies (exact for the answer and its band; a losing
+  optimizer's own best may go unmeasured).
+- `stalled`: not on course to reach the target within twice the budget for 4 checks in
+  a row, or its projected finish receding as fast as it trains (a heuristic; works
+  before any run has succeeded).
 - `behind`: worse than nine in ten finished runs at the same step (Optuna's
   `PercentilePruner` on the projected steps to target; a heuristic).
 
@@ -21,7 +23,6 @@ from autolr.study.pruning._slower import DEFAULT_MARGIN, SlowerThanBestPruner, b
 from autolr.study.pruning._stalled import StalledPruner
 from autolr.study.settings import PLANNED, StudySettings
 
-OVERALL_MARGIN = 3.0  # sampled studies: stop past 3x the best run of any optimizer
 BEHIND_PERCENTILE = 90.0  # stop a run worse than nine in ten finished runs at its step
 BEHIND_STARTUP_TRIALS = 4  # finished runs needed before "behind" means anything
 BEHIND_WARMUP_CHECKS = 2  # every run looks slow at its first checks
@@ -31,14 +32,12 @@ def make_pruner(settings: StudySettings) -> BasePruner:
     """The stop rules a study uses (see the module docstring)."""
     if not settings.prune or settings.sampler == "pbt":
         return NopPruner()
-    exact = ("slower", SlowerThanBestPruner(DEFAULT_MARGIN))
     if settings.sampler in PLANNED:
-        return StopRules([exact])
+        return StopRules([("slower", SlowerThanBestPruner(DEFAULT_MARGIN))])
     budget = settings.train.max_steps
     return StopRules(
         [
-            exact,
-            ("slower", SlowerThanBestPruner(OVERALL_MARGIN, per_optimizer=False)),
+            ("slower", SlowerThanBestPruner(DEFAULT_MARGIN, per_optimizer=False)),
             ("stalled", StalledPruner(budget)),
             (
                 "behind",

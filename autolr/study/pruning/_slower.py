@@ -19,8 +19,9 @@ DEFAULT_MARGIN = 1.5
 
 
 class SlowerThanBestPruner(BasePruner):
-    """`per_optimizer=False` compares with the best run of any optimizer instead: exact for
-    the overall answer, and for every optimizer whose best is within margin / 1.5 of it."""
+    """`per_optimizer=False` compares with the best run of any optimizer instead: still
+    exact for the overall answer and its band (the winner's rates within the margin of
+    its steps), but a losing optimizer's own best may go unmeasured."""
 
     def __init__(self, margin: float = DEFAULT_MARGIN, per_optimizer: bool = True) -> None:
         if margin < 1:

@@ -1,10 +1,17 @@
 """Stop runs that are not on course to reach the target at all.
 
 Before any run has reached the target, the slower-than-best rule has nothing to compare
-with, and a hopeless run (a rate far too low, or accuracy stuck at chance) would burn its
-whole budget. This rule reads the run's own intermediate values, which are its projected
-steps to the target (see `autolr.study.progress`): when, at each of the last `patience`
-checks, the projection was beyond `factor` times the budget, the run stops.
+with, and a hopeless run (a rate far too low, accuracy stuck at chance, or a plateau just
+below the target) would burn its whole budget. This rule reads the run's own intermediate
+values, which are its projected steps to the target (see `autolr.study.progress`), over
+its last `patience` + 1 checks, and stops it when either
+
+- the projection was beyond `factor` times the budget at each of the last `patience`
+  checks (not on course to finish within twice the budget), or
+- the projected finish moved later at least as fast as the run trained (Theil-Sen slope
+  of projection against step >= 1, robust to one noisy check): no net progress. A run
+  that learns ever more slowly but still learns (error falling as a power of the step)
+  has a slope near 0.4; a plateau has a slope well above 1.
 
 A heuristic, not a proof: a run that sits on a plateau for `patience` checks and then
 drops fast would be stopped too. The warm-up (a share of the budget) keeps it away from
@@ -16,12 +23,14 @@ from __future__ import annotations
 import optuna
 from optuna.pruners import BasePruner
 from optuna.trial import FrozenTrial
+from scipy.stats import theilslopes
 
 from autolr.study.progress import projection_from_value
 
-DEFAULT_PATIENCE = 4  # checks in a row: one noisy check is not a stall
+DEFAULT_PATIENCE = 4  # checks: one noisy check is not a stall
 DEFAULT_FACTOR = 2.0  # projected beyond twice the budget: cannot matter
 DEFAULT_WARMUP_SHARE = 0.1  # never before a tenth of the budget
+RECEDING_SLOPE = 1.0  # the projected finish recedes a step for every step trained
 
 
 class StalledPruner(BasePruner):
@@ -38,9 +47,15 @@ class StalledPruner(BasePruner):
         self.warmup_steps = warmup_share * budget
 
     def prune(self, study: optuna.Study, trial: FrozenTrial) -> bool:
-        values = [trial.intermediate_values[s] for s in sorted(trial.intermediate_values)]
+        steps = sorted(trial.intermediate_values)
         step = trial.last_step
-        if step is None or step < self.warmup_steps or len(values) < self.patience:
+        if step is None or step < self.warmup_steps or len(steps) <= self.patience:
             return False
-        limit = self.factor * self.budget
-        return all(projection_from_value(v, self.budget) > limit for v in values[-self.patience :])
+        recent = steps[-(self.patience + 1) :]
+        projected = [
+            projection_from_value(trial.intermediate_values[s], self.budget) for s in recent
+        ]
+        if all(p > self.factor * self.budget for p in projected[1:]):
+            return True
+        slope = float(theilslopes(projected, recent).slope)
+        return slope >= RECEDING_SLOPE
