@@ -20,6 +20,7 @@ from pathlib import Path
 USER = "autolr"
 PASSWORD = "pg-Secret-9z"  # tests assert this string never appears in any output
 DATABASE = "autolr"
+MAX_CONNECTIONS = 200
 
 
 def bin_dir() -> Path:
@@ -75,7 +76,11 @@ def start(directory: Path) -> str:
         ]
     )
     port = _free_port()
-    options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off"
+    # Room for 32 benchmark workers of 3 connections each (the default is 100).
+    options = (
+        f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off "
+        f"-c max_connections={MAX_CONNECTIONS}"
+    )
     _run(
         [
             str(binaries / "pg_ctl"),

@@ -10,10 +10,10 @@ import dataclasses
 from typing import Protocol
 
 import optuna
-from optuna.artifacts import FileSystemArtifactStore
 
 from autolr.errors import TrialFailed
 from autolr.study import checkpoints, pbt
+from autolr.study.artifacts_db import ArtifactStore
 from autolr.study.settings import StudySettings
 from autolr.trainer import Check, StateMismatch, Trainer, TrainResult
 
@@ -103,7 +103,7 @@ class PBTObjective(Objective):
         self,
         settings: StudySettings,
         trainers: Trainers,
-        store: FileSystemArtifactStore,
+        store: ArtifactStore,
         listener: TrialListener | None = None,
     ) -> None:
         super().__init__(settings, trainers, listener)

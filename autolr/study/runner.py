@@ -8,6 +8,8 @@ workers, on one machine or many, can share a study: no point is trained twice, n
 from __future__ import annotations
 
 import contextlib
+import logging
+import math
 import os
 import signal
 import threading
@@ -23,9 +25,10 @@ from optuna.storages import RDBStorage
 from optuna.trial import TrialState
 
 from autolr.config import WORKER_INDEX_ENV
-from autolr.errors import ConfigError, TrialFailed
+from autolr.errors import ConfigError, StorageError, TrialFailed
 from autolr.study import settings as study_settings
 from autolr.study.catalog import SETTINGS_ATTR
+from autolr.study.locks import LockLost, study_lock
 from autolr.study.observer import NullObserver, TuneObserver
 from autolr.study.pruning import SlowerThanBestPruner
 from autolr.study.results import best_reached
@@ -37,8 +40,6 @@ from autolr.study.storage import (
     Heartbeat,
     open_storage,
     recover_dead_trials,
-    study_lock,
-    study_names,
     worker_identity,
 )
 
@@ -47,6 +48,8 @@ if TYPE_CHECKING:
 
 DEFAULT_HEARTBEAT_S = 10
 POLL_SECONDS = 1.0
+CREATE_ATTEMPTS = 3  # a frozen creator's lease can run out; a few tries always suffice
+log = logging.getLogger("autolr.study")
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ class TuneRequest:
     n_trials: int | None = None
     timeout: float | None = None
     heartbeat_seconds: int = DEFAULT_HEARTBEAT_S
-    artifacts: str | None = None  # PBT checkpoint directory (default: beside the database)
+    artifacts: str | None = None  # PBT checkpoint folder (default: see checkpoints.open_store)
     settings: StudySettings | None = None  # complete settings (trace, scale) instead of flags
 
 
@@ -82,37 +85,78 @@ def open_study(
 ) -> tuple[optuna.Study, StudySettings]:
     """Create the study with its settings, or load it and check flags against them.
 
-    `check` runs before anything is written (e.g. to load the data), so a mistyped path
-    or a bad setting leaves no half-made study behind. `explicit` gives complete settings
-    (the follow-up experiments), which must match a stored study exactly.
+    `check` (load the data, try the model: seconds) runs before anything is written, so a
+    mistyped path or a bad setting leaves no half-made study behind; and outside the study
+    lock, so a worker starting up never stalls the others. Only creating the study takes
+    the lock, for milliseconds. `explicit` gives complete settings (the follow-up
+    experiments), which must match a stored study exactly.
     """
-    with study_lock(storage, name):
-        stored = None
-        if name in study_names(storage):
-            existing = optuna.load_study(study_name=name, storage=storage)
-            stored = existing.user_attrs.get(SETTINGS_ATTR)
-            if stored is None:
-                raise ConfigError(f"study {name!r} was not created by autolr")
-        if explicit is not None:
-            settings = _same_or_conflict(name, explicit, stored)
-        else:
-            preset_flat = study_settings.load_preset(preset or name, required=preset is not None)
-            settings = study_settings.resolve(preset_flat, stored, flags)
-        if check is not None:
-            check(settings)
-        study = optuna.create_study(
-            study_name=name,
-            storage=storage,
-            load_if_exists=True,
-            direction="minimize",
-            sampler=make_sampler(settings, _sampler_seed(settings), storage),
-            pruner=SlowerThanBestPruner()
-            if settings.prune and settings.sampler != "pbt"
-            else optuna.pruners.NopPruner(),
-        )
-        if stored is None:
-            study.set_user_attr(SETTINGS_ATTR, settings.identity())
+    stored = _stored_settings(storage, name)
+    settings = _settings(name, preset, flags, explicit, stored)
+    if check is not None:
+        check(settings)
+    if stored is None:
+        stored = _create(storage, name, settings)
+        if stored is not None:
+            # Another worker made the study first: its settings rule, checked like any
+            # stored study's (and the data checked again if that changed what to load).
+            agreed = _settings(name, preset, flags, explicit, stored)
+            if agreed != settings and check is not None:
+                check(agreed)
+            settings = agreed
+    study = optuna.load_study(
+        study_name=name,
+        storage=storage,
+        sampler=make_sampler(settings, _sampler_seed(settings), storage),
+        pruner=SlowerThanBestPruner()
+        if settings.prune and settings.sampler != "pbt"
+        else optuna.pruners.NopPruner(),
+    )
     return study, settings
+
+
+def _settings(
+    name: str,
+    preset: str | None,
+    flags: dict[str, Any],
+    explicit: StudySettings | None,
+    stored: dict[str, Any] | None,
+) -> StudySettings:
+    if explicit is not None:
+        return _same_or_conflict(name, explicit, stored)
+    preset_flat = study_settings.load_preset(preset or name, required=preset is not None)
+    return study_settings.resolve(preset_flat, stored, flags)
+
+
+def _stored_settings(storage: RDBStorage, name: str) -> dict[str, Any] | None:
+    """The settings autolr stored with the study; None if there is no study yet, or only
+    an empty one whose creator stopped before storing them (creation finishes it)."""
+    try:
+        study_id = storage.get_study_id_from_name(name)
+    except KeyError:
+        return None
+    stored = storage.get_study_user_attrs(study_id).get(SETTINGS_ATTR)
+    if stored is None and storage.get_n_trials(study_id) > 0:
+        raise ConfigError(f"study {name!r} was not created by autolr")
+    return stored
+
+
+def _create(storage: RDBStorage, name: str, settings: StudySettings) -> dict[str, Any] | None:
+    """Under the lock: make the study and store its settings; or, if another worker made
+    it meanwhile, return the settings it stored."""
+    for _ in range(CREATE_ATTEMPTS):
+        with contextlib.suppress(LockLost), study_lock(storage, name):
+            stored = _stored_settings(storage, name)
+            if stored is not None:
+                return stored
+            study = optuna.create_study(
+                study_name=name, storage=storage, load_if_exists=True, direction="minimize"
+            )
+            study.set_user_attr(SETTINGS_ATTR, settings.identity())
+            return None
+        # The lease ran out mid-way (this process was frozen): the next attempt finds
+        # the study made and finishes it, or finds another worker's.
+    raise StorageError(f"could not create study {name!r}: the study lock kept timing out")
 
 
 def _same_or_conflict(
@@ -144,14 +188,6 @@ def check_inputs(settings: StudySettings) -> None:
         load_callable(settings.model.factory, "--model")
 
 
-def artifact_directory(request: TuneRequest, storage: RDBStorage) -> Path:
-    from autolr.study.checkpoints import default_artifact_dir
-
-    return (
-        Path(request.artifacts).expanduser() if request.artifacts else default_artifact_dir(storage)
-    )
-
-
 def tune(request: TuneRequest, observer: TuneObserver) -> TuneOutcome:
     storage = open_storage(request.storage_url, request.heartbeat_seconds)
     study, settings = open_study(
@@ -170,7 +206,9 @@ def tune(request: TuneRequest, observer: TuneObserver) -> TuneOutcome:
     objective: Objective
     store = None
     if settings.sampler == "pbt":
-        store = checkpoints.open_store(artifact_directory(request, storage))
+        folder = Path(request.artifacts).expanduser() if request.artifacts else None
+        store = checkpoints.open_store(storage, folder)
+        log.info(f"PBT checkpoints go to {checkpoints.store_location(storage, folder)}")
         objective = PBTObjective(settings, trainers, store, observer)
     else:
         objective = Objective(settings, trainers, observer)
@@ -216,47 +254,96 @@ class _Worker:
         self.study, self.storage, self.schedule = study, storage, schedule
         self.objective, self.observer = objective, observer
         self.study_id = storage.get_study_id_from_name(study.study_name)
+        self._stale_checked = -math.inf
 
     def run(self, deadline: float | None, heartbeat_seconds: int) -> int:
         trials_run = 0
         while deadline is None or time.monotonic() < deadline:
-            trial = self._claim()
+            trial = self.claim()
             if trial == "done":
                 break
             if trial == "wait":
                 time.sleep(POLL_SECONDS)
                 continue
+            if trial == "retry":
+                continue
             assert isinstance(trial, optuna.Trial)
-            self._run_trial(trial, heartbeat_seconds)
+            self.run_trial(trial, heartbeat_seconds)
             trials_run += 1
         return trials_run
 
-    def _claim(self) -> optuna.Trial | str:
-        """Under the lock: recover dead trials, let the schedule decide, take a trial."""
+    def claim(self) -> optuna.Trial | str:
+        """A trial to run, or "wait", "done", or "retry" (this claim was undone)."""
+        claimed: list[int] = []
+        try:
+            taken = self._claim(claimed)
+        except LockLost as exc:
+            # This worker stalled past the lock's lease (frozen, paused): others went on
+            # without it and may already have handed this point out again. Its claim
+            # never happened: fail the trial it took, so the point is run once, elsewhere.
+            for trial_id in claimed:
+                self._void(trial_id)
+            log.warning(f"{exc}; this worker's claim was undone and it claims again")
+            return "retry"
+        if not isinstance(taken, int):
+            return taken
+        # Reading the trial back needs no lock: it is created, labelled and beating.
+        self.study.get_trials(deepcopy=False)  # the study's cache learns of it
+        return optuna.Trial(self.study, taken)
+
+    def _claim(self, claimed: list[int]) -> optuna.Trial | int | str:
+        """Under the lock: recover dead trials, let the schedule decide, take a trial.
+
+        Every worker waits while one holds the lock, so this reads one snapshot and
+        writes as little as the schedule allows: a planned point is one new trial,
+        created running and labelled in one write.
+        """
         with study_lock(self.storage, self.study.study_name):
-            recovered = recover_dead_trials(self.study, self.storage)
+            trials = self.study.get_trials(deepcopy=False)
+            recovered = recover_dead_trials(self.study, self.storage, trials, self._stale_due())
             if recovered:
                 self.observer.recovered(recovered)
-            self.schedule.prepare(self.study)
-            trials = self.study.get_trials(deepcopy=False)
+                trials = self.study.get_trials(deepcopy=False)
             decision = self.schedule.next(trials)
             if decision != "run":
                 if decision == "wait":
                     self.observer.waiting(sum(t.state == TrialState.RUNNING for t in trials))
                 return decision
+            template = self.schedule.template(trials)
+            if template is not None:
+                template.system_attrs = {**template.system_attrs, WORKER_ATTR: worker_identity()}
+                trial_id = self.storage.create_new_trial(self.study_id, template)
+                claimed.append(trial_id)
+                self.storage.record_heartbeat(trial_id)
+                return trial_id
             with warnings.catch_warnings():
-                # Optuna suggests heartbeats go with study.optimize; this loop beats itself.
+                # Optuna ties heartbeats to study.optimize; this loop beats itself.
                 warnings.filterwarnings("ignore", message="Heartbeat of storage")
                 trial = self.study.ask()
             trial_id = self._trial_id(trial)
+            claimed.append(trial_id)
             self.storage.set_trial_system_attr(trial_id, WORKER_ATTR, worker_identity())
             self.storage.record_heartbeat(trial_id)
             return trial
 
+    def _stale_due(self) -> bool:
+        """Look for stale heartbeats at most once a beat: a trial is stale only after three."""
+        interval = self.storage.heartbeat_interval or 0
+        now = time.monotonic()
+        if now - self._stale_checked < interval:
+            return False
+        self._stale_checked = now
+        return True
+
+    def _void(self, trial_id: int) -> None:
+        with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):
+            self.storage.set_trial_user_attr(trial_id, "error", "claim undone: lock lease ran out")
+            self.storage.set_trial_state_values(trial_id, TrialState.FAIL)
+
     def _trial_id(self, trial: optuna.Trial) -> int:
         return self.storage.get_trial_id_from_study_id_trial_number(self.study_id, trial.number)
 
-    def _run_trial(self, trial: optuna.Trial, heartbeat_seconds: int) -> None:
+    def run_trial(self, trial: optuna.Trial, heartbeat_seconds: int) -> None:
         trial_id = self._trial_id(trial)
         heartbeat = Heartbeat(self.storage, trial_id, heartbeat_seconds)
         heartbeat.start()
@@ -280,11 +367,15 @@ class _Worker:
             self._tell(trial, values=value)
         finally:
             heartbeat.stop()
-        with study_lock(self.storage, self.study.study_name):
-            self.schedule.after_trial(self.study)
+        # Not under the lock: clean-up only ever deletes what no unfinished slot can need,
+        # judged from any snapshot, so workers may do it at the same time.
+        self.schedule.after_trial(self.study)
         trials = self.study.get_trials(deepcopy=False)
+        finished = next((t for t in trials if t.number == trial.number), None)
         self.observer.trial_finished(
-            self.storage.get_trial(trial_id), finished_count(trials), best_reached(trials)
+            finished or self.storage.get_trial(trial_id),
+            finished_count(trials),
+            best_reached(trials),
         )
 
     def _fail(self, trial: optuna.Trial, exc: BaseException, lost: bool) -> None:
