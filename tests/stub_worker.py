@@ -6,7 +6,7 @@ with a stub in place of the trainer: each trial suggests its point and stores wh
 trained one would, at once. Keras is never imported, so dozens of these fit on 2 cores.
 Used by scripts/bench_claims.py and the study-lock tests.
 
-    python -m tests.stub_worker --study NAME [--wait-for-go]   # URL in $AUTOLR_STORAGE
+    python -m tests.stub_worker --study NAME [--small] [--wait-for-go]  # $AUTOLR_STORAGE
 
 It prints one JSON line: the wall-clock time of each claim and each lock's wait and hold.
 """
@@ -30,6 +30,13 @@ from autolr.study.storage import STORAGE_ENV, open_storage
 
 # A grid of 6 optimizers x 48 rates: the 2018 study's, 288 trials.
 GRID_FLAGS: dict[str, Any] = {"sampler": "grid", "lr_min": 1e-6, "lr_max": 100.0}
+# 2 optimizers x 5 rates: tests/helpers.py's small grid, 10 trials.
+SMALL_GRID_FLAGS: dict[str, Any] = {
+    "sampler": "grid",
+    "optimizers": ["adam", "sgd"],
+    "lr_min": 0.02,
+    "lr_max": 0.1,
+}
 
 
 class StubObjective:
@@ -97,12 +104,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--study", required=True)
     parser.add_argument("--wait-for-go", action="store_true", help="start on a line on stdin")
+    parser.add_argument("--small", action="store_true", help="the 10-point grid")
     args = parser.parse_args()
     times = LockTimes()
     lock_log = logging.getLogger("autolr.study.lock")
     lock_log.addHandler(times)
     lock_log.setLevel(logging.DEBUG)
-    worker = make_worker(os.environ[STORAGE_ENV], args.study, GRID_FLAGS)
+    flags = SMALL_GRID_FLAGS if args.small else GRID_FLAGS
+    worker = make_worker(os.environ[STORAGE_ENV], args.study, flags)
     if args.wait_for_go:
         print("ready", flush=True)
         sys.stdin.readline()

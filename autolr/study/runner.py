@@ -36,6 +36,7 @@ from autolr.study.samplers import make_sampler
 from autolr.study.schedules import Schedule, finished_count, make_schedule
 from autolr.study.settings import StudySettings
 from autolr.study.storage import (
+    CLAIM_KEY,
     WORKER_ATTR,
     Heartbeat,
     open_storage,
@@ -255,6 +256,7 @@ class _Worker:
         self.objective, self.observer = objective, observer
         self.study_id = storage.get_study_id_from_name(study.study_name)
         self._stale_checked = -math.inf
+        self._standing: set[str] = set()  # claim tokens known to be stored
 
     def run(self, deadline: float | None, heartbeat_seconds: int) -> int:
         trials_run = 0
@@ -298,9 +300,11 @@ class _Worker:
         writes as little as the schedule allows: a planned point is one new trial,
         created running and labelled in one write.
         """
-        with study_lock(self.storage, self.study.study_name):
+        with study_lock(self.storage, self.study.study_name) as lease:
             trials = self.study.get_trials(deepcopy=False)
-            recovered = recover_dead_trials(self.study, self.storage, trials, self._stale_due())
+            recovered = recover_dead_trials(
+                self.study, self.storage, trials, self._stale_due(), lease, self._standing
+            )
             if recovered:
                 self.observer.recovered(recovered)
                 trials = self.study.get_trials(deepcopy=False)
@@ -309,9 +313,10 @@ class _Worker:
                 if decision == "wait":
                     self.observer.waiting(sum(t.state == TrialState.RUNNING for t in trials))
                 return decision
+            label = {**worker_identity(), CLAIM_KEY: lease.token}
             template = self.schedule.template(trials)
             if template is not None:
-                template.system_attrs = {**template.system_attrs, WORKER_ATTR: worker_identity()}
+                template.system_attrs = {**template.system_attrs, WORKER_ATTR: label}
                 trial_id = self.storage.create_new_trial(self.study_id, template)
                 claimed.append(trial_id)
                 self.storage.record_heartbeat(trial_id)
@@ -322,7 +327,7 @@ class _Worker:
                 trial = self.study.ask()
             trial_id = self._trial_id(trial)
             claimed.append(trial_id)
-            self.storage.set_trial_system_attr(trial_id, WORKER_ATTR, worker_identity())
+            self.storage.set_trial_system_attr(trial_id, WORKER_ATTR, label)
             self.storage.record_heartbeat(trial_id)
             return trial
 

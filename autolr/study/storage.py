@@ -22,12 +22,14 @@ from optuna.storages import RDBStorage
 from optuna.trial import FrozenTrial, TrialState
 
 from autolr.errors import StorageError
+from autolr.study.locks import Lease
 from autolr.study.locks import named_lock as _named_lock
 
 STORAGE_ENV = "AUTOLR_STORAGE"
 DEFAULT_SQLITE = Path("studies") / "autolr.db"
 SUPPORTED_DIALECTS = ("sqlite", "postgresql")
 WORKER_ATTR = "autolr:worker"
+CLAIM_KEY = "claim"  # in WORKER_ATTR: the token of the lease the trial was claimed under
 SQLITE_BUSY_TIMEOUT_S = 60
 
 
@@ -198,28 +200,38 @@ def recover_dead_trials(
     storage: RDBStorage,
     trials: Sequence[FrozenTrial] | None = None,
     stale: bool = True,
+    lease: Lease | None = None,
+    standing: set[str] | None = None,
 ) -> list[int]:
     """Mark RUNNING trials whose worker is gone as FAIL; return their numbers.
 
-    Call it only while holding the study lock, with `trials` a snapshot taken under it.
-    Three signals:
+    Call it only while holding the study lock (`lease`), with `trials` a snapshot taken
+    under it. Four signals:
     - no worker recorded: a trial is claimed and labelled in one locked step, so under
       the lock an unlabelled RUNNING trial means its claimer died inside that step;
+    - a claim token that was never stored: its claimer lost the lock's lease mid-claim
+      (frozen, or died), so the claim counts as never made (see locks.py);
     - a worker on this machine whose process no longer exists (found at once);
     - a heartbeat older than the grace period (any machine, after a delay; `stale=False`
       skips this query, which workers need not repeat more often than once a beat).
+    `standing` caches tokens known to be stored, so each is looked up once.
     """
     if trials is None:
         trials = study.get_trials(deepcopy=False)
     running = [t for t in trials if t.state == TrialState.RUNNING]
     if not running:
         return []
+    undone = _undone_claims(running, lease, standing if standing is not None else set())
     here = worker_identity()
     study_id = storage.get_study_id_from_name(study.study_name)
     failed = []
     for trial in running:
         worker = trial.system_attrs.get(WORKER_ATTR)
-        if worker is None or (_same_machine(worker, here) and not _process_alive(worker["pid"])):
+        if (
+            worker is None
+            or trial.number in undone
+            or (_same_machine(worker, here) and not _process_alive(worker["pid"]))
+        ):
             trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, trial.number)
             with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):
                 if storage.set_trial_state_values(trial_id, TrialState.FAIL):
@@ -238,6 +250,23 @@ def recover_dead_trials(
         if states.get(t.number) == TrialState.FAIL and "error" not in t.user_attrs
     ]
     return sorted(set(failed) | set(stale_ones))
+
+
+def _undone_claims(
+    running: Sequence[FrozenTrial], lease: Lease | None, standing: set[str]
+) -> set[int]:
+    """Trials whose claim token was never stored (their claimer's lease ran out)."""
+    if lease is None:
+        return set()
+    tokens = {
+        t.number: t.system_attrs[WORKER_ATTR].get(CLAIM_KEY)
+        for t in running
+        if isinstance(t.system_attrs.get(WORKER_ATTR), dict)
+    }
+    unknown = {token for token in tokens.values() if token and token not in standing}
+    if unknown:
+        standing |= lease.standing(unknown)
+    return {n for n, token in tokens.items() if token and token in unknown - standing}
 
 
 def _same_machine(worker: dict[str, Any], here: dict[str, Any]) -> bool:
