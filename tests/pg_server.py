@@ -48,7 +48,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start(directory: Path) -> str:
+def start(directory: Path, fsync: bool = False) -> str:
+    """Start a server in `directory`; returns its URL. `fsync=False` (tests) trades
+    durability for speed; benchmarks of writes keep it on, as a real server has it."""
     directory.mkdir(parents=True, exist_ok=True)
     data, sockets = directory / "data", directory / "sockets"
     sockets.mkdir(exist_ok=True)
@@ -78,7 +80,7 @@ def start(directory: Path) -> str:
     port = _free_port()
     # Room for 32 benchmark workers of 3 connections each (the default is 100).
     options = (
-        f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off "
+        f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync={'on' if fsync else 'off'} "
         f"-c max_connections={MAX_CONNECTIONS}"
     )
     _run(

@@ -142,8 +142,16 @@ def test_a_write_killed_mid_way_leaves_nothing_visible(
 
 
 def test_postgres_keeps_checkpoints_in_the_database_unless_a_folder_is_given(
-    postgres_url: str, tmp_path: Path
+    store: DatabaseArtifactStore, postgres_url: str, tmp_path: Path
 ) -> None:
+    with store.engine.connect() as connection:  # stored as is: weights barely compress
+        storage_kind = connection.execute(
+            sqlalchemy.text(
+                "SELECT attstorage FROM pg_attribute "
+                f"WHERE attrelid = '{TABLE}'::regclass AND attname = 'data'"
+            )
+        ).scalar()
+    assert storage_kind == "e"
     storage = open_storage(postgres_url)
     assert isinstance(checkpoints.open_store(storage), DatabaseArtifactStore)
     assert "database" in checkpoints.store_location(storage)
