@@ -42,8 +42,9 @@ SMALL_GRID_FLAGS: dict[str, Any] = {
 class StubObjective:
     """What `Objective` writes for a trial (its point, then its results), with no training."""
 
-    def __init__(self, optimizers: list[str]) -> None:
+    def __init__(self, optimizers: list[str], results: bool = True) -> None:
         self.optimizers = optimizers
+        self.results = results  # False: store only the parameters (--bare)
 
     def __call__(self, trial: optuna.Trial) -> float:
         trial.suggest_categorical("optimizer", self.optimizers)
@@ -59,8 +60,9 @@ class StubObjective:
             "weight_count": 0,
             "history": [[steps, 0.0, 0.97, 0.1]],
         }
-        for key, value in results.items():
-            trial.set_user_attr(key, value)
+        if self.results:
+            for key, value in results.items():
+                trial.set_user_attr(key, value)
         return float(steps)
 
 
@@ -89,12 +91,14 @@ class TimedWorker(_Worker):
         return trial
 
 
-def make_worker(url: str, study_name: str, flags: dict[str, Any]) -> TimedWorker:
+def make_worker(
+    url: str, study_name: str, flags: dict[str, Any], results: bool = True
+) -> TimedWorker:
     storage = open_storage(url, heartbeat_seconds=10)
     study, settings = open_study(storage, study_name, None, flags)
     schedule = make_schedule(settings, None)
     worker = TimedWorker(
-        study, storage, schedule, StubObjective(list(settings.optimizers)), NullObserver()
+        study, storage, schedule, StubObjective(list(settings.optimizers), results), NullObserver()
     )
     worker.claimed_at = []
     return worker
@@ -105,21 +109,23 @@ def main() -> None:
     parser.add_argument("--study", required=True)
     parser.add_argument("--wait-for-go", action="store_true", help="start on a line on stdin")
     parser.add_argument("--small", action="store_true", help="the 10-point grid")
+    parser.add_argument("--bare", action="store_true", help="store no results, only parameters")
     args = parser.parse_args()
     times = LockTimes()
     lock_log = logging.getLogger("autolr.study.lock")
     lock_log.addHandler(times)
     lock_log.setLevel(logging.DEBUG)
     flags = SMALL_GRID_FLAGS if args.small else GRID_FLAGS
-    worker = make_worker(os.environ[STORAGE_ENV], args.study, flags)
+    worker = make_worker(os.environ[STORAGE_ENV], args.study, flags, results=not args.bare)
     if args.wait_for_go:
         print("ready", flush=True)
         sys.stdin.readline()
     times.records.clear()  # only the claims, not opening the study
-    started = time.time()
+    started, cpu = time.time(), time.process_time()
     trials = worker.run(deadline=None, heartbeat_seconds=10)
     report = {
         "started": started,
+        "cpu_s": time.process_time() - cpu,
         "trials": trials,
         "claimed_at": worker.claimed_at,
         "locks": times.records,

@@ -257,6 +257,7 @@ class _Worker:
         self.study_id = storage.get_study_id_from_name(study.study_name)
         self._stale_checked = -math.inf
         self._standing: set[str] = set()  # claim tokens known to be stored
+        self._ids: dict[int, int] = {}  # trial number -> storage id, of trials claimed here
 
     def run(self, deadline: float | None, heartbeat_seconds: int) -> int:
         trials_run = 0
@@ -291,7 +292,9 @@ class _Worker:
             return taken
         # Reading the trial back needs no lock: it is created, labelled and beating.
         self.study.get_trials(deepcopy=False)  # the study's cache learns of it
-        return optuna.Trial(self.study, taken)
+        trial = optuna.Trial(self.study, taken)
+        self._ids[trial.number] = taken
+        return trial
 
     def _claim(self, claimed: list[int]) -> optuna.Trial | int | str:
         """Under the lock: recover dead trials, let the schedule decide, take a trial.
@@ -346,7 +349,11 @@ class _Worker:
             self.storage.set_trial_state_values(trial_id, TrialState.FAIL)
 
     def _trial_id(self, trial: optuna.Trial) -> int:
-        return self.storage.get_trial_id_from_study_id_trial_number(self.study_id, trial.number)
+        if trial.number not in self._ids:
+            self._ids[trial.number] = self.storage.get_trial_id_from_study_id_trial_number(
+                self.study_id, trial.number
+            )
+        return self._ids[trial.number]
 
     def run_trial(self, trial: optuna.Trial, heartbeat_seconds: int) -> None:
         trial_id = self._trial_id(trial)
