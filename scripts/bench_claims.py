@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import platform
 import shutil
@@ -31,7 +32,7 @@ sys.path.insert(0, str(REPO))
 from autolr.study.runner import open_study  # noqa: E402
 from autolr.study.storage import STORAGE_ENV, open_storage  # noqa: E402
 from tests import pg_server  # noqa: E402
-from tests.stub_worker import GRID_FLAGS  # noqa: E402
+from tests.stub_worker import GRID_FLAGS, LockTimes  # noqa: E402
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -58,7 +59,13 @@ def server_cpu_seconds() -> float:
 
 def run(url: str, workers: int, bare: bool) -> dict:
     name = f"bench-claims-{workers}-{uuid.uuid4().hex[:6]}"
+    times = LockTimes()
+    lock_log = logging.getLogger("autolr.study.lock")
+    lock_log.addHandler(times)
+    lock_log.setLevel(logging.DEBUG)
     open_study(open_storage(url), name, None, GRID_FLAGS)  # made once, as a first worker would
+    lock_log.removeHandler(times)
+    create_hold = max(hold for _, _, hold in times.records)
     env = {**os.environ, STORAGE_ENV: url, "PYTHONPATH": str(REPO)}
     processes = [
         subprocess.Popen(
@@ -92,6 +99,7 @@ def run(url: str, workers: int, bare: bool) -> dict:
     return {
         "workers": workers,
         "objective": "bare" if bare else "results",
+        "create_hold_ms": 1000 * create_hold,
         "study": name,
         "trials": len(claims),
         "claims_per_s": (len(claims) - 1) / span if span > 0 else float("nan"),
@@ -147,6 +155,8 @@ def main() -> None:
             f"{r['client_cpu_ms_per_trial']:.0f} ms | {r['server_cpu_ms_per_trial']:.0f} ms | "
             f"{r['load_average']:.1f} |"
         )
+    creating = ", ".join(f"{r['create_hold_ms']:.0f}" for r in rows)
+    print(f"creating each study held the lock (ms): {creating}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     machine = {"cpus": os.cpu_count(), "python": platform.python_version()}
