@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import uuid
+from collections import Counter
 from pathlib import Path
 
 import optuna
@@ -19,7 +20,6 @@ from autolr.study.storage import open_storage
 from tests.helpers import (
     SMALL_GRID_POINTS,
     assert_grid_complete_once,
-    assert_population_complete_once,
     small_grid_args,
     small_pbt_args,
 )
@@ -63,8 +63,10 @@ def test_two_machines_sharing_only_the_database_run_pbt_and_a_grid(
     population, grid = f"dist-pbt-{tag}", f"dist-grid-{tag}"
     machines = [machine(tmp_path / f"machine-{i}", i, postgres_url) for i in range(2)]
     jobs = []
+    # PBT: 4 members x 2 intervals of 50 steps (the helpers' study, one interval shorter).
+    pbt_args = [*small_pbt_args(population, mnist), "--max-steps", "100"]
     for work, env in machines:
-        for args in (small_pbt_args(population, mnist), small_grid_args(grid, mnist)):
+        for args in (pbt_args, small_grid_args(grid, mnist)):
             command = ["bash", str(JOB_SCRIPT), *[a for a in args[1:] if a != "--quiet"]]
             jobs.append(
                 subprocess.Popen(command, cwd=work, env=env, text=True, stderr=subprocess.PIPE)
@@ -72,26 +74,35 @@ def test_two_machines_sharing_only_the_database_run_pbt_and_a_grid(
     logs = [job.communicate(timeout=600)[1] for job in jobs]
     assert [job.returncode for job in jobs] == [0] * 4, "\n".join(logs)
 
-    study = assert_population_complete_once(population, postgres_url)
-    assert len(study.trials) == 12  # no member-interval claimed twice
-    worker = {t.number: t.system_attrs["autolr:worker"]["pid"] for t in study.trials}
-    assert len(set(worker.values())) == 2
-    # Weights crossed machines: some interval started from a checkpoint the other wrote.
-    assert any(
-        worker[t.user_attrs[pbt.PARENT]] != worker[t.number]
+    study = optuna.load_study(study_name=population, storage=postgres_url)
+    done = Counter(
+        (t.user_attrs["generation"], t.user_attrs["member"])
         for t in study.trials
-        if t.user_attrs.get(pbt.PARENT) is not None
+        if t.state.name == "COMPLETE"
     )
+    assert done == Counter({(g, m): 1 for g in range(2) for m in range(4)}), done
+    assert len(study.trials) == 8  # no member-interval claimed twice
+    by_number = {t.number: t for t in study.trials}
+    # Every interval started from its parent's weights, which only the database held.
+    for trial in study.trials:
+        parent = trial.user_attrs.get(pbt.PARENT)
+        if parent is not None:
+            expected = by_number[parent].user_attrs["end_fingerprint"]
+            assert trial.user_attrs["start_fingerprint"] == expected
     assert all("PBT checkpoints go to the study database" in log for log in logs[::2])
     # Clean-up: only the last generation's checkpoints are left (at most 2x population).
     stored = DatabaseArtifactStore(open_storage(postgres_url).engine).artifact_ids(
         checkpoint_prefix(population)
     )
-    last = {t.user_attrs[pbt.CHECKPOINT] for t in study.trials if t.user_attrs["generation"] == 2}
+    last = {t.user_attrs[pbt.CHECKPOINT] for t in study.trials if t.user_attrs["generation"] == 1}
     assert set(stored) == last and len(stored) <= 2 * 4
 
     assert_grid_complete_once(grid, postgres_url, SMALL_GRID_POINTS)
-    assert len(optuna.load_study(study_name=grid, storage=postgres_url).trials) == 10
+    grid_trials = optuna.load_study(study_name=grid, storage=postgres_url).trials
+    assert len(grid_trials) == 10
+    # Both machines did work (exec: each job's pid is its worker's).
+    ran = {t.system_attrs["autolr:worker"]["pid"] for t in [*study.trials, *grid_trials]}
+    assert all({job.pid for job in jobs[i : i + 2]} & ran for i in (0, 2))
 
     # Nothing was written where a machine could leave files for the other to find.
     for work, _ in machines:
