@@ -30,6 +30,7 @@ PASSWORD = "pg-Secret-9z"  # tests assert this string never appears in any outpu
 DATABASE = "autolr"
 REPO = Path(__file__).resolve().parents[1]
 WATCHDOG_PID = "watchdog.pid"
+MAX_CONNECTIONS = 200
 
 
 def bin_dir() -> Path:
@@ -57,9 +58,10 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start(directory: Path, watch_pid: int | None = None) -> str:
+def start(directory: Path, watch_pid: int | None = None, fsync: bool = False) -> str:
     """Start a server in `directory`; with `watch_pid`, it is stopped (and `directory`
-    removed) as soon as that process ends."""
+    removed) as soon as that process ends. `fsync=False` (tests) trades durability for
+    speed; benchmarks of writes keep it on, as a real server has it."""
     directory.mkdir(parents=True, exist_ok=True)
     data, sockets = directory / "data", directory / "sockets"
     sockets.mkdir(exist_ok=True)
@@ -87,7 +89,11 @@ def start(directory: Path, watch_pid: int | None = None) -> str:
         ]
     )
     port = _free_port()
-    options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off"
+    # Room for 32 benchmark workers of 3 connections each (the default is 100).
+    options = (
+        f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync={'on' if fsync else 'off'} "
+        f"-c max_connections={MAX_CONNECTIONS}"
+    )
     _run(
         [
             str(binaries / "pg_ctl"),

@@ -9,11 +9,13 @@ from pathlib import Path
 import optuna
 import sqlalchemy
 
+from autolr.study.artifacts_db import DatabaseArtifactStore
+from autolr.study.checkpoints import checkpoint_prefix
+from autolr.study.storage import open_storage
 from tests.helpers import (
     SMALL_GRID_POINTS,
     AutolrProcess,
     assert_grid_complete_once,
-    assert_population_complete_once,
     invoke,
     small_grid_args,
     small_pbt_args,
@@ -66,20 +68,26 @@ def test_three_workers_on_postgres_finish_the_grid_with_no_point_twice(
     assert not any(_password(postgres_url) in w.output for w in workers)
 
 
-def test_two_pbt_workers_on_postgres_share_the_population(
-    postgres_url: str, mnist: str, tmp_path: Path
+def test_artifacts_folder_still_holds_pbt_checkpoints_on_postgres(
+    postgres_url: str, mnist: str, tmp_path: Path, monkeypatch
 ) -> None:
+    monkeypatch.chdir(tmp_path)
     name = f"pg-pbt-{uuid.uuid4().hex[:8]}"
-    args = small_pbt_args(name, mnist, "--artifacts", str(tmp_path / "checkpoints"))
-    workers = [
-        AutolrProcess(args, tmp_path, env={"AUTOLR_STORAGE": postgres_url}) for _ in range(2)
-    ]
-    codes = [w.finish() for w in workers]
-    assert codes == [0, 0], "\n".join(w.output for w in workers)
-    study = assert_population_complete_once(name, postgres_url)
-    assert len(study.trials) == 12  # no member-interval claimed twice
-    pids = {t.system_attrs["autolr:worker"]["pid"] for t in study.trials}
-    assert len(pids) == 2
-    # Checkpoints went where --artifacts said (a folder workers on other machines could share).
-    assert any((tmp_path / "checkpoints").iterdir())
+    folder = tmp_path / "checkpoints"
+    result = invoke(
+        *small_pbt_args(name, mnist, "--storage", postgres_url),
+        "--n-trials",
+        "4",  # generation 0 only
+        "--artifacts",
+        str(folder),
+    )
+    assert result.exit_code == 0, result.output
+    assert f"PBT checkpoints go to the folder {folder}" in result.output
+    study = optuna.load_study(study_name=name, storage=postgres_url)
+    saved = {t.user_attrs["checkpoint"] for t in study.trials}
+    assert len(saved) == 4 and saved == {p.name for p in folder.iterdir()}
+    in_database = DatabaseArtifactStore(open_storage(postgres_url).engine).artifact_ids(
+        checkpoint_prefix(name)
+    )
+    assert in_database == []
     assert not (tmp_path / "studies").exists()

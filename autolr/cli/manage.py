@@ -45,12 +45,15 @@ def delete(
     running = f", {deletion.running} running" if deletion.running else ""
     question = (
         f"delete study {target!r} ({deletion.trials} trials{running}) and "
-        f"{len(deletion.files)} checkpoint files from {redact(url)}?"
+        f"{len(deletion.files) + len(deletion.stored)} checkpoints from {redact(url)}?"
     )
     if not yes and not _confirmed(question):
         raise AutolrError("nothing deleted")
     delete_study(open_storage(url), deletion)
-    console.note(f"deleted study {target!r}: {deletion.trials} trials, {len(deletion.files)} files")
+    console.note(
+        f"deleted study {target!r}: {deletion.trials} trials, "
+        f"{len(deletion.files) + len(deletion.stored)} checkpoints"
+    )
 
 
 def _confirmed(question: str) -> bool:

@@ -107,7 +107,11 @@ def tune(
     ] = None,
     artifacts: Annotated[
         str | None,
-        typer.Option(help="PBT: checkpoint directory [beside the SQLite file]."),
+        typer.Option(
+            help="PBT: keep checkpoints in this folder (every worker must see it) "
+            "[PostgreSQL storage: in the database itself, so workers share nothing else; "
+            "SQLite: the folder 'artifacts' beside the file]."
+        ),
     ] = None,
     preset: Preset = None,
     jobs: Annotated[int, typer.Option(help="Worker processes on this machine.", min=1)] = 1,

@@ -1,9 +1,11 @@
-"""PBT checkpoints: weights and optimizer state, kept in Optuna's artifact store.
+"""PBT checkpoints: weights and optimizer state, kept in an Optuna artifact store.
 
 A checkpoint is one `.npz` file per finished member-interval. It lives in the artifact
-store (a directory beside a SQLite database by default), never only in memory, so a
-killed study resumes from the last finished interval, and workers on other processes can
-inherit each other's weights.
+store, never only in memory, so a killed study resumes from the last finished interval,
+and workers in other processes, or on other machines, inherit each other's weights. The
+store: `--artifacts DIR` if given; else the database itself when it is a server
+(PostgreSQL), so workers need nothing shared but its URL; else a folder beside the
+SQLite file.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import contextlib
 import hashlib
 import io
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +23,7 @@ from optuna.artifacts.exceptions import ArtifactNotFound
 from optuna.storages import RDBStorage
 
 from autolr.errors import TrialFailed
+from autolr.study.artifacts_db import TABLE, ArtifactStore, DatabaseArtifactStore
 from autolr.trainer import TrainingState
 
 DEFAULT_DIR_NAME = "artifacts"
@@ -33,23 +37,45 @@ def default_artifact_dir(storage: RDBStorage) -> Path:
     return Path("studies") / DEFAULT_DIR_NAME
 
 
-def open_store(directory: Path) -> FileSystemArtifactStore:
-    directory.mkdir(parents=True, exist_ok=True)
-    return FileSystemArtifactStore(directory)
+def open_store(storage: RDBStorage, directory: Path | None = None) -> ArtifactStore:
+    """The folder `directory` if given; else the database (PostgreSQL) or a folder
+    beside the SQLite file."""
+    folder = _folder(storage, directory)
+    if folder is None:
+        return DatabaseArtifactStore(storage.engine)
+    folder.mkdir(parents=True, exist_ok=True)
+    return FileSystemArtifactStore(folder)
+
+
+def store_location(storage: RDBStorage, directory: Path | None = None) -> str:
+    """Where `open_store` keeps checkpoints, in words (never the URL: it holds a password)."""
+    folder = _folder(storage, directory)
+    return f"the study database (table {TABLE})" if folder is None else f"the folder {folder}"
+
+
+def _folder(storage: RDBStorage, directory: Path | None) -> Path | None:
+    if directory is not None:
+        return directory
+    if storage.engine.url.get_backend_name() == "postgresql":
+        return None
+    return default_artifact_dir(storage)
 
 
 def checkpoint_id(study_name: str, trial_number: int) -> str:
     """One file name per member-interval, derived from the trial: a crashed write is simply
     overwritten when the interval is re-run, and clean-up can find files that no trial
     got to record."""
+    return f"{checkpoint_prefix(study_name)}trial{trial_number}.npz"
+
+
+def checkpoint_prefix(study_name: str) -> str:
+    """What every checkpoint id of one study starts with (and no other study's does)."""
     safe = re.sub(r"[^A-Za-z0-9_.-]", "_", study_name)[:80]
     digest = hashlib.sha256(study_name.encode()).hexdigest()[:8]
-    return f"{safe}-{digest}-trial{trial_number}.npz"
+    return f"{safe}-{digest}-"
 
 
-def save(
-    store: FileSystemArtifactStore, study_name: str, trial_number: int, state: TrainingState
-) -> str:
+def save(store: ArtifactStore, study_name: str, trial_number: int, state: TrainingState) -> str:
     """Write `state` to the artifact store; returns its artifact id."""
     arrays: dict[str, np.ndarray] = {"optimizer_name": np.array(state.optimizer)}
     arrays.update({f"model_{i}": value for i, value in enumerate(state.model_values)})
@@ -62,7 +88,7 @@ def save(
     return artifact_id
 
 
-def load(store: FileSystemArtifactStore, artifact_id: str) -> TrainingState:
+def load(store: ArtifactStore, artifact_id: str) -> TrainingState:
     """Read a checkpoint back; a missing or damaged one is a TrialFailed, not a crash."""
     try:
         with store.open_reader(artifact_id) as reader:
@@ -93,7 +119,11 @@ def fingerprint(state: TrainingState) -> str:
     return digest.hexdigest()[:16]
 
 
-def remove(store: FileSystemArtifactStore, artifact_id: str) -> None:
-    """Delete a checkpoint; one already gone (another worker's cleanup) is fine."""
-    with contextlib.suppress(ArtifactNotFound, OSError):
-        store.remove(artifact_id)
+def remove(store: ArtifactStore, artifact_ids: Iterable[str]) -> None:
+    """Delete checkpoints; ones already gone (another worker's clean-up) are fine."""
+    if isinstance(store, DatabaseArtifactStore):
+        store.remove_many(artifact_ids)  # one statement, not one per checkpoint
+        return
+    for artifact_id in artifact_ids:
+        with contextlib.suppress(ArtifactNotFound, OSError):
+            store.remove(artifact_id)

@@ -15,7 +15,9 @@ import optuna
 from optuna.storages import RDBStorage
 from optuna.trial import TrialState
 
-from autolr.study.storage import load_study, study_lock
+from autolr.study.artifacts_db import DatabaseArtifactStore
+from autolr.study.locks import study_lock
+from autolr.study.storage import load_study
 
 DEFAULT_DIR_NAME = "artifacts"  # as checkpoints.DEFAULT_DIR_NAME
 
@@ -28,6 +30,7 @@ class Deletion:
     trials: int
     running: int
     files: tuple[Path, ...]
+    stored: tuple[str, ...] = ()  # checkpoints kept in the database (PostgreSQL)
 
 
 def plan(storage: RDBStorage, name: str, url: str, artifacts: Path | None) -> Deletion:
@@ -35,7 +38,10 @@ def plan(storage: RDBStorage, name: str, url: str, artifacts: Path | None) -> De
     trials = study.get_trials(deepcopy=False)
     running = sum(t.state == TrialState.RUNNING for t in trials)
     folder = artifacts if artifacts is not None else default_artifact_dir(storage)
-    return Deletion(name, len(trials), running, tuple(checkpoint_files(folder, name)))
+    stored: tuple[str, ...] = ()
+    if artifacts is None and storage.engine.url.get_backend_name() == "postgresql":
+        stored = tuple(DatabaseArtifactStore(storage.engine).artifact_ids(_prefix(name)))
+    return Deletion(name, len(trials), running, tuple(checkpoint_files(folder, name)), stored)
 
 
 def delete(storage: RDBStorage, deletion: Deletion) -> None:
@@ -43,6 +49,8 @@ def delete(storage: RDBStorage, deletion: Deletion) -> None:
     its files. A file already gone is fine."""
     with study_lock(storage, deletion.name):
         optuna.delete_study(study_name=deletion.name, storage=storage)
+    if deletion.stored:
+        DatabaseArtifactStore(storage.engine).remove_many(deletion.stored)
     for path in deletion.files:
         path.unlink(missing_ok=True)
 
@@ -60,7 +68,12 @@ def checkpoint_files(folder: Path, study_name: str) -> list[Path]:
     (checkpoints.checkpoint_id names them NAME-HASH-trialN.npz)."""
     if not folder.is_dir():
         return []
+    pattern = re.compile(rf"{re.escape(_prefix(study_name))}\d+\.npz")
+    return sorted(path for path in folder.iterdir() if pattern.fullmatch(path.name))
+
+
+def _prefix(study_name: str) -> str:
+    """As checkpoints.checkpoint_prefix + "trial" (repeated here: that module imports Keras)."""
     safe = re.sub(r"[^A-Za-z0-9_.-]", "_", study_name)[:80]
     digest = hashlib.sha256(study_name.encode()).hexdigest()[:8]
-    pattern = re.compile(rf"{re.escape(f'{safe}-{digest}-trial')}\d+\.npz")
-    return sorted(path for path in folder.iterdir() if pattern.fullmatch(path.name))
+    return f"{safe}-{digest}-trial"

@@ -11,10 +11,10 @@ import math
 from typing import Protocol
 
 import optuna
-from optuna.artifacts import FileSystemArtifactStore
 
 from autolr.errors import TrialFailed
 from autolr.study import checkpoints, pbt, progress
+from autolr.study.artifacts_db import ArtifactStore
 from autolr.study.prior import SearchSpace, whole_range
 from autolr.study.pruning import StopRules
 from autolr.study.settings import StudySettings
@@ -155,7 +155,7 @@ class PBTObjective(Objective):
         self,
         settings: StudySettings,
         trainers: Trainers,
-        store: FileSystemArtifactStore,
+        store: ArtifactStore,
         listener: TrialListener | None = None,
         space: SearchSpace | None = None,
     ) -> None:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
+import logging
+import math
 import signal
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,25 +23,20 @@ import optuna
 from optuna.storages import RDBStorage
 from optuna.trial import TrialState
 
-from autolr.config import WORKER_INDEX_ENV
-from autolr.errors import ConfigError, TrialFailed
+from autolr.errors import TrialFailed
 from autolr.signals import held
-from autolr.study import settings as study_settings
-from autolr.study.catalog import SETTINGS_ATTR, half_made
+from autolr.study.locks import LockLost, study_lock
 from autolr.study.observer import NullObserver, TuneObserver
-from autolr.study.prior import SPACE_ATTR, SearchSpace
-from autolr.study.pruning import make_pruner
+from autolr.study.opening import open_study, resolve_settings
 from autolr.study.results import best_reached
-from autolr.study.samplers import make_sampler
 from autolr.study.schedules import Schedule, finished_count, make_schedule
 from autolr.study.settings import FIND, StudySettings
 from autolr.study.storage import (
+    CLAIM_KEY,
     WORKER_ATTR,
     Heartbeat,
     open_storage,
     recover_dead_trials,
-    study_lock,
-    study_names,
     worker_identity,
 )
 
@@ -49,6 +45,7 @@ if TYPE_CHECKING:
 
 DEFAULT_HEARTBEAT_S = 10
 POLL_SECONDS = 1.0
+log = logging.getLogger("autolr.study")
 
 
 @dataclass(frozen=True)
@@ -60,7 +57,7 @@ class TuneRequest:
     n_trials: int | None = None
     timeout: float | None = None
     heartbeat_seconds: int = DEFAULT_HEARTBEAT_S
-    artifacts: str | None = None  # PBT checkpoint directory (default: beside the database)
+    artifacts: str | None = None  # PBT checkpoint folder (default: see checkpoints.open_store)
     settings: StudySettings | None = None  # complete settings (trace, scale) instead of flags
 
 
@@ -72,106 +69,6 @@ class TuneOutcome:
     finished: int  # in the study, all workers
     total: int
     complete: bool  # the study has what it asked for
-
-
-def open_study(
-    storage: RDBStorage,
-    name: str,
-    preset: str | None,
-    flags: dict[str, Any],
-    check: Callable[[StudySettings], None] | None = None,
-    explicit: StudySettings | None = None,
-    space: SearchSpace | None = None,
-) -> tuple[optuna.Study, StudySettings]:
-    """Create the study with its settings, or load it and check flags against them.
-
-    `check` runs before anything is written (e.g. to load the data), so a mistyped path
-    or a bad setting leaves no half-made study behind. `explicit` gives complete settings
-    (the follow-up experiments), which must match a stored study exactly. `space` is the
-    range-test prior's search space, stored with the study on creation.
-    """
-    with study_lock(storage, name):
-        settings, stored = _resolve(storage, name, preset, flags, explicit)
-        if check is not None:
-            check(settings)
-        study = optuna.create_study(
-            study_name=name,
-            storage=storage,
-            load_if_exists=True,
-            direction="minimize",
-            sampler=make_sampler(settings, _sampler_seed(settings), storage, space),
-            pruner=make_pruner(settings),
-        )
-        if stored is None:
-            study.set_user_attr(SETTINGS_ATTR, settings.identity())
-        if space is not None and SPACE_ATTR not in study.user_attrs:
-            _start_from_suggestions(study, settings, space)
-            study.set_user_attr(SPACE_ATTR, space.to_attr())
-    return study, settings
-
-
-def resolve_settings(
-    storage: RDBStorage,
-    name: str,
-    preset: str | None,
-    flags: dict[str, Any],
-    explicit: StudySettings | None = None,
-) -> StudySettings:
-    """The settings `open_study` would use, without writing anything."""
-    return _resolve(storage, name, preset, flags, explicit)[0]
-
-
-def _resolve(
-    storage: RDBStorage,
-    name: str,
-    preset: str | None,
-    flags: dict[str, Any],
-    explicit: StudySettings | None,
-) -> tuple[StudySettings, dict[str, Any] | None]:
-    stored = None
-    if name in study_names(storage):
-        existing = optuna.load_study(study_name=name, storage=storage)
-        stored = existing.user_attrs.get(SETTINGS_ATTR)
-        if stored is None and not half_made(existing):
-            raise ConfigError(
-                f"study {name!r} was not created by autolr "
-                f"(`autolr delete --study {name}` removes it)"
-            )
-    if explicit is not None:
-        return _same_or_conflict(name, explicit, stored), stored
-    preset_flat = study_settings.load_preset(preset or name, required=preset is not None)
-    return study_settings.resolve(preset_flat, stored, flags), stored
-
-
-def _start_from_suggestions(
-    study: optuna.Study, settings: StudySettings, space: SearchSpace
-) -> None:
-    """TPE's first trials are the range test's suggestions, most promising optimizer first
-    (skipping any a crashed creator already enqueued)."""
-    if settings.sampler != "tpe":
-        return
-    started = {t.params.get("optimizer") for t in study.get_trials(deepcopy=False)}
-    for optimizer, rate in space.suggestions.items():
-        if optimizer not in started:
-            study.enqueue_trial({"optimizer": optimizer, "learning_rate": rate})
-
-
-def _same_or_conflict(
-    name: str, explicit: StudySettings, stored: dict[str, Any] | None
-) -> StudySettings:
-    if stored is not None and StudySettings.from_flat(stored).identity() != explicit.identity():
-        raise ConfigError(
-            f"study {name!r} already exists with other settings; pass --name to keep both"
-        )
-    return explicit
-
-
-def _sampler_seed(settings: StudySettings) -> int:
-    """The study seed, offset per --jobs worker so that parallel TPE/random workers do not
-    propose alike (PBT decisions use the plain seed: every worker must agree on them)."""
-    if settings.sampler == "pbt":
-        return settings.train.seed
-    return settings.train.seed + int(os.environ.get(WORKER_INDEX_ENV, "0"))
 
 
 def check_inputs(settings: StudySettings) -> None:
@@ -189,14 +86,6 @@ def check_inputs(settings: StudySettings) -> None:
         # Every size the study trains (a scale study's points have their own).
         for scale in sorted({p[2] for p in settings.points}):
             load_model_factory(settings.model.factory, scale)
-
-
-def artifact_directory(request: TuneRequest, storage: RDBStorage) -> Path:
-    from autolr.study.checkpoints import default_artifact_dir
-
-    return (
-        Path(request.artifacts).expanduser() if request.artifacts else default_artifact_dir(storage)
-    )
 
 
 def tune(request: TuneRequest, observer: TuneObserver) -> TuneOutcome:
@@ -242,7 +131,9 @@ def tune(request: TuneRequest, observer: TuneObserver) -> TuneOutcome:
     objective: Objective
     store = None
     if settings.sampler == "pbt":
-        store = checkpoints.open_store(artifact_directory(request, storage))
+        folder = Path(request.artifacts).expanduser() if request.artifacts else None
+        store = checkpoints.open_store(storage, folder)
+        log.info(f"PBT checkpoints go to {checkpoints.store_location(storage, folder)}")
         objective = PBTObjective(settings, trainers, store, observer, space)
     elif settings.sampler == FIND:
         objective = FindObjective(settings, trainers, observer)
@@ -284,47 +175,107 @@ class _Worker:
         self.study, self.storage, self.schedule = study, storage, schedule
         self.objective, self.observer = objective, observer
         self.study_id = storage.get_study_id_from_name(study.study_name)
+        self._stale_checked = -math.inf
+        self._standing: set[str] = set()  # claim tokens known to be stored
+        self._ids: dict[int, int] = {}  # trial number -> storage id, of trials claimed here
 
     def run(self, deadline: float | None, heartbeat_seconds: int) -> int:
         trials_run = 0
         while deadline is None or time.monotonic() < deadline:
-            trial = self._claim()
+            trial = self.claim()
             if trial == "done":
                 break
             if trial == "wait":
                 time.sleep(POLL_SECONDS)
                 continue
+            if trial == "retry":
+                continue
             assert isinstance(trial, optuna.Trial)
-            self._run_trial(trial, heartbeat_seconds)
+            self.run_trial(trial, heartbeat_seconds)
             trials_run += 1
         return trials_run
 
-    def _claim(self) -> optuna.Trial | str:
-        """Under the lock: recover dead trials, let the schedule decide, take a trial."""
-        with study_lock(self.storage, self.study.study_name):
-            recovered = recover_dead_trials(self.study, self.storage)
+    def claim(self) -> optuna.Trial | str:
+        """A trial to run, or "wait", "done", or "retry" (this claim was undone)."""
+        claimed: list[int] = []
+        try:
+            taken = self._claim(claimed)
+        except LockLost as exc:
+            # This worker stalled past the lock's lease (frozen, paused): others went on
+            # without it and may already have handed this point out again. Its claim
+            # never happened: fail the trial it took, so the point is run once, elsewhere.
+            for trial_id in claimed:
+                self._void(trial_id)
+            log.warning(f"{exc}; this worker's claim was undone and it claims again")
+            return "retry"
+        if not isinstance(taken, int):
+            return taken
+        # Reading the trial back needs no lock: it is created, labelled and beating.
+        self.study.get_trials(deepcopy=False)  # the study's cache learns of it
+        trial = optuna.Trial(self.study, taken)
+        self._ids[trial.number] = taken
+        return trial
+
+    def _claim(self, claimed: list[int]) -> optuna.Trial | int | str:
+        """Under the lock: recover dead trials, let the schedule decide, take a trial.
+
+        Every worker waits while one holds the lock, so this reads one snapshot and
+        writes as little as the schedule allows: a planned point is one new trial,
+        created running and labelled in one write.
+        """
+        with study_lock(self.storage, self.study.study_name) as lease:
+            trials = self.study.get_trials(deepcopy=False)
+            recovered = recover_dead_trials(
+                self.study, self.storage, trials, self._stale_due(), lease, self._standing
+            )
             if recovered:
                 self.observer.recovered(recovered)
-            self.schedule.prepare(self.study)
-            trials = self.study.get_trials(deepcopy=False)
+                trials = self.study.get_trials(deepcopy=False)
             decision = self.schedule.next(trials)
             if decision != "run":
                 if decision == "wait":
                     self.observer.waiting(sum(t.state == TrialState.RUNNING for t in trials))
                 return decision
+            label = {**worker_identity(), CLAIM_KEY: lease.token}
+            template = self.schedule.template(trials)
+            if template is not None:
+                template.system_attrs = {**template.system_attrs, WORKER_ATTR: label}
+                trial_id = self.storage.create_new_trial(self.study_id, template)
+                claimed.append(trial_id)
+                self.storage.record_heartbeat(trial_id)
+                return trial_id
             with warnings.catch_warnings():
-                # Optuna suggests heartbeats go with study.optimize; this loop beats itself.
+                # Optuna ties heartbeats to study.optimize; this loop beats itself.
                 warnings.filterwarnings("ignore", message="Heartbeat of storage")
                 trial = self.study.ask()
             trial_id = self._trial_id(trial)
-            self.storage.set_trial_system_attr(trial_id, WORKER_ATTR, worker_identity())
+            claimed.append(trial_id)
+            self.storage.set_trial_system_attr(trial_id, WORKER_ATTR, label)
             self.storage.record_heartbeat(trial_id)
             return trial
 
-    def _trial_id(self, trial: optuna.Trial) -> int:
-        return self.storage.get_trial_id_from_study_id_trial_number(self.study_id, trial.number)
+    def _stale_due(self) -> bool:
+        """Look for stale heartbeats at most once a beat: a trial is stale only after three."""
+        interval = self.storage.heartbeat_interval or 0
+        now = time.monotonic()
+        if now - self._stale_checked < interval:
+            return False
+        self._stale_checked = now
+        return True
 
-    def _run_trial(self, trial: optuna.Trial, heartbeat_seconds: int) -> None:
+    def _void(self, trial_id: int) -> None:
+        with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):
+            self.storage.set_trial_user_attr(trial_id, "error", "claim undone: lock lease ran out")
+            self.storage.set_trial_state_values(trial_id, TrialState.FAIL)
+
+    def _trial_id(self, trial: optuna.Trial) -> int:
+        if trial.number not in self._ids:
+            self._ids[trial.number] = self.storage.get_trial_id_from_study_id_trial_number(
+                self.study_id, trial.number
+            )
+        return self._ids[trial.number]
+
+    def run_trial(self, trial: optuna.Trial, heartbeat_seconds: int) -> None:
         trial_id = self._trial_id(trial)
         heartbeat = Heartbeat(self.storage, trial_id, heartbeat_seconds)
         heartbeat.start()
@@ -348,11 +299,15 @@ class _Worker:
             self._tell(trial, values=value)
         finally:
             heartbeat.stop()
-        with study_lock(self.storage, self.study.study_name):
-            self.schedule.after_trial(self.study)
+        # Not under the lock: clean-up only ever deletes what no unfinished slot can need,
+        # judged from any snapshot, so workers may do it at the same time.
+        self.schedule.after_trial(self.study)
         trials = self.study.get_trials(deepcopy=False)
+        finished = next((t for t in trials if t.number == trial.number), None)
         self.observer.trial_finished(
-            self.storage.get_trial(trial_id), finished_count(trials), best_reached(trials)
+            finished or self.storage.get_trial(trial_id),
+            finished_count(trials),
+            best_reached(trials),
         )
 
     def _fail(self, trial: optuna.Trial, exc: BaseException, lost: bool) -> None:

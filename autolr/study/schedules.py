@@ -1,23 +1,22 @@
 """What a worker does next, per kind of study: run a trial, wait, or stop.
 
-Each schedule is consulted under the study lock, so its read-then-decide is atomic
-across workers. Three kinds:
-- planned (grid): a fixed list of points, enqueued as WAITING trials and popped;
+Each schedule's `next` and `template` are consulted under the study lock, so its
+read-then-decide is atomic across workers (`after_trial` is not: see there). Three kinds:
+- planned (grid): a fixed list of points, each created as a running trial when claimed;
 - sampled (tpe, random): the Optuna sampler proposes each trial, up to a total;
 - population (pbt): member-intervals in synchronous generations (see pbt.py).
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from typing import Literal, Protocol
 
 import optuna
-from optuna.artifacts import FileSystemArtifactStore
 from optuna.trial import FrozenTrial, TrialState
 
 from autolr.study import pbt
+from autolr.study.artifacts_db import ArtifactStore
 from autolr.study.settings import PLANNED, StudySettings
 from autolr.study.space import PlannedPoint
 
@@ -36,35 +35,50 @@ def finished_count(trials: Sequence[FrozenTrial]) -> int:
 class Schedule(Protocol):
     total: int  # trials the study wants (for progress and the stop rule)
 
-    def prepare(self, study: optuna.Study) -> None: ...
     def next(self, trials: Sequence[FrozenTrial]) -> Next: ...
+    def template(self, trials: Sequence[FrozenTrial]) -> FrozenTrial | None: ...
     def after_trial(self, study: optuna.Study) -> None: ...
     def complete(self, trials: Sequence[FrozenTrial]) -> bool: ...
 
 
 class PlannedSchedule:
     """Every point exactly once. Optuna's GridSampler counts a failed point as visited;
-    here a point whose trial failed (a killed worker, Ctrl-C) is simply enqueued again."""
+    here a point whose trial failed (a killed worker, Ctrl-C) is simply claimed again."""
 
     def __init__(self, points: Sequence[PlannedPoint], limit: int | None) -> None:
         self.points = list(points)
         self.total = len(self.points) if limit is None else min(len(self.points), limit)
 
-    def prepare(self, study: optuna.Study) -> None:
-        """Enqueue uncovered points, in plan order, up to what the study still needs."""
-        live = study.get_trials(deepcopy=False, states=LIVE)
-        covered = {t.user_attrs.get(GRID_ATTR) for t in live}
-        missing = [p for p in self.points if p.index not in covered]
-        for point in missing[: max(0, self.total - len(live))]:
-            study.enqueue_trial(point.params(), user_attrs={GRID_ATTR: point.index})
-
     def next(self, trials: Sequence[FrozenTrial]) -> Next:
-        counts = Counter(t.state for t in trials)
         if finished_count(trials) >= self.total:
             return "done"
-        if counts[TrialState.WAITING]:
+        if any(t.state == TrialState.WAITING for t in trials) or self._uncovered(trials):
             return "run"
-        return "wait" if counts[TrialState.RUNNING] else "done"
+        return "wait" if any(t.state == TrialState.RUNNING for t in trials) else "done"
+
+    def template(self, trials: Sequence[FrozenTrial]) -> FrozenTrial | None:
+        """The first uncovered point, in plan order, as the RUNNING trial a claim creates
+        in one write (no queue to fill and pop: the lock's hold stays short at any grid
+        size). None when a queued trial waits (studies from older versions): ask pops it.
+        """
+        if any(t.state == TrialState.WAITING for t in trials):
+            return None
+        point = self._uncovered(trials)
+        assert point is not None, "template() after next() said run"
+        return optuna.trial.create_trial(
+            state=TrialState.RUNNING,
+            # Where enqueue_trial keeps a queued trial's parameters: suggest_* returns them.
+            system_attrs={"fixed_params": point.params()},
+            user_attrs={GRID_ATTR: point.index},
+        )
+
+    def _uncovered(self, trials: Sequence[FrozenTrial]) -> PlannedPoint | None:
+        """The first point no live trial covers, if the study still needs one."""
+        live = [t for t in trials if t.state in LIVE]
+        if len(live) >= self.total:
+            return None
+        covered = {t.user_attrs.get(GRID_ATTR) for t in live}
+        return next((p for p in self.points if p.index not in covered), None)
 
     def after_trial(self, study: optuna.Study) -> None:
         return None
@@ -80,8 +94,8 @@ class SampledSchedule:
     def __init__(self, total: int) -> None:
         self.total = total
 
-    def prepare(self, study: optuna.Study) -> None:
-        return None
+    def template(self, trials: Sequence[FrozenTrial]) -> FrozenTrial | None:
+        return None  # the sampler proposes (study.ask)
 
     def next(self, trials: Sequence[FrozenTrial]) -> Next:
         finished = finished_count(trials)
@@ -102,9 +116,7 @@ class SampledSchedule:
 class PopulationSchedule:
     """PBT generations; also deletes checkpoints no member can inherit any more."""
 
-    def __init__(
-        self, settings: StudySettings, store: FileSystemArtifactStore, limit: int | None
-    ) -> None:
+    def __init__(self, settings: StudySettings, store: ArtifactStore, limit: int | None) -> None:
         self.settings = settings
         self.store = store
         slots = settings.pbt.population * pbt.generations(settings)
@@ -113,8 +125,8 @@ class PopulationSchedule:
     def population(self, trials: Sequence[FrozenTrial]) -> pbt.Population:
         return pbt.Population(trials, self.settings)
 
-    def prepare(self, study: optuna.Study) -> None:
-        return None
+    def template(self, trials: Sequence[FrozenTrial]) -> FrozenTrial | None:
+        return None  # the sampler proposes (study.ask)
 
     def next(self, trials: Sequence[FrozenTrial]) -> Next:
         if finished_count(trials) >= self.total:
@@ -126,21 +138,26 @@ class PopulationSchedule:
 
     def after_trial(self, study: optuna.Study) -> None:
         """Delete checkpoints older than any generation still to be trained, keeping the
-        winning lineage's last one: disk stays bounded by about twice the population."""
+        winning lineage's last one: storage stays bounded by about twice the population.
+
+        Safe without the lock: the oldest generation still needed only moves forward, so
+        a stale snapshot deletes less, never something a claim could still inherit."""
         from autolr.study import checkpoints  # imports Keras: only in training workers
 
         trials = study.get_trials(deepcopy=False)
         population = self.population(trials)
         oldest = population.oldest_needed_generation()
         winners = {t.number for t in population.winners()}
-        for trial in trials:
-            artifact = trial.user_attrs.get(pbt.CHECKPOINT)
-            if (
-                artifact
+        checkpoints.remove(
+            self.store,
+            [
+                trial.user_attrs[pbt.CHECKPOINT]
+                for trial in trials
+                if trial.user_attrs.get(pbt.CHECKPOINT)
                 and trial.number not in winners
                 and trial.user_attrs.get(pbt.GENERATION, oldest) < oldest
-            ):
-                checkpoints.remove(self.store, artifact)
+            ],
+        )
 
     def complete(self, trials: Sequence[FrozenTrial]) -> bool:
         population = self.population(trials)
@@ -165,7 +182,7 @@ def expected_trials(
 def make_schedule(
     settings: StudySettings,
     limit: int | None,
-    store: FileSystemArtifactStore | None = None,
+    store: ArtifactStore | None = None,
     default_trials: int = DEFAULT_SAMPLED_TRIALS,
 ) -> Schedule:
     """The schedule for a study's sampler; `limit` is --n-trials (None: the default)."""

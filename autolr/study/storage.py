@@ -7,29 +7,30 @@ never reach the terminal or a log.
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import hashlib
 import os
 import socket
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import optuna
 import sqlalchemy
 from optuna.storages import RDBStorage
-from optuna.trial import TrialState
+from optuna.trial import FrozenTrial, TrialState
 
 from autolr.errors import StorageError
 from autolr.study.faults import check_contents, check_writable, describe
+from autolr.study.locks import Lease
+from autolr.study.locks import named_lock as _named_lock
 from autolr.study.urls import encode_userinfo, redact, scrub
 
 STORAGE_ENV = "AUTOLR_STORAGE"
 DEFAULT_SQLITE = Path("studies") / "autolr.db"
 SUPPORTED_DIALECTS = ("sqlite", "postgresql")
 WORKER_ATTR = "autolr:worker"
+CLAIM_KEY = "claim"  # in WORKER_ATTR: the token of the lease the trial was claimed under
 SQLITE_BUSY_TIMEOUT_S = 60
 
 
@@ -170,47 +171,6 @@ def load_study(storage: RDBStorage, name: str, url: str) -> optuna.Study:
     return optuna.load_study(study_name=name, storage=storage)
 
 
-# -- locking ------------------------------------------------------------------------
-@contextlib.contextmanager
-def study_lock(storage: RDBStorage, study_name: str) -> Iterator[None]:
-    """Serialise decisions that read then write a study (enqueue grid points, claim work)."""
-    with _named_lock(storage.engine, f"study:{study_name}"):
-        yield
-
-
-@contextlib.contextmanager
-def _named_lock(engine: sqlalchemy.engine.Engine, name: str) -> Iterator[None]:
-    """A lock all workers on this storage agree on.
-
-    PostgreSQL: an advisory lock keyed by `name`, held by a connection of its own.
-    SQLite: an exclusive flock on a file beside the database, one per database (SQLite's
-    own locking is per transaction, and these decisions span several).
-    """
-    url = engine.url
-    if url.get_backend_name() == "postgresql":
-        key = int.from_bytes(
-            hashlib.sha256(f"autolr:{name}".encode()).digest()[:8], "big", signed=True
-        )
-        with engine.connect() as connection:
-            connection.execute(sqlalchemy.text("SELECT pg_advisory_lock(:key)"), {"key": key})
-            try:
-                yield
-            finally:
-                connection.execute(sqlalchemy.text("SELECT pg_advisory_unlock(:key)"), {"key": key})
-                connection.commit()
-        return
-    database = url.database
-    if not database or database == ":memory:":
-        yield
-        return
-    with open(f"{database}.lock", "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 # -- crash recovery -------------------------------------------------------------------
 def worker_identity() -> dict[str, Any]:
     """Who runs a trial: enough to tell, on the same machine, whether it is still alive.
@@ -244,36 +204,78 @@ def _process_alive(pid: int) -> bool:
         return True
 
 
-def recover_dead_trials(study: optuna.Study, storage: RDBStorage) -> list[int]:
+def recover_dead_trials(
+    study: optuna.Study,
+    storage: RDBStorage,
+    trials: Sequence[FrozenTrial] | None = None,
+    stale: bool = True,
+    lease: Lease | None = None,
+    standing: set[str] | None = None,
+) -> list[int]:
     """Mark RUNNING trials whose worker is gone as FAIL; return their numbers.
 
-    Call it only while holding the study lock. Three signals:
+    Call it only while holding the study lock (`lease`), with `trials` a snapshot taken
+    under it. Four signals:
     - no worker recorded: a trial is claimed and labelled in one locked step, so under
       the lock an unlabelled RUNNING trial means its claimer died inside that step;
+    - a claim token that was never stored: its claimer lost the lock's lease mid-claim
+      (frozen, or died), so the claim counts as never made (see locks.py);
     - a worker on this machine whose process no longer exists (found at once);
-    - a heartbeat older than the grace period (any machine, after a delay).
+    - a heartbeat older than the grace period (any machine, after a delay; `stale=False`
+      skips this query, which workers need not repeat more often than once a beat).
+    `standing` caches tokens known to be stored, so each is looked up once.
     """
-    running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    if trials is None:
+        trials = study.get_trials(deepcopy=False)
+    running = [t for t in trials if t.state == TrialState.RUNNING]
+    if not running:
+        return []
+    undone = _undone_claims(running, lease, standing if standing is not None else set())
     here = worker_identity()
     study_id = storage.get_study_id_from_name(study.study_name)
     failed = []
     for trial in running:
         worker = trial.system_attrs.get(WORKER_ATTR)
-        if worker is None or (_same_machine(worker, here) and not _process_alive(worker["pid"])):
+        if (
+            worker is None
+            or trial.number in undone
+            or (_same_machine(worker, here) and not _process_alive(worker["pid"]))
+        ):
             trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, trial.number)
             with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):
                 if storage.set_trial_state_values(trial_id, TrialState.FAIL):
                     failed.append(trial.number)
+    if not stale:
+        return failed
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         optuna.storages.fail_stale_trials(study)
-    states = {t.number: t.state for t in study.get_trials(deepcopy=False)}
-    stale = [
+    states = {
+        t.number: t.state for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))
+    }
+    stale_ones = [
         t.number
         for t in running
-        if states[t.number] == TrialState.FAIL and "error" not in t.user_attrs
+        if states.get(t.number) == TrialState.FAIL and "error" not in t.user_attrs
     ]
-    return sorted(set(failed) | set(stale))
+    return sorted(set(failed) | set(stale_ones))
+
+
+def _undone_claims(
+    running: Sequence[FrozenTrial], lease: Lease | None, standing: set[str]
+) -> set[int]:
+    """Trials whose claim token was never stored (their claimer's lease ran out)."""
+    if lease is None:
+        return set()
+    tokens = {
+        t.number: t.system_attrs[WORKER_ATTR].get(CLAIM_KEY)
+        for t in running
+        if isinstance(t.system_attrs.get(WORKER_ATTR), dict)
+    }
+    unknown = {token for token in tokens.values() if token and token not in standing}
+    if unknown:
+        standing |= lease.standing(unknown)
+    return {n for n, token in tokens.items() if token and token in unknown - standing}
 
 
 def _same_machine(worker: dict[str, Any], here: dict[str, Any]) -> bool:

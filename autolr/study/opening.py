@@ -1,0 +1,162 @@
+"""Open a study: create it with its settings, or load it and check flags against them.
+
+Slow checks (loading data, trying the model) run before anything is written and outside
+the study lock; only creating the study takes the lock, for milliseconds, so workers
+starting together neither stall each other nor disagree about the settings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable
+from typing import Any
+
+import optuna
+from optuna.storages import RDBStorage
+
+from autolr.config import WORKER_INDEX_ENV
+from autolr.errors import ConfigError, StorageError
+from autolr.study import settings as study_settings
+from autolr.study.catalog import SETTINGS_ATTR
+from autolr.study.locks import LockLost, study_lock
+from autolr.study.prior import SPACE_ATTR, SearchSpace
+from autolr.study.pruning import make_pruner
+from autolr.study.samplers import make_sampler
+from autolr.study.settings import StudySettings
+
+CREATE_ATTEMPTS = 3  # a frozen creator's lease can run out; a few tries always suffice
+
+
+def open_study(
+    storage: RDBStorage,
+    name: str,
+    preset: str | None,
+    flags: dict[str, Any],
+    check: Callable[[StudySettings], None] | None = None,
+    explicit: StudySettings | None = None,
+    space: SearchSpace | None = None,
+) -> tuple[optuna.Study, StudySettings]:
+    """Create the study with its settings, or load it and check flags against them.
+
+    `check` (load the data, try the model: seconds) runs before anything is written, so a
+    mistyped path or a bad setting leaves no half-made study behind; and outside the study
+    lock, so a worker starting up never stalls the others. Only creating the study takes
+    the lock, for milliseconds. `explicit` gives complete settings (the follow-up
+    experiments), which must match a stored study exactly. `space` is the range-test
+    prior's search space, stored with the study the first time.
+    """
+    stored = _stored_settings(storage, name)
+    settings = _settings(name, preset, flags, explicit, stored)
+    if check is not None:
+        check(settings)
+    if stored is None:
+        stored = _create(storage, name, settings)
+        if stored is not None:
+            # Another worker made the study first: its settings rule, checked like any
+            # stored study's (and the data checked again if that changed what to load).
+            agreed = _settings(name, preset, flags, explicit, stored)
+            if agreed != settings and check is not None:
+                check(agreed)
+            settings = agreed
+    study = optuna.load_study(
+        study_name=name,
+        storage=storage,
+        sampler=make_sampler(settings, _sampler_seed(settings), storage, space),
+        pruner=make_pruner(settings),
+    )
+    if space is not None and SPACE_ATTR not in study.user_attrs:
+        _store_space(storage, study, settings, space)
+    return study, settings
+
+
+def resolve_settings(
+    storage: RDBStorage,
+    name: str,
+    preset: str | None,
+    flags: dict[str, Any],
+    explicit: StudySettings | None = None,
+) -> StudySettings:
+    """The settings `open_study` would use, without writing anything."""
+    return _settings(name, preset, flags, explicit, _stored_settings(storage, name))
+
+
+def _store_space(
+    storage: RDBStorage, study: optuna.Study, settings: StudySettings, space: SearchSpace
+) -> None:
+    """Under the lock, once: TPE's first trials are the range test's suggestions, most
+    promising optimizer first; then the space itself, which marks the job done (a
+    creator killed in between leaves suggestions that the next one does not repeat)."""
+    with study_lock(storage, study.study_name):
+        if SPACE_ATTR in study.user_attrs:
+            return
+        if settings.sampler == "tpe":
+            started = {t.params.get("optimizer") for t in study.get_trials(deepcopy=False)}
+            for optimizer, rate in space.suggestions.items():
+                if optimizer not in started:
+                    study.enqueue_trial({"optimizer": optimizer, "learning_rate": rate})
+        study.set_user_attr(SPACE_ATTR, space.to_attr())
+
+
+def _settings(
+    name: str,
+    preset: str | None,
+    flags: dict[str, Any],
+    explicit: StudySettings | None,
+    stored: dict[str, Any] | None,
+) -> StudySettings:
+    if explicit is not None:
+        return _same_or_conflict(name, explicit, stored)
+    preset_flat = study_settings.load_preset(preset or name, required=preset is not None)
+    return study_settings.resolve(preset_flat, stored, flags)
+
+
+def _stored_settings(storage: RDBStorage, name: str) -> dict[str, Any] | None:
+    """The settings autolr stored with the study; None if there is no study yet, or only
+    an empty one whose creator stopped before storing them (creation finishes it)."""
+    try:
+        study_id = storage.get_study_id_from_name(name)
+    except KeyError:
+        return None
+    stored = storage.get_study_user_attrs(study_id).get(SETTINGS_ATTR)
+    if stored is None and storage.get_n_trials(study_id) > 0:
+        raise ConfigError(
+            f"study {name!r} was not created by autolr (`autolr delete --study {name}` removes it)"
+        )
+    return stored
+
+
+def _create(storage: RDBStorage, name: str, settings: StudySettings) -> dict[str, Any] | None:
+    """Under the lock: make the study and store its settings; or, if another worker made
+    it meanwhile, return the settings it stored."""
+    for _ in range(CREATE_ATTEMPTS):
+        with contextlib.suppress(LockLost), study_lock(storage, name):
+            stored = _stored_settings(storage, name)
+            if stored is not None:
+                return stored
+            study = optuna.create_study(
+                study_name=name, storage=storage, load_if_exists=True, direction="minimize"
+            )
+            study.set_user_attr(SETTINGS_ATTR, settings.identity())
+            return None
+        # The lease ran out mid-way (this process was frozen): the next attempt finds
+        # the study made and finishes it, or finds another worker's.
+    raise StorageError(f"could not create study {name!r}: the study lock kept timing out")
+
+
+def _same_or_conflict(
+    name: str, explicit: StudySettings, stored: dict[str, Any] | None
+) -> StudySettings:
+    if stored is not None and StudySettings.from_flat(stored).identity() != explicit.identity():
+        raise ConfigError(
+            f"study {name!r} already exists with other settings; pass --name to keep both"
+        )
+    return explicit
+
+
+def _sampler_seed(settings: StudySettings) -> int:
+    """The study seed, offset per --jobs worker so that parallel TPE/random workers do not
+    propose alike (PBT decisions use the plain seed: every worker must agree on them)."""
+    if settings.sampler == "pbt":
+        return settings.train.seed
+    return settings.train.seed + int(os.environ.get(WORKER_INDEX_ENV, "0"))

@@ -1,0 +1,167 @@
+"""How fast can workers claim trials from one PostgreSQL study, and how long is the lock held?
+
+Starts N worker processes (tests/stub_worker.py: the runner's real claim and record path,
+a stub instead of training) on one fresh grid study (6 optimizers x 48 rates = 288
+trials) and lets them run it to the end. Reports claims per second (over the span from
+the first claim to the last) and the study lock's hold and wait times, p50 and p99.
+
+    python scripts/bench_claims.py                       # starts its own local server
+    python scripts/bench_claims.py --storage postgresql://...  --workers 1,8,32
+
+Targets (docs/benchmarks.md): >= 50 claims/s at N = 32, lock hold p99 < 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from autolr.study.runner import open_study  # noqa: E402
+from autolr.study.storage import STORAGE_ENV, open_storage  # noqa: E402
+from tests import pg_server  # noqa: E402
+from tests.stub_worker import GRID_FLAGS, LockTimes  # noqa: E402
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile (no interpolation: every number reported was observed)."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(share * len(ordered)) - 1))]
+
+
+def server_cpu_seconds() -> float:
+    """CPU time used so far by the PostgreSQL processes on this machine, including
+    backends that have exited (counted in their parent's children's time)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name, fields = text[text.index("(") + 1 : text.rindex(")")], text.rsplit(")", 1)[1].split()
+        if name.startswith("postgres"):
+            total += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+    return total / ticks
+
+
+def run(url: str, workers: int, bare: bool) -> dict:
+    name = f"bench-claims-{workers}-{uuid.uuid4().hex[:6]}"
+    times = LockTimes()
+    lock_log = logging.getLogger("autolr.study.lock")
+    lock_log.addHandler(times)
+    lock_log.setLevel(logging.DEBUG)
+    open_study(open_storage(url), name, None, GRID_FLAGS)  # made once, as a first worker would
+    lock_log.removeHandler(times)
+    create_hold = max(hold for _, _, hold in times.records)
+    env = {**os.environ, STORAGE_ENV: url, "PYTHONPATH": str(REPO)}
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.stub_worker", "--study", name, "--wait-for-go"]
+            + (["--bare"] if bare else []),
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(workers)
+    ]
+    for process in processes:  # all imported and connected before anyone claims
+        assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+    server_before = server_cpu_seconds()
+    for process in processes:
+        assert process.stdin is not None
+        process.stdin.write("go\n")
+        process.stdin.flush()
+    reports = []
+    for process in processes:
+        output, _ = process.communicate(timeout=900)
+        if process.returncode != 0:
+            raise SystemExit(f"a worker failed (exit {process.returncode})")
+        reports.append(json.loads(output.strip().splitlines()[-1]))
+    server_cpu = server_cpu_seconds() - server_before
+    claims = sorted(t for r in reports for t in r["claimed_at"])
+    holds = [hold for r in reports for _, _, hold in r["locks"]]
+    waits = [wait for r in reports for _, wait, _ in r["locks"]]
+    span = claims[-1] - claims[0]
+    return {
+        "workers": workers,
+        "objective": "bare" if bare else "results",
+        "create_hold_ms": 1000 * create_hold,
+        "study": name,
+        "trials": len(claims),
+        "claims_per_s": (len(claims) - 1) / span if span > 0 else float("nan"),
+        "locks_taken": len(holds),
+        "hold_p50_ms": 1000 * percentile(holds, 0.50),
+        "hold_p99_ms": 1000 * percentile(holds, 0.99),
+        "hold_max_ms": 1000 * max(holds),
+        "wait_p50_ms": 1000 * percentile(waits, 0.50),
+        "wait_p99_ms": 1000 * percentile(waits, 0.99),
+        # CPU per trial, client (all workers) and server: what bounds claims/s on 2 cores.
+        "client_cpu_ms_per_trial": 1000 * sum(r["cpu_s"] for r in reports) / len(claims),
+        "server_cpu_ms_per_trial": 1000 * server_cpu / len(claims),
+        "load_average": os.getloadavg()[0],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--storage", help="a PostgreSQL URL [start a local server]")
+    parser.add_argument("--workers", default="1,8,32")
+    parser.add_argument(
+        "--objective",
+        default="results,bare",
+        help="results: each trial stores what Objective stores (2 parameters, 8 results); "
+        "bare: only its 2 parameters",
+    )
+    parser.add_argument("--out", default="bench-results/bench_claims.json")
+    args = parser.parse_args()
+    server = None
+    url = args.storage
+    if url is None:
+        server = Path(tempfile.mkdtemp(prefix="autolr-bench-pg-"))
+        url = pg_server.start(server)
+    try:
+        rows = [
+            run(url, int(n), kind == "bare")
+            for kind in args.objective.split(",")
+            for n in args.workers.split(",")
+        ]
+    finally:
+        if server is not None:
+            pg_server.stop(server)
+            shutil.rmtree(server, ignore_errors=True)
+    print(
+        "| objective | workers | claims/s | lock hold p50 | p99 | max | lock wait p50 | p99 "
+        "| CPU/trial: workers | server | load avg |\n|---|---|---|---|---|---|---|---|---|---|---|"
+    )
+    for r in rows:
+        print(
+            f"| {r['objective']} | {r['workers']} | {r['claims_per_s']:.0f} | "
+            f"{r['hold_p50_ms']:.1f} ms | {r['hold_p99_ms']:.1f} ms | {r['hold_max_ms']:.0f} ms | "
+            f"{r['wait_p50_ms']:.0f} ms | {r['wait_p99_ms']:.0f} ms | "
+            f"{r['client_cpu_ms_per_trial']:.0f} ms | {r['server_cpu_ms_per_trial']:.0f} ms | "
+            f"{r['load_average']:.1f} |"
+        )
+    creating = ", ".join(f"{r['create_hold_ms']:.0f}" for r in rows)
+    print(f"creating each study held the lock (ms): {creating}")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    machine = {"cpus": os.cpu_count(), "python": platform.python_version()}
+    out.write_text(json.dumps({"machine": machine, "time": time.time(), "rows": rows}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""A real worker process whose trials cost no training.
+
+It runs the runner's own claim and record path (`runner._Worker`: study lock, dead-trial
+recovery, schedule, `study.ask`, heartbeat, `study.tell`, clean-up) on a real storage,
+with a stub in place of the trainer: each trial suggests its point and stores what a
+trained one would, at once. Keras is never imported, so dozens of these fit on 2 cores.
+Used by scripts/bench_claims.py and the study-lock tests.
+
+    python -m tests.stub_worker --study NAME [--small] [--wait-for-go]  # $AUTOLR_STORAGE
+
+It prints one JSON line: the wall-clock time of each claim and each lock's wait and hold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import os
+import sys
+import time
+from typing import Any
+
+import optuna
+
+from autolr.study.runner import NullObserver, _Worker, open_study
+from autolr.study.schedules import make_schedule
+from autolr.study.storage import STORAGE_ENV, open_storage
+
+# A grid of 6 optimizers x 48 rates: the 2018 study's, 288 trials.
+GRID_FLAGS: dict[str, Any] = {"sampler": "grid", "lr_min": 1e-6, "lr_max": 100.0}
+# 2 optimizers x 5 rates: tests/helpers.py's small grid, 10 trials.
+SMALL_GRID_FLAGS: dict[str, Any] = {
+    "sampler": "grid",
+    "optimizers": ["adam", "sgd"],
+    "lr_min": 0.02,
+    "lr_max": 0.1,
+}
+
+
+class StubObjective:
+    """What `Objective` writes for a trial (its point, then its results), with no training."""
+
+    def __init__(self, optimizers: list[str], results: bool = True) -> None:
+        self.optimizers = optimizers
+        self.results = results  # False: store only the parameters (--bare)
+
+    def __call__(self, trial: optuna.Trial) -> float:
+        trial.suggest_categorical("optimizer", self.optimizers)
+        learning_rate = trial.suggest_float("learning_rate", 1e-6, 100.0, log=True)
+        steps = 100 + round(900 * abs(math.sin(learning_rate)))  # any stable value will do
+        results = {
+            "reached": True,
+            "diverged": False,
+            "steps": steps,
+            "train_seconds": 0.0,
+            "total_seconds": 0.0,
+            "final_accuracy": 0.97,
+            "weight_count": 0,
+            "history": [[steps, 0.0, 0.97, 0.1]],
+        }
+        if self.results:
+            for key, value in results.items():
+                trial.set_user_attr(key, value)
+        return float(steps)
+
+
+class LockTimes(logging.Handler):
+    """Collects the study lock's wait and hold times that autolr logs at DEBUG."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[tuple[str, float, float]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        lock = getattr(record, "lock", "")
+        if lock.startswith("study:"):
+            self.records.append((lock, record.wait_s, record.hold_s))  # type: ignore[attr-defined]
+
+
+class TimedWorker(_Worker):
+    """The runner's worker, noting when each claim came back with a trial."""
+
+    claimed_at: list[float]
+
+    def claim(self) -> optuna.Trial | str:
+        trial = super().claim()
+        if isinstance(trial, optuna.Trial):
+            self.claimed_at.append(time.time())
+        return trial
+
+
+def make_worker(
+    url: str, study_name: str, flags: dict[str, Any], results: bool = True
+) -> TimedWorker:
+    storage = open_storage(url, heartbeat_seconds=10)
+    study, settings = open_study(storage, study_name, None, flags)
+    schedule = make_schedule(settings, None)
+    worker = TimedWorker(
+        study, storage, schedule, StubObjective(list(settings.optimizers), results), NullObserver()
+    )
+    worker.claimed_at = []
+    return worker
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--study", required=True)
+    parser.add_argument("--wait-for-go", action="store_true", help="start on a line on stdin")
+    parser.add_argument("--small", action="store_true", help="the 10-point grid")
+    parser.add_argument("--bare", action="store_true", help="store no results, only parameters")
+    args = parser.parse_args()
+    times = LockTimes()
+    lock_log = logging.getLogger("autolr.study.lock")
+    lock_log.addHandler(times)
+    lock_log.setLevel(logging.DEBUG)
+    flags = SMALL_GRID_FLAGS if args.small else GRID_FLAGS
+    worker = make_worker(os.environ[STORAGE_ENV], args.study, flags, results=not args.bare)
+    if args.wait_for_go:
+        print("ready", flush=True)
+        sys.stdin.readline()
+    times.records.clear()  # only the claims, not opening the study
+    started, cpu = time.time(), time.process_time()
+    trials = worker.run(deadline=None, heartbeat_seconds=10)
+    report = {
+        "started": started,
+        "cpu_s": time.process_time() - cpu,
+        "trials": trials,
+        "claimed_at": worker.claimed_at,
+        "locks": times.records,
+    }
+    print(json.dumps(report), flush=True)
+
+
+if __name__ == "__main__":
+    main()
