@@ -4,8 +4,8 @@
   grid, trace and scale studies (exact: never changes any optimizer's best rate or band),
   of any optimizer in tpe and random studies (exact for the answer and its band; a losing
   optimizer's own best may go unmeasured).
-- `stalled`: not on course to reach the target within twice the budget for 4 checks in
-  a row, or its projected finish receding as fast as it trains (a heuristic; works
+- `stalled`: not on course to reach the target within the budget for 4 checks in a row,
+  and either far off (beyond twice the budget) or not getting closer (a heuristic; works
   before any run has succeeded).
 - `behind`: worse than nine in ten finished runs at the same step (Optuna's
   `PercentilePruner` on the projected steps to target; a heuristic).

@@ -3,15 +3,17 @@
 Before any run has reached the target, the slower-than-best rule has nothing to compare
 with, and a hopeless run (a rate far too low, accuracy stuck at chance, or a plateau just
 below the target) would burn its whole budget. This rule reads the run's own intermediate
-values, which are its projected steps to the target (see `autolr.study.progress`), over
-its last `patience` + 1 checks, and stops it when either
+values, which are its projected steps to the target (see `autolr.study.progress`). When
+the projection was beyond the budget at each of its last `patience` checks (not on
+course to finish in time) the run stops if either
 
-- the projection was beyond `factor` times the budget at each of the last `patience`
-  checks (not on course to finish within twice the budget), or
-- the projected finish moved later at least as fast as the run trained (Theil-Sen slope
-  of projection against step >= 1, robust to one noisy check): no net progress. A run
-  that learns ever more slowly but still learns (error falling as a power of the step)
-  has a slope near 0.4; a plateau has a slope well above 1.
+- the projection was beyond `factor` times the budget each time (far off), or
+- its projected finish moved later at least as fast as it trained (Theil-Sen slope of
+  projection against step >= 1 over the last `patience` + 1 checks, robust to one noisy
+  check): no net progress, e.g. a plateau just below the target.
+
+A run on course to finish within the budget is never stopped here, however its
+projection moves: early in training projections recede as learning slows down.
 
 A heuristic, not a proof: a run that sits on a plateau for `patience` checks and then
 drops fast would be stopped too. The warm-up (a share of the budget) keeps it away from
@@ -55,6 +57,8 @@ class StalledPruner(BasePruner):
         projected = [
             projection_from_value(trial.intermediate_values[s], self.budget) for s in recent
         ]
+        if not all(p > self.budget for p in projected[1:]):
+            return False  # on course to finish in time at one of the last checks
         if all(p > self.factor * self.budget for p in projected[1:]):
             return True
         slope = float(theilslopes(projected, recent).slope)
