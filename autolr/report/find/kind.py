@@ -42,8 +42,8 @@ class FindInputs:
     def note(self) -> str:
         return (
             "Band: [r/10, 3r], r where the moving average is lowest (less its lag); "
-            f"suggestion: the band's middle. A test stops at {lr_range.DIVERGENCE_FACTOR:g}x "
-            "its lowest average."
+            "suggestion: r (Adam, RMSProp: r/4). A test stops at "
+            f"{lr_range.DIVERGENCE_FACTOR:g}x its lowest average."
         )
 
 
