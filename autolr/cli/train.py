@@ -23,10 +23,12 @@ from autolr.cli._app import (
     friendly_errors,
     given,
 )
+from autolr.cli._json import json_errors
 
 
 @app.command()
 @friendly_errors
+@json_errors
 def train(
     optimizer: Annotated[str, typer.Option(help="sgd, momentum, adam, adagrad, adadelta, rmsprop")],
     lr: Annotated[float, typer.Option("--lr", help="Learning rate.")],

@@ -164,6 +164,18 @@ def _tune_here(request: Any, quiet: bool) -> None:
     with display:
         outcome = run_tune(request, display)
     _finish_message(outcome.study_name, outcome.finished, outcome.total, outcome.complete)
+    if outcome.complete:
+        _publish(request.storage_url, outcome.study_name)
+
+
+def _publish(url: str, name: str) -> None:
+    """A finished study's figures and answer, into the study for `autolr dashboard`."""
+    from autolr.report.dashboard import publish_quietly
+    from autolr.study.storage import load_study, open_storage
+
+    why_not = publish_quietly(load_study(open_storage(url), name, url))
+    if why_not is not None:
+        console.note(f"no figures for the dashboard: {why_not}")
 
 
 def _finish_message(name: str, finished: int, total: int, complete: bool) -> None:
@@ -228,3 +240,5 @@ def _tune_in_processes(request: Any, jobs: int, quiet: bool) -> None:
         raise AutolrError(f"{len(failures)} of {jobs} workers failed (exit {code}): {line}")
     finished, _, _ = progress(watched)
     _finish_message(request.study_name, finished, total, finished >= total)
+    if finished >= total:
+        _publish(request.storage_url, request.study_name)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from autolr.report.chart import Symbol
 from autolr.study.settings import StudySettings
 
 # Okabe-Ito colours (readable with the common colour-vision deficiencies); momentum is a
@@ -24,15 +25,7 @@ COLOURS: dict[str, str] = {
 FALLBACK_COLOUR = "#555555"  # an optimizer this table does not know yet
 
 # Marker shapes as well as colours, so the figures survive greyscale printing.
-MPL_MARKERS: dict[str, str] = {
-    "sgd": "o",
-    "momentum": "s",
-    "adam": "^",
-    "adagrad": "D",
-    "adadelta": "v",
-    "rmsprop": "P",
-}
-PLOTLY_MARKERS: dict[str, str] = {
+SYMBOLS: dict[str, Symbol] = {
     "sgd": "circle",
     "momentum": "square",
     "adam": "triangle-up",
@@ -52,6 +45,7 @@ MEASURE_LABELS: dict[str, str] = {
     "steps": "training steps to target",
 }
 MEASURE_UNITS: dict[str, str] = {"seconds": "s", "steps": "steps"}
+PANEL_TITLES: dict[str, str] = {"seconds": "training time", "steps": "training steps"}
 DECADES_AS_POWERS = 3  # a learning-rate axis at least this wide is labelled 10^k
 
 
@@ -59,12 +53,8 @@ def colour(optimizer: str) -> str:
     return COLOURS.get(optimizer, FALLBACK_COLOUR)
 
 
-def mpl_marker(optimizer: str) -> str:
-    return MPL_MARKERS.get(optimizer, "o")
-
-
-def plotly_marker(optimizer: str) -> str:
-    return PLOTLY_MARKERS.get(optimizer, "circle")
+def symbol(optimizer: str) -> Symbol:
+    return SYMBOLS.get(optimizer, "circle")
 
 
 def joins_points(settings: StudySettings) -> bool:

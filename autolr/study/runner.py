@@ -25,6 +25,7 @@ from optuna.trial import TrialState
 
 from autolr.config import WORKER_INDEX_ENV
 from autolr.errors import ConfigError, TrialFailed
+from autolr.study import dashboard
 from autolr.study import settings as study_settings
 from autolr.study.catalog import SETTINGS_ATTR
 from autolr.study.observer import NullObserver, TuneObserver
@@ -104,6 +105,7 @@ def open_study(
         )
         if stored is None:
             study.set_user_attr(SETTINGS_ATTR, settings.identity())
+        dashboard.label(study, settings)
         if space is not None and SPACE_ATTR not in study.user_attrs:
             _start_from_suggestions(study, settings, space)
             study.set_user_attr(SPACE_ATTR, space.to_attr())
