@@ -57,16 +57,12 @@ def time_to_target(
         own: list[Mark] = marks.recommended(rec)
         for series in curves(runs, settings.optimizers, measure):
             name = series.optimizer
+            shape = Line if joined else Points
             own.append(
-                Line(
+                shape(
                     series.learning_rates,
                     series.values,
-                    Look(
-                        style.colour(name),
-                        width=1.6 if joined else 0,
-                        symbol=style.symbol(name),
-                        size=4.5 if joined else 6,
-                    ),
+                    Look(style.colour(name), symbol=style.symbol(name), size=4.5 if joined else 6),
                     legend=name,
                     group=name,
                     hover=[_reached_hover(r, measure) for r in _sorted(runs, name)],

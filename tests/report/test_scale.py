@@ -139,6 +139,7 @@ def test_a_real_scale_report(scale_study: optuna.Study, tmp_path: Path) -> None:
         "time_vs_rate.png",
         "time_vs_rate.html",
         "plotly.min.js",
+        "index.html",
         "summary.md",
     ]
     runs = scale_runs(scale_study.get_trials(deepcopy=False))
