@@ -7,7 +7,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from autolr.report import style
-from autolr.report.to_html import FONT
+from autolr.report.html_frame import FONT
 
 
 def finish(fig: go.Figure, title: str, subtitle: str, height: int, legend: str) -> go.Figure:
