@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated, Any
 
 import typer
@@ -33,6 +34,7 @@ from autolr.cli._app import (
     resumable,
     storage_url,
 )
+from autolr.config import WORKER_INDEX_ENV
 from autolr.errors import AutolrError
 
 
@@ -164,7 +166,7 @@ def _tune_here(request: Any, quiet: bool) -> None:
     with display:
         outcome = run_tune(request, display)
     _finish_message(outcome.study_name, outcome.finished, outcome.total, outcome.complete)
-    if outcome.complete:
+    if outcome.complete and not os.environ.get(WORKER_INDEX_ENV):  # --jobs: the parent does
         _publish(request.storage_url, outcome.study_name)
 
 

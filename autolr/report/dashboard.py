@@ -14,6 +14,7 @@ from typing import Any
 
 import optuna
 import plotly.graph_objects as go
+from optuna.trial import TrialState
 
 from autolr.report import to_html
 from autolr.report.build import ReportResult, interactive, kind_of
@@ -101,8 +102,7 @@ def note(study: optuna.Study, settings: StudySettings, answer: Answer) -> str:
 def _answer(answer: Answer, settings: StudySettings, trials: Sequence[Any]) -> str:
     unit = "steps" if settings.objective == "steps" else "s"
     if isinstance(answer, Recommendation):
-        best = best_reached(trials)
-        number = f" (trial {best.number}, the dashboard's Best Trial)" if best else ""
+        number = _best_trial(trials)
         low, high = answer.band
         band = f"{low:.3g} to {high:.3g}" if low < high else f"{low:.3g} only"
         rows = [
@@ -139,6 +139,23 @@ def _answer(answer: Answer, settings: StudySettings, trials: Sequence[Any]) -> s
         f"It follows up {settings.source or 'another study'} and gives no answer of its own: "
         "its Best Trial card is only the lowest value below."
     )
+
+
+def _best_trial(trials: Sequence[Any]) -> str:
+    """Which trial is the answer, and whether the dashboard's Best Trial card agrees (it
+    does, except for values stored before autolr's tie-break, and the time objective)."""
+    best = best_reached(trials)
+    if best is None:
+        return ""
+    complete = [t for t in trials if t.state == TrialState.COMPLETE and t.value is not None]
+    card = min(complete, key=lambda t: t.value)
+    if card.number == best.number:
+        return f" (trial {best.number}, the dashboard's Best Trial)"
+    if card.value == best.value:
+        why = "which needed as many steps: this study's values predate autolr's tie-break"
+    else:  # the time objective: a run that missed at a fast pace can be worth fewer seconds
+        why = "which did not reach the target but is worth fewer seconds"
+    return f" (trial {best.number}; the Best Trial card shows trial {card.number}, {why})"
 
 
 def _reading(settings: StudySettings) -> str:

@@ -153,3 +153,14 @@ def test_publishing_labels_studies_made_before_labels_existed(made_study: MadeSt
     assert study.metric_names is None
     publish(study)
     assert study.metric_names == [dashboard.metric_name(MADE_SETTINGS)]
+
+
+def test_the_note_says_when_old_tied_values_let_the_card_differ(made_study: MadeStudy) -> None:
+    from tests.report.conftest import made_trial
+
+    # Stored before the tie-break: both worth exactly 300; `autolr best` takes the lower rate.
+    study = made_study([made_trial("adam", 2e-3, 300), made_trial("adam", 1e-3, 300)])
+    publish(study)
+    assert "(trial 1; the Best Trial card shows trial 0, which needed as many steps" in (
+        get_note(study)
+    )
