@@ -25,7 +25,7 @@ def show_recommendation(rec: Any, objective_unit: str) -> None:
         f"[bold]{rate(rec.learning_rate)}[/] ({rec.value:.4g} {objective_unit} to "
         f"{rec.target:g} accuracy)"
     )
-    span = f"{rate(low)} .. {rate(high)}" if low < high else f"{rate(low)} only"
+    span = _span(low, high)
     out.print(f"rates that work: {span} (within {rec.margin:g}x of the best)")
     if rec.thin_band:
         out.print(_thin(rec.band_rates))
@@ -36,11 +36,17 @@ def show_recommendation(rec: Any, objective_unit: str) -> None:
         band = "-"
         if r.band:
             low, high = r.band
-            band = f"{rate(low)} .. {rate(high)}" if low < high else f"{rate(low)} only"
+            band = _span(low, high)
             band += " (thin)" if r.thin_band else ""
         value = "-" if r.value is None else f"{r.value:.4g}"
         table.add_row(name, rate(r.learning_rate), value, band, f"{r.reached_trials} / {r.trials}")
     out.print(table)
+
+
+def _span(low: float, high: float) -> str:
+    """A band, or one rate when its ends print alike."""
+    a, b = rate(low), rate(high)
+    return f"{a} only" if a == b else f"{a} .. {b}"
 
 
 def _thin(rates: int) -> str:

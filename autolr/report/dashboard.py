@@ -16,7 +16,7 @@ import optuna
 import plotly.graph_objects as go
 from optuna.trial import TrialState
 
-from autolr.report import to_html
+from autolr.report import style, to_html
 from autolr.report.build import ReportResult, interactive, kind_of
 from autolr.report.data import ReportError
 from autolr.report.kinds import Answer, Skipped
@@ -104,7 +104,7 @@ def _answer(answer: Answer, settings: StudySettings, trials: Sequence[Any]) -> s
     if isinstance(answer, Recommendation):
         number = _best_trial(trials)
         low, high = answer.band
-        band = f"{low:.3g} to {high:.3g}" if low < high else f"{low:.3g} only"
+        band = style.span(low, high)
         rows = [
             "| optimizer | best rate | " + unit + " | band | reached / finished |",
             "|---|---:|---:|---|---:|",

@@ -289,7 +289,7 @@ def _band_row(row: BandRow, unit: str, settings: StudySettings) -> list[Mark]:
         return [Text(middle, name, style.never_reached(row.trials), colour="#737373")]
     low, high = row.band
     thin = f" (thin: {row.band_rates} rate{'s' if row.band_rates != 1 else ''})" if row.thin else ""
-    band_text = f"{low:.3g} to {high:.3g}" if low < high else f"{low:.3g} only"
+    band_text = style.span(low, high)
     summary = f"{row.best_rate:.3g} ({row.best_value:.4g} {unit})\n{band_text}{thin}"
     return [
         Line(row.reached_range, [name, name], Look(colour, width=2, opacity=0.45), group=name),

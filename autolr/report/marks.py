@@ -123,7 +123,7 @@ def recommended_key(rec: Recommendation) -> list[KeyEntry]:
     colour = style.colour(rec.optimizer)
     low, high = rec.band
     thin = f", thin: {rec.band_rates} rate{'s' if rec.band_rates != 1 else ''}"
-    band = f"{low:.3g} to {high:.3g}" if low < high else f"{low:.3g} only"
+    band = style.span(low, high)
     return [
         KeyEntry(
             f"recommended: {rec.optimizer} {rec.learning_rate:.3g}",

@@ -71,6 +71,13 @@ def rate_ticks(settings: StudySettings) -> list[float] | None:
     return nice_log_ticks(settings.lr_min, settings.lr_max)
 
 
+def span(low: float, high: float) -> str:
+    """A band as read: "0.01 to 0.05", or "0.0609 only" when its ends print alike (one
+    rate, or rates closer than three digits tell apart)."""
+    a, b = f"{low:.3g}", f"{high:.3g}"
+    return f"{a} only" if a == b else f"{a} to {b}"
+
+
 def never_reached(runs: int) -> str:
     return f"never reached the target ({runs} run{'' if runs == 1 else 's'})"
 

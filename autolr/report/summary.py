@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from autolr.report import style
 from autolr.report.bands import BandRow, common_band
 from autolr.report.data import OUTCOMES, Run
 from autolr.study.results import MIN_BAND_RATES, Recommendation
@@ -157,4 +158,4 @@ def _span(span: tuple[float, float] | None) -> str:
     if span is None:
         return "-"
     low, high = span
-    return f"{low:.3g}" if low == high else f"{low:.3g} to {high:.3g}"
+    return style.span(low, high).removesuffix(" only")

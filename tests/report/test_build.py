@@ -109,7 +109,7 @@ def test_band_table_matches_recommend(grid_report, grid_study: optuna.Study) -> 
         low, high = result.band
         assert cells[1] == f"{result.learning_rate:.3g}"
         assert cells[2] == f"{result.value:.4g}"
-        span = f"{low:.3g}" if low == high else f"{low:.3g} to {high:.3g}"
+        span = f"{low:.3g}" if f"{low:.3g}" == f"{high:.3g}" else f"{low:.3g} to {high:.3g}"
         assert cells[3] == span + (" (thin)" if row.thin else "")
         assert cells[5] == f"{result.reached_trials} / {result.trials}"
 
