@@ -63,6 +63,8 @@ def study_rows(storage: RDBStorage) -> list[dict[str, Any]]:
         row = {
             "study": name,
             "sampler": flat.get("sampler", "?"),
+            # What "reached" means here (a range test has no target).
+            "target": None if flat.get("sampler") == FIND else flat.get("target"),
             "states": state_counts(trials),
             "best": (
                 f"{best.params['optimizer']} lr={best.params['learning_rate']:.3g} "
