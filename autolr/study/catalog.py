@@ -42,6 +42,11 @@ def recommendation(storage: RDBStorage, name: str, url: str) -> Recommendation |
     """`autolr best`: the fastest rate (or, for PBT, the winning lineage)."""
     study = load_study(storage, name, url)
     settings = stored_settings(study)
+    if settings.sampler == FIND:
+        raise ConfigError(
+            f"{name!r} is a learning-rate range test, which has no target: "
+            f"`autolr find --study {settings.source}` shows its suggestions and bands"
+        )
     trials = study.get_trials(deepcopy=False)
     if settings.sampler == "pbt":
         return recommend_pbt(name, settings, trials)

@@ -39,7 +39,7 @@ def make_pruner(settings: StudySettings) -> BasePruner:
     return StopRules(
         [
             ("slower", SlowerThanBestPruner(DEFAULT_MARGIN, per_optimizer=False)),
-            ("stalled", StalledPruner(budget)),
+            ("stalled", StalledPruner(budget, in_seconds=settings.objective == "time")),
             (
                 "behind",
                 PercentilePruner(
