@@ -27,7 +27,7 @@ from autolr.errors import TrialFailed
 from autolr.signals import held
 from autolr.study.locks import LockLost, study_lock
 from autolr.study.observer import NullObserver, TuneObserver
-from autolr.study.opening import open_study, resolve_settings
+from autolr.study.opening import check_flags, open_study, resolve_settings
 from autolr.study.results import best_reached
 from autolr.study.schedules import Schedule, finished_count, make_schedule
 from autolr.study.settings import FIND, StudySettings
@@ -90,6 +90,8 @@ def check_inputs(settings: StudySettings) -> None:
 
 def tune(request: TuneRequest, observer: TuneObserver) -> TuneOutcome:
     started = time.monotonic()
+    if request.settings is None:
+        check_flags(request.study_name, request.preset, request.flags)
     storage = open_storage(request.storage_url, request.heartbeat_seconds)
     settings = resolve_settings(
         storage, request.study_name, request.preset, request.flags, request.settings
