@@ -16,7 +16,6 @@ from typing import Any
 
 import optuna
 import plotly.graph_objects as go
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from autolr.names import inside
 from autolr.report import figures, page, to_html, to_png
@@ -80,7 +79,7 @@ def _one_rate_only(inputs: ReportInputs) -> str | None:
 
 
 FIGURES: tuple[FigureSpec[ReportInputs], ...] = (
-    FigureSpec.of(
+    FigureSpec(
         "time_to_target",
         "Time to target vs learning rate",
         "Training time and steps to the target at each learning rate, one line per "
@@ -91,7 +90,7 @@ FIGURES: tuple[FigureSpec[ReportInputs], ...] = (
         _too_few_reached,
         lambda i: figures.time_to_target(i.runs, i.settings, i.study, i.recommendation),
     ),
-    FigureSpec.of(
+    FigureSpec(
         "envelope",
         "Fastest and slowest optimizer at each learning rate",
         "At each learning rate, the fastest (filled marker) and slowest (open marker) of the "
@@ -101,7 +100,7 @@ FIGURES: tuple[FigureSpec[ReportInputs], ...] = (
         _one_rate_only,
         lambda i: figures.envelope_figure(i.runs, i.settings, i.study),
     ),
-    FigureSpec.of(
+    FigureSpec(
         "bands",
         "Success band per optimizer",
         "Per optimizer: the rates that reached the target (thin line and ticks), the band "
@@ -181,21 +180,9 @@ def kind_of(study: optuna.Study) -> ReportKind[Any]:
     return kind
 
 
-def draw(spec: FigureSpec[Any], inputs: object) -> tuple[Any, go.Figure]:
-    """A figure as (matplotlib figure, plotly figure), both from one description."""
-    if spec.chart is not None:
-        described = spec.chart(inputs)
-        return to_png.render(described), to_html.render(described)
-    assert spec.png is not None and spec.html is not None  # not yet described (scale)
-    return spec.png(inputs), spec.html(inputs)
-
-
 def interactive(spec: FigureSpec[Any], inputs: object) -> go.Figure:
     """Only the interactive figure (for the dashboard: no PNG is drawn)."""
-    if spec.chart is not None:
-        return to_html.render(spec.chart(inputs))
-    assert spec.html is not None
-    return spec.html(inputs)
+    return to_html.render(spec.chart(inputs))
 
 
 def _write(
@@ -215,10 +202,9 @@ def _write(
             for stale in (png, html):  # from an earlier report of the same study
                 stale.unlink(missing_ok=True)
             continue
-        static, interactive = draw(spec, inputs)
-        FigureCanvasAgg(static)  # the headless raster canvas; no display is ever opened
-        static.savefig(png, dpi=to_png.DPI, facecolor="white")
-        files += [png, to_html.write(interactive, html)]
+        described = spec.chart(inputs)
+        interactive = to_html.render(described)
+        files += [to_png.save(described, png), to_html.write(interactive, html)]
         graphs.append((spec.name, interactive))
         entries.append(FigureEntry(spec.title, spec.caption, png.name, html.name))
     if graphs:

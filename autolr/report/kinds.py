@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 import optuna
-import plotly.graph_objects as go
-from matplotlib.figure import Figure
 
 from autolr.report.bands import BandRow
 from autolr.report.chart import Chart
@@ -43,21 +41,7 @@ class FigureSpec(Generic[Inputs]):
     title: str
     caption: str
     missing: Callable[[Inputs], str | None]  # why it cannot be drawn, else None
-    # Figures not yet described as a Chart (the scale study's) draw each format.
-    png: Callable[[Inputs], Figure] | None = None
-    html: Callable[[Inputs], go.Figure] | None = None
-    chart: Callable[[Inputs], Chart] | None = None
-
-    @classmethod
-    def of(
-        cls,
-        name: str,
-        title: str,
-        caption: str,
-        missing: Callable[[Inputs], str | None],
-        chart: Callable[[Inputs], Chart],
-    ) -> FigureSpec[Inputs]:
-        return cls(name, title, caption, missing, chart=chart)
+    chart: Callable[[Inputs], Chart]
 
 
 def always(_: object) -> str | None:

@@ -57,25 +57,6 @@ def symbol(optimizer: str) -> Symbol:
     return SYMBOLS.get(optimizer, "circle")
 
 
-# The same shapes by matplotlib's names, for the figures still drawn directly (scale).
-MPL_MARKERS: dict[str, str] = {
-    "circle": "o",
-    "square": "s",
-    "triangle-up": "^",
-    "diamond": "D",
-    "triangle-down": "v",
-    "cross": "P",
-}
-
-
-def mpl_marker(optimizer: str) -> str:
-    return MPL_MARKERS[symbol(optimizer)]
-
-
-def plotly_marker(optimizer: str) -> str:
-    return symbol(optimizer)
-
-
 def joins_points(settings: StudySettings) -> bool:
     """Whether figure 1 joins an optimizer's points with lines: on a grid, neighbours are
     measured neighbours; TPE and random rates are scattered, so a line would invent a curve."""

@@ -33,6 +33,8 @@ SYMBOLS: dict[str, str] = {
 }
 LINE_ONLY = ("x-thin", "line-ns")  # plotly draws these with the marker's line alone
 DASHES = {"solid": "solid", "dash": "dash", "dot": "dot", "dashdot": "dashdot"}
+# Where text sits from its x: matplotlib's alignment as plotly's text position.
+TEXT_SIDES = {"left": "middle right", "center": "middle center", "right": "middle left"}
 
 
 def render(chart: c.Chart) -> go.Figure:
@@ -142,7 +144,7 @@ def _draw(
         meta=mark.tag,
     )
     if label is not None:
-        trace.update(name=label)
+        trace.update(name=label.replace("\n", "<br>"))
         shown.add(label)
     _hover(trace, mark.hover)
     fig.add_trace(trace, **where)
@@ -189,7 +191,8 @@ def _trace(mark: c.Mark) -> go.Scatter:
         x=[mark.x],
         y=[mark.y],
         mode="text",
-        text=[mark.text],
+        text=[mark.text.replace("\n", "<br>")],
+        textposition=TEXT_SIDES[mark.align],
         textfont={"color": mark.colour, "size": mark.size * POINTS_TO_PIXELS},
     )
 
@@ -262,7 +265,12 @@ def _key_trace(entry: c.KeyEntry) -> go.Scatter:
         if entry.shape == "line" and look.symbol:
             mode = "lines+markers"
         trace = _scatter([None], [None], look, mode)
-    trace.update(name=entry.label, showlegend=True, legendrank=KEY_RANK, hoverinfo="skip")
+    trace.update(
+        name=entry.label.replace("\n", "<br>"),
+        showlegend=True,
+        legendrank=KEY_RANK,
+        hoverinfo="skip",
+    )
     return trace
 
 

@@ -77,7 +77,7 @@ def _summary(inputs: FindInputs, entries: Sequence[FigureEntry]) -> str:
 
 
 FIGURES: tuple[FigureSpec[FindInputs], ...] = (
-    FigureSpec.of(
+    FigureSpec(
         "range_test",
         "Loss against learning rate",
         "Training loss while the learning rate rises one step at a time, per optimizer: "

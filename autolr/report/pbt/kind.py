@@ -70,7 +70,7 @@ def _summary(inputs: PBTInputs, entries: Sequence[FigureEntry]) -> str:
 
 
 FIGURES: tuple[FigureSpec[PBTInputs], ...] = (
-    FigureSpec.of(
+    FigureSpec(
         "lineages",
         "Learning rate and training accuracy of each member",
         "Every member's learning rate (left, log scale) and training accuracy (right, on a "

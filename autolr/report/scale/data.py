@@ -44,6 +44,7 @@ class TimeSeries:
     sizes: tuple[SizeBest, ...]  # those where some rate reached the target
     axis: str
     line: Line | None  # None: fewer than two sizes reached the target
+    missed: tuple[SizeBest, ...] = ()  # sizes where no rate reached the target
 
     def points(self) -> tuple[list[float], list[float]]:
         """(size as drawn, seconds) of each size's best run."""
@@ -61,7 +62,8 @@ def time_series(best: dict[str, list[SizeBest]], axis: str) -> list[TimeSeries]:
         line = (
             fit_line(xs, [float(b.seconds or 0.0) for b in reached]) if len(set(xs)) > 1 else None
         )
-        series.append(TimeSeries(optimizer, reached, axis, line))
+        missed = tuple(b for b in sizes if b.seconds is None)
+        series.append(TimeSeries(optimizer, reached, axis, line, missed))
     return series
 
 

@@ -10,7 +10,7 @@ import optuna
 from autolr.report import style
 from autolr.report.data import ReportError
 from autolr.report.kinds import FigureSpec, ReportKind
-from autolr.report.scale import interactive, interactive_rate, static, static_rate, summary
+from autolr.report.scale import figure, rate_figure, summary
 from autolr.report.scale.data import (
     RATE_TITLE,
     SEARCH_TITLE,
@@ -121,24 +121,17 @@ FIGURES: tuple[FigureSpec[ScaleInputs], ...] = (
         "found on one size serves the others. `autolr best --for-scale S --figure DIR` "
         "draws it with the size asked about.",
         _no_rate_fit,
-        lambda i: static_rate.rate_vs_size_figure(
-            i.rates, None, _title(i, RATE_TITLE), i.subtitle()
-        ),
-        lambda i: interactive_rate.rate_vs_size_figure(
-            i.rates, None, _title(i, RATE_TITLE), i.subtitle()
-        ),
+        lambda i: rate_figure.rate_vs_size(i.rates, None, _title(i, RATE_TITLE), i.subtitle()),
     ),
     FigureSpec(
         "time_vs_scale",
         "Training time to target vs the scale factor (the 2018 study's axis)",
         "Seconds to the target at each size's best rate against the scale factor, as the "
         "2018 study drew it (weight counts along the top), with the line c + k·scale: solid "
-        "over the sizes measured, dashed back to 0.",
+        "over the sizes measured, dashed back to 0, shaded with its 95% bootstrap interval "
+        "(from 3 sizes). A size where no rate reached the target is an x in the top row.",
         _no_line,
-        lambda i: static.time_vs_size_figure(
-            i.by_scale, i.weights, _title(i, TIME_TITLES["scale"]), i.subtitle()
-        ),
-        lambda i: interactive.time_vs_size_figure(
+        lambda i: figure.time_vs_size(
             i.by_scale, i.weights, _title(i, TIME_TITLES["scale"]), i.subtitle()
         ),
     ),
@@ -149,10 +142,7 @@ FIGURES: tuple[FigureSpec[ScaleInputs], ...] = (
         "that does not grow with the model (held at 0 if the free fit made it negative), k "
         "the cost per weight. Below 4 sizes no R² is given.",
         _no_line,
-        lambda i: static.time_vs_size_figure(
-            i.by_weights, i.weights, _title(i, TIME_TITLES["weights"]), i.subtitle()
-        ),
-        lambda i: interactive.time_vs_size_figure(
+        lambda i: figure.time_vs_size(
             i.by_weights, i.weights, _title(i, TIME_TITLES["weights"]), i.subtitle()
         ),
     ),
@@ -161,10 +151,10 @@ FIGURES: tuple[FigureSpec[ScaleInputs], ...] = (
         "Each size's search",
         "Steps (or seconds) to the target against the learning rate for the first "
         "optimizer, a line per model size; the star is that size's best rate. Stars at "
-        "one rate mean the rate found on the small model carries over to the large one.",
+        "one rate mean the rate found on the small model carries over to the large one. "
+        "A rate that did not reach the target at a size is an x in the top row.",
         _no_comparison,
-        lambda i: static.time_vs_rate_figure(i.sizes, _search_title(i), i.subtitle()),
-        lambda i: interactive.time_vs_rate_figure(i.sizes, _search_title(i), i.subtitle()),
+        lambda i: figure.time_vs_rate(i.sizes, _search_title(i), i.subtitle()),
     ),
 )
 

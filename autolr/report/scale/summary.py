@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from autolr.report import style
 from autolr.report.scale.data import MILLION, RateSeries, TimeSeries
-from autolr.report.scale.static_rate import two_places
+from autolr.report.scale.rate_figure import two_places
 from autolr.report.summary import FigureEntry, figure_section
 from autolr.study.sizefit import CONFIDENCE
 

@@ -9,10 +9,10 @@ from typing import Any
 import optuna
 from optuna.storages import RDBStorage
 
-from autolr.report import static_layout, style, to_html
+from autolr.report import style, to_html, to_png
 from autolr.report.data import ReportError
-from autolr.report.scale import interactive_rate, static_rate
 from autolr.report.scale.data import RATE_TITLE, Target, rate_series
+from autolr.report.scale.rate_figure import rate_vs_size
 from autolr.study.scaling import best_by_size
 
 NAME = "rate_vs_size"
@@ -44,14 +44,9 @@ def write_rate_figure(
     )
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        png = static_layout.save_png(
-            static_rate.rate_vs_size_figure(series, target, title, subtitle),
-            folder / f"{NAME}.png",
-        )
-        html = to_html.write(
-            interactive_rate.rate_vs_size_figure(series, target, title, subtitle),
-            folder / f"{NAME}.html",
-        )
+        chart = rate_vs_size(series, target, title, subtitle)
+        png = to_png.save(chart, folder / f"{NAME}.png")
+        html = to_html.write(to_html.render(chart), folder / f"{NAME}.html")
     except OSError as exc:
         raise ReportError(f"cannot write the figure to {folder}: {exc.strerror or exc}") from exc
     return [png, html]

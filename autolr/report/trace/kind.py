@@ -61,7 +61,7 @@ def _summary(inputs: TraceInputs, entries: Sequence[FigureEntry]) -> str:
 
 
 FIGURES: tuple[FigureSpec[TraceInputs], ...] = (
-    FigureSpec.of(
+    FigureSpec(
         "accuracy_over_time",
         "Accuracy over training time",
         "Validation accuracy (left; the 2018 study's figure 4) and training accuracy "
