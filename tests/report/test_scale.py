@@ -140,6 +140,8 @@ def test_the_rate_figure_draws_the_fit_its_band_and_the_target() -> None:
     assert png_band.get_paths()[0].vertices[:, 0].max() == pytest.approx(8.0)
     html = to_html.render(chart)
     (html_star,) = [t for t in html.data if t.meta == "target"]
+    (label,) = [t for t in html.data if t.meta == "target-label"]
+    assert label.textposition == "middle left" and "<br>" in label.text[0]  # left of the star
     assert list(html_star.y) == pytest.approx([target.rate])
     assert {t.meta: t.line.dash for t in html.data if t.mode == "lines" and t.meta} == {
         "fit:adam": "solid",
