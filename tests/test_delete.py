@@ -48,6 +48,7 @@ def workdir(tmp_path: Path, monkeypatch) -> Path:
     return tmp_path
 
 
+@pytest.mark.slow
 def test_a_kill_between_create_and_settings_is_finished_by_the_next_tune(
     workdir: Path, mnist: str
 ) -> None:

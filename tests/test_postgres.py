@@ -29,6 +29,7 @@ def _password(url: str) -> str:
     return str(password)
 
 
+@pytest.mark.slow
 def test_small_grid_end_to_end_on_postgres(
     postgres_url: str, mnist: str, tmp_path: Path, monkeypatch
 ) -> None:

@@ -178,6 +178,7 @@ def _run(args: list[str], cwd: Path, debug: bool) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.slow
 def test_framework_output_is_hidden_unless_debugging(workdir: Path) -> None:
     """A model module that imports Keras, and fails: the user sees one line. With
     AUTOLR_DEBUG=1 the framework's own start-up lines come back (so there was some)."""

@@ -29,7 +29,7 @@ from autolr.study.locks import LockLost, study_lock
 from autolr.study.observer import NullObserver, TuneObserver
 from autolr.study.opening import check_flags, open_study, resolve_settings
 from autolr.study.results import best_reached
-from autolr.study.schedules import Schedule, finished_count, make_schedule
+from autolr.study.schedules import Schedule, expected_trials, finished_count, make_schedule
 from autolr.study.settings import FIND, StudySettings
 from autolr.study.storage import (
     CLAIM_KEY,
@@ -71,17 +71,24 @@ class TuneOutcome:
     complete: bool  # the study has what it asked for
 
 
+_CHECKED: set[str] = set()  # inputs already checked in this process
+
+
 def check_inputs(settings: StudySettings) -> None:
     """Load and check the data (cached for training), then build the model and run one
     batch through it, so that bad data, a mistyped path or a model that does not fit
-    fails before the study is made."""
+    fails before the study is made. Once per process for the same inputs: `tune` with
+    the range-test prior opens two studies on them."""
     # Importing the trainer imports Keras with its start-up output hidden, before a
     # user's --data-fn or --model module (loaded below) can import it noisily.
     from autolr.data import load_dataset
     from autolr.importing import load_model_factory
     from autolr.trainer.preflight import check_model
 
-    check_model(settings.model, load_dataset(settings.data), settings.train.seed)
+    inputs = repr((settings.model, settings.data, settings.train.seed))
+    if inputs not in _CHECKED:
+        check_model(settings.model, load_dataset(settings.data), settings.train.seed)
+        _CHECKED.add(inputs)
     if settings.model.factory and settings.sampler == "scale":
         # Every size the study trains (a scale study's points have their own).
         for scale in sorted({p[2] for p in settings.points}):
@@ -102,12 +109,21 @@ def tune(request: TuneRequest, observer: TuneObserver) -> TuneOutcome:
 
         check_inputs(settings)
         space = prior_space(storage, request, settings, observer)
-        if space is None:  # --timeout ran out during the range test
-            return TuneOutcome(request.study_name, settings, 0, 0, 0, complete=False)
+        # --timeout ran out during the range test: none of the study's trials has run.
+        unstarted = TuneOutcome(
+            request.study_name,
+            settings,
+            0,
+            0,
+            expected_trials(settings, request.n_trials),
+            complete=False,
+        )
+        if space is None:
+            return unstarted
         if request.timeout is not None:
             left = request.timeout - (time.monotonic() - started)
             if left <= 0:
-                return TuneOutcome(request.study_name, settings, 0, 0, 0, complete=False)
+                return unstarted
             request = dataclasses.replace(request, timeout=left)
     study, settings = open_study(
         storage,

@@ -197,3 +197,17 @@ def test_a_stored_range_test_is_shown_without_flags_and_never_silently_replaced(
         invoke("best", "--study", "kept-find", "--storage", storage),
         "'kept-find' is a learning-rate range test",
     )
+
+
+def test_a_timeout_inside_the_range_test_says_the_study_has_not_started(
+    tmp_path: Path, mnist: str
+) -> None:
+    storage = f"sqlite:///{tmp_path}/find.db"
+    args = ["tune", "--study", "cut", "--sampler", "tpe", "--n-trials", "4", "--quiet"]
+    args += ["--optimizers", "adam,sgd", "--find-steps", "60", "--timeout", "0.01"]
+    cut = invoke(*args, *_cli_flags(mnist, storage))
+    assert cut.exit_code == 0, cut.output
+    assert "study cut: 0/4 trials finished; run the same command to continue" in cut.stderr
+    # What it did finish is kept: the first optimizer's range test.
+    tests = optuna.load_study(study_name="cut-find", storage=storage).trials
+    assert [t.state for t in tests] == [optuna.trial.TrialState.COMPLETE]

@@ -210,6 +210,7 @@ def _wrong_model_checkpoint() -> bytes:
     return buffer.getvalue()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("damage", "message"),
     [

@@ -102,6 +102,7 @@ print(json.dumps({"steps": result.steps, "acc": [c.accuracy for c in result.hist
 """
 
 
+@pytest.mark.slow
 @pytest.mark.tensorflow_determinism
 def test_same_seed_same_steps_in_a_new_process(trainer: Trainer) -> None:
     here = trainer.train("rmsprop", 1e-3)
