@@ -158,3 +158,18 @@ def test_version_prints_the_package_version() -> None:
     assert result.stdout.strip() == f"autolr {autolr.__version__}"
     pyproject = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text()
     assert f'version = "{autolr.__version__}"' in pyproject
+
+
+def test_flags_are_checked_alone_only_where_a_new_database_would_be_made(
+    workdir: Path,
+) -> None:
+    from autolr.study.opening import check_flags
+
+    lone_lr_max = {"lr_max": 1e-7}  # below the default --lr-min of 1e-6
+    with pytest.raises(ConfigError, match="must be below --lr-max"):
+        check_flags("s", None, lone_lr_max, f"sqlite:///{workdir}/new.db")
+    assert not (workdir / "new.db").exists()
+    # Where a database exists, a stored study may hold the --lr-min these flags complete:
+    # the flags wait to be checked against it.
+    optuna.create_study(study_name="other", storage=f"sqlite:///{workdir}/old.db")
+    check_flags("s", None, lone_lr_max, f"sqlite:///{workdir}/old.db")

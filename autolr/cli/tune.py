@@ -215,7 +215,7 @@ def _tune_in_processes(request: Any, jobs: int, quiet: bool) -> None:
     from autolr.study.storage import STORAGE_ENV, open_storage
     from autolr.study.workers import run_workers
 
-    check_flags(request.study_name, request.preset, request.flags)
+    check_flags(request.study_name, request.preset, request.flags, request.storage_url)
     storage = open_storage(request.storage_url)
     _, settings = open_study(
         storage, request.study_name, request.preset, request.flags, check=check_inputs

@@ -63,7 +63,7 @@ def find(request: TuneRequest, observer: TuneObserver) -> FindOutcome:
     study itself need not exist; its settings come from the flags, preset or storage)."""
     given = bool(request.flags) or request.preset is not None
     if given:
-        check_flags(request.study_name, request.preset, request.flags)
+        check_flags(request.study_name, request.preset, request.flags, request.storage_url)
     storage = open_storage(request.storage_url, request.heartbeat_seconds)
     existing = _stored_test(storage, request.study_name)
     if existing is not None and not given and request.study_name not in study_names(storage):

@@ -25,6 +25,7 @@ from autolr.study.prior import SPACE_ATTR, SearchSpace
 from autolr.study.pruning import make_pruner
 from autolr.study.samplers import make_sampler
 from autolr.study.settings import StudySettings
+from autolr.study.storage import creates_sqlite_file
 
 CREATE_ATTEMPTS = 3  # a frozen creator's lease can run out; a few tries always suffice
 
@@ -83,11 +84,14 @@ def resolve_settings(
     return _settings(name, preset, flags, explicit, _stored_settings(storage, name))
 
 
-def check_flags(name: str, preset: str | None, flags: dict[str, Any]) -> None:
-    """Refuse flag values that no study could take (`--seed -1`, `--target 2`) before the
-    storage is opened: opening a SQLite file creates it, and bad input stores nothing.
-    Whether the flags agree with a stored study is checked later, against it."""
-    _settings(name, preset, flags, None, None)
+def check_flags(name: str, preset: str | None, flags: dict[str, Any], url: str) -> None:
+    """Where opening the storage would create a SQLite file, first check the flags as
+    the new study will take them (`--seed -1`, `--target 2` refused): bad input creates
+    nothing. Where a database exists, a stored study may hold the settings that the flags
+    complete (a resumed `--lr-max` is checked against its stored `--lr-min`, not the
+    preset's), so the check waits for it."""
+    if creates_sqlite_file(url):
+        _settings(name, preset, flags, None, None)
 
 
 def _store_space(

@@ -98,7 +98,7 @@ def check_inputs(settings: StudySettings) -> None:
 def tune(request: TuneRequest, observer: TuneObserver) -> TuneOutcome:
     started = time.monotonic()
     if request.settings is None:
-        check_flags(request.study_name, request.preset, request.flags)
+        check_flags(request.study_name, request.preset, request.flags, request.storage_url)
     storage = open_storage(request.storage_url, request.heartbeat_seconds)
     settings = resolve_settings(
         storage, request.study_name, request.preset, request.flags, request.settings
@@ -109,22 +109,15 @@ def tune(request: TuneRequest, observer: TuneObserver) -> TuneOutcome:
 
         check_inputs(settings)
         space = prior_space(storage, request, settings, observer)
-        # --timeout ran out during the range test: none of the study's trials has run.
-        unstarted = TuneOutcome(
-            request.study_name,
-            settings,
-            0,
-            0,
-            expected_trials(settings, request.n_trials),
-            complete=False,
-        )
         if space is None:
-            return unstarted
+            # --timeout ran out during the range test: none of the study's trials has run.
+            total = expected_trials(settings, request.n_trials)
+            return TuneOutcome(request.study_name, settings, 0, 0, total, complete=False)
         if request.timeout is not None:
+            # What is left, if anything: a study resumed with no time left still reports
+            # what it holds (below, the worker claims nothing past its deadline).
             left = request.timeout - (time.monotonic() - started)
-            if left <= 0:
-                return unstarted
-            request = dataclasses.replace(request, timeout=left)
+            request = dataclasses.replace(request, timeout=max(left, 1e-9))
     study, settings = open_study(
         storage,
         request.study_name,

@@ -69,6 +69,18 @@ def normalise_url(url: str) -> sqlalchemy.engine.URL:
     return parsed
 
 
+def creates_sqlite_file(url: str) -> bool:
+    """Whether a writer opening `url` would create a new SQLite file (not PostgreSQL, not
+    a file that exists): the moment before which bad input must be refused."""
+    try:
+        parsed = sqlalchemy.engine.make_url(encode_userinfo(url))
+    except Exception:
+        return False  # a malformed URL gets its own error from open_storage
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return False
+    return not Path(str(parsed.database)).expanduser().exists()
+
+
 def open_storage(
     url: str, heartbeat_seconds: int | None = None, *, writer: bool = True
 ) -> RDBStorage:
@@ -90,7 +102,7 @@ def open_storage(
     # this moment cannot be mistaken for an empty file.
     path = Path(str(database)).expanduser() if on_disk else None
     if path is not None and writer:
-        if path == DEFAULT_SQLITE:  # made here, once the inputs are known to be good
+        if path == DEFAULT_SQLITE:  # made here, after the flags were checked
             path.parent.mkdir(parents=True, exist_ok=True)
         check_writable(path)
     elif path is not None:
