@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_MNIST = REPO.parent / "shared" / "data" / "mnist.npz"
+
+# Tests press Ctrl-C by sending SIGINT to the autolr processes they start, as a terminal
+# does to its foreground job. A test run started in the background of a script (`cmd &`)
+# has SIGINT ignored, and an ignored signal stays ignored in every child it starts: give
+# the children what a terminal's foreground job has.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def mnist_path() -> str:

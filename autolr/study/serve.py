@@ -9,7 +9,6 @@ first Ctrl-C always stops the server.
 
 from __future__ import annotations
 
-import signal
 import socketserver
 import threading
 from typing import Any
@@ -47,7 +46,7 @@ def bind(storage: RDBStorage, host: str, port: int) -> WSGIServer:
 
 def serve_until_interrupted(server: WSGIServer) -> None:
     """Serve on a background thread; return when Ctrl-C (or SIGTERM) reaches this one."""
-    thread = threading.Thread(target=_serve_without_signals, args=(server,), daemon=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         thread.join()
@@ -55,12 +54,3 @@ def serve_until_interrupted(server: WSGIServer) -> None:
         pass
     finally:
         server.server_close()
-
-
-def _serve_without_signals(server: WSGIServer) -> None:
-    """The kernel may deliver a process's signal to any thread that does not block it. One
-    that lands on a serving thread only flags it for the main thread, which sleeps in
-    join() unaware: Ctrl-C would be lost. Serving threads (and the request threads they
-    start, which inherit the mask) block them, so they always reach the main thread."""
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    server.serve_forever()
