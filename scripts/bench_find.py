@@ -36,7 +36,7 @@ def one_test(
     run = range_test(
         trainer, optimizer, rates, lambda s, r, loss: smoother.diverged(smoother.add(loss))
     )
-    verdict = lr_range.read_curve(run.learning_rates, run.losses, LR_MIN, LR_MAX, steps)
+    verdict = lr_range.read_curve(run.learning_rates, run.losses, LR_MIN, LR_MAX, steps, optimizer)
     return verdict, [loss if math.isfinite(loss) else None for loss in run.losses]
 
 

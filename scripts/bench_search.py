@@ -183,29 +183,43 @@ def main() -> None:
 
 
 def summarise(results: dict, out: str) -> None:
-    def mean(values: list) -> float | None:
-        return statistics.mean(values) if values and None not in values else None
+    """Means over seeds. A study that never found a good run counts its total steps as
+    its steps-to-good: a lower bound, marked with ">=" (the truth is "not within 20
+    trials")."""
 
-    def show(value: float | None) -> str:
-        return "missed" if value is None else f"{value:,.0f}"
+    def show(value: float, bound: bool = False) -> str:
+        return (">=" if bound else "") + f"{value:,.0f}"
 
-    print(f"\n{'model':>8} {'run':>7} {'to good':>9} {'total':>8} {'answers in band':>16}")
+    header = (
+        f"{'model':>8} {'run':>7} {'to good':>10} {'missed':>7} {'total':>8} {'answer in band':>15}"
+    )
+    print("\n" + header)
     summary = {}
     for model, result in results.items():
         for label in ("before", "after"):
             rows = [r[label] for r in result["rows"]]
-            to_good = mean([r["to_good"] for r in rows])
-            total = mean([r["total"] for r in rows])
+            missed = sum(r["to_good"] is None for r in rows)
+            to_good = statistics.mean(r["to_good"] or r["total"] for r in rows)
+            total = statistics.mean(r["total"] for r in rows)
             in_band = sum(bool(r["answer"] and r["answer"]["in_grid_band"]) for r in rows)
             summary[f"{model}/{label}"] = {
                 "to_good": to_good,
+                "to_good_is_lower_bound": missed > 0,
+                "missed": missed,
                 "total": total,
                 "in_band": in_band,
+                "seeds": len(rows),
             }
             print(
-                f"{model:>8} {label:>7} {show(to_good):>9} {show(total):>8} "
-                f"{in_band:>14}/{len(rows)}"
+                f"{model:>8} {label:>7} {show(to_good, missed > 0):>10} {missed:>5}/{len(rows)} "
+                f"{show(total):>8} {in_band:>13}/{len(rows)}"
             )
+        before, after = summary[f"{model}/before"], summary[f"{model}/after"]
+        print(
+            f"{model:>8} ratio: to good {before['to_good'] / after['to_good']:.1f}x fewer"
+            f"{' (at least)' if before['missed'] and not after['missed'] else ''}, total "
+            f"{100 * after['total'] / before['total']:.0f}% of before"
+        )
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     Path(out).write_text(
         json.dumps(

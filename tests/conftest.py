@@ -48,3 +48,35 @@ def postgres_url():
     finally:
         pg_server.stop(directory)
         shutil.rmtree(directory, ignore_errors=True)
+
+
+# A real search whose runs end every way a run can: reached (two of them at the same
+# check, so the tie-break decides the best), diverged, and pruned with its reason.
+MIXED_FLAGS = {
+    "sampler": "random",
+    "prior": "none",
+    "optimizers": ["adam", "sgd"],
+    "lr_min": 1e-5,
+    "lr_max": 100.0,
+    "scale": 0.25,
+    "train_size": 1000,
+    "target": 0.9,
+    "max_steps": 150,
+}
+MIXED_RUNS = [("adam", 3e-3), ("adam", 1e-2), ("sgd", 0.1), ("sgd", 50.0), ("adam", 1e-5)]
+
+
+@pytest.fixture(scope="session")
+def mixed_study(tmp_path_factory: pytest.TempPathFactory, mnist: str) -> tuple[str, str]:
+    """(storage URL, study name) of a real random-sampler study trained once per session,
+    its runs enqueued so that every outcome occurs (see MIXED_RUNS)."""
+    from autolr.study.runner import NullObserver, TuneRequest, open_study, tune
+    from autolr.study.storage import open_storage
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('mixed')}/mixed.db"
+    flags = {**MIXED_FLAGS, "data": mnist}
+    study, _ = open_study(open_storage(url), "mixed", None, flags)
+    for optimizer, rate in MIXED_RUNS:
+        study.enqueue_trial({"optimizer": optimizer, "learning_rate": rate})
+    tune(TuneRequest("mixed", url, flags, n_trials=len(MIXED_RUNS)), NullObserver())
+    return url, "mixed"

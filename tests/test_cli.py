@@ -10,6 +10,7 @@ from pathlib import Path
 import optuna
 import pytest
 
+from autolr.study.history import checks
 from autolr.study.scaling import reference_weight_count
 from tests.helpers import (
     SMALL_GRID_POINTS,
@@ -217,6 +218,43 @@ def test_best_on_a_study_where_nothing_reached_exits_non_zero(workdir: Path, mni
     assert_clean_error(
         invoke("best", "--study", "hopeless"), "no trial of study 'hopeless' reached"
     )
+    # --json always prints JSON: the error as an object on stdout, and still a non-zero exit.
+    result = invoke("best", "--study", "hopeless", "--json")
+    assert_clean_error(result, "no trial of study 'hopeless' reached")
+    error = json.loads(result.stdout)["error"]
+    assert error.startswith("no trial of study 'hopeless' reached the target 1")
+
+
+def test_json_errors_are_json_and_keep_secrets(workdir: Path) -> None:
+    url = f"postgresql://autolr:{SECRET}@127.0.0.1:{_closed_port()}/studies"
+    for args in (
+        ["best", "--storage", url, "--json"],
+        ["studies", "--storage", url, "--json"],
+        ["best", "--study", "none", "--json"],
+        ["train", "--optimizer", "adamw", "--lr", "0.1", "--json"],
+    ):
+        result = invoke(*args)
+        assert result.exit_code == 1, args
+        answer = json.loads(result.stdout)
+        assert list(answer) == ["error"] and answer["error"], args
+        assert SECRET not in result.output
+
+
+def test_a_band_from_fewer_than_three_rates_is_labelled_thin(
+    mixed_study: tuple[str, str], tmp_path: Path
+) -> None:
+    url, name = mixed_study  # adam reached at two rates, sgd at one
+    answer = json.loads(invoke("best", "--study", name, "--storage", url, "--json").stdout)
+    assert (answer["band_rates"], answer["band_thin"]) == (2, True)
+    assert answer["per_optimizer"]["sgd"]["band_thin"] is True
+    text = invoke("best", "--study", name, "--storage", url).stdout
+    assert "a thin band: 2 rates within the margin" in text
+    assert "0.1 only (thin)" in text  # sgd's one rate is not a range
+    out = tmp_path / "report"
+    invoke("report", "--study", name, "--storage", url, "--out", str(out), "--no-dashboard")
+    summary = (out / "summary.md").read_text()
+    assert "(a thin band: 2 rates within the margin" in summary
+    assert "| sgd | 0.1 | 150 | 0.1 (thin) |" in summary
 
 
 def test_trace_trains_each_optimizer_at_its_best_rate_past_the_target(
@@ -248,7 +286,8 @@ def test_trace_trains_each_optimizer_at_its_best_rate_past_the_target(
             continue
         trial = by_optimizer[name]
         assert trial.params["learning_rate"] == summary["learning_rate"]
-        history = trial.user_attrs["history"]
+        assert "history" not in trial.user_attrs  # kept out of the dashboard's table
+        history = checks(trial)
         assert history[-1][0] == 200  # trained the whole budget, not just to the target
         assert [h[0] for h in history if len(h) > 4] == [100, 200]  # validation accuracy
     assert "small-trace" in result.stdout

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import socket
+import subprocess
 import time
 import urllib.request
 from pathlib import Path
 
 import optuna
+import pytest
 
+from autolr.study.results import best_reached
 from tests.helpers import AutolrProcess, assert_clean_error, invoke
 
 
@@ -84,3 +88,86 @@ def test_the_first_ctrl_c_stops_it_even_during_a_response(tmp_path: Path) -> Non
             server.finish(timeout=30)
     assert server.lines[-1] == "dashboard stopped", server.output
     assert "Traceback" not in server.output
+
+
+# -- a real browser ---------------------------------------------------------------------
+BROWSER = next(
+    (found for name in ("chromium", "chromium-browser") if (found := shutil.which(name))), None
+)
+# Headless, and nothing that reaches outside this machine.
+BROWSER_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+
+def rendered(url: str, profile: Path) -> str:
+    """The page's DOM once optuna-dashboard's React app has fetched and drawn the study
+    (virtual time runs until the page is idle or the budget is spent)."""
+    done = subprocess.run(
+        [
+            BROWSER,
+            *BROWSER_FLAGS,
+            f"--user-data-dir={profile}",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
+    )
+    return done.stdout
+
+
+@pytest.mark.skipif(
+    BROWSER is None, reason="no Chromium here: install the Debian package chromium (.ci/run does)"
+)
+def test_a_browser_sees_the_metric_autolr_best_and_autolrs_figures(
+    mixed_study: tuple[str, str], tmp_path: Path
+) -> None:
+    source = Path(mixed_study[0].removeprefix("sqlite:///"))
+    shutil.copy(source, tmp_path / "mixed.db")
+    storage = f"sqlite:///{tmp_path}/mixed.db"
+    assert (
+        invoke(
+            "report", "--study", "mixed", "--storage", storage, "--out", str(tmp_path / "report")
+        ).exit_code
+        == 0
+    )
+    answer = json.loads(invoke("best", "--study", "mixed", "--storage", storage, "--json").stdout)
+    study = optuna.load_study(study_name="mixed", storage=storage)
+    best = best_reached(study.get_trials())
+    assert best is not None and best.params["learning_rate"] == answer["learning_rate"]
+    port = _free_port()
+    server = AutolrProcess(["dashboard", "--storage", storage, "--port", str(port)], tmp_path)
+    try:
+        server.wait_for(rf"at http://127\.0\.0\.1:{port}/")
+        listing = json.loads(_get(f"http://127.0.0.1:{port}/api/studies", time.monotonic() + 60))
+        (study_id,) = [s["study_id"] for s in listing["study_summaries"]]
+        page = rendered(f"http://127.0.0.1:{port}/dashboard/studies/{study_id}", tmp_path / "a")
+        note = rendered(
+            f"http://127.0.0.1:{port}/dashboard/studies/{study_id}/note", tmp_path / "b"
+        )
+    finally:
+        server.process.terminate()
+        server.finish(timeout=30)
+    # The objective's name on the history plot, not "Objective 0".
+    assert "steps to 90% train accuracy (over 150: not reached)" in page
+    assert "Objective 0" not in page
+    # The Best Trial card is `autolr best`'s configuration.
+    assert f"Best Trial (number={best.number})" in page
+    assert f"learning_rate: {answer['learning_rate']}" in page
+    assert f"optimizer: {answer['optimizer']}" in page
+    # The study says what it is, and autolr's figures and answer are inside it.
+    assert "random search (prior: none)" in page
+    for name in ("time_to_target", "envelope", "bands"):
+        assert f'id="user-defined-plot:autolr-{name}"' in page
+    assert f"autolr best: {answer['optimizer']} at learning rate" in note

@@ -107,12 +107,12 @@ def test_delete_asks_then_removes_the_study_and_its_checkpoints(workdir: Path) -
 
     declined = _answering("n\n", "delete", "--study", "doomed", "--storage", storage)
     assert declined.exit_code == 1 and declined.stderr.endswith("error: nothing deleted\n")
-    assert "delete study 'doomed' (2 trials) and 3 checkpoint files from" in declined.stderr
+    assert "delete study 'doomed' (2 trials) and 3 checkpoints from" in declined.stderr
     assert _stored(storage) == ["doomed", "kept"] and all(p.exists() for p in doomed)
 
     confirmed = _answering("y\n", "delete", "--study", "doomed", "--storage", storage)
     assert confirmed.exit_code == 0, confirmed.output
-    assert "deleted study 'doomed': 2 trials, 3 files" in confirmed.stderr
+    assert "deleted study 'doomed': 2 trials, 3 checkpoints" in confirmed.stderr
     assert _stored(storage) == ["kept"]
     assert not any(p.exists() for p in doomed) and kept.exists()
 

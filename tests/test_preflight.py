@@ -82,6 +82,9 @@ def _tune(data: str, *extra: str):
     args = small_grid_args("checked", data, "--train-size", "100", *extra)
     args.remove("--train-size")
     args.remove("2000")
+    if "--model" in extra:  # a user's model has one size: no --scale for it
+        at = args.index("--scale")
+        del args[at : at + 2]
     return invoke(*args)
 
 
@@ -181,6 +184,8 @@ def test_framework_output_is_hidden_unless_debugging(workdir: Path) -> None:
     data = _mnist_like(workdir / "mnist.npz")
     args = small_grid_args("noisy", data, "--model", "preflight_models:colour_images")
     args[args.index("--train-size") + 1] = "100"
+    at = args.index("--scale")  # a user's model has one size
+    del args[at : at + 2]
     quiet, debug = _run(args, workdir, False), _run(args, workdir, True)
     quiet_err, debug_err = quiet.communicate(timeout=300)[1], debug.communicate(timeout=300)[1]
     expected = "cannot take this data's examples, shaped (28, 28, 1)"

@@ -30,12 +30,14 @@ from autolr.cli._app import (
     resumable,
     storage_url,
 )
+from autolr.cli._json import json_errors
 from autolr.cli.checks import name_list
 from autolr.errors import AutolrError
 
 
 @app.command()
 @friendly_errors
+@json_errors
 def find(
     study: Study = "mnist",
     storage: Storage = None,
@@ -62,6 +64,7 @@ def find(
     and `autolr tune --prior find` (the default for tpe, random and pbt) starts from it.
     """
     from autolr.report import write_report
+    from autolr.report.dashboard import publish
     from autolr.study.find_runner import find as run_find
     from autolr.study.runner import TuneRequest
     from autolr.study.storage import load_study, open_storage
@@ -86,8 +89,10 @@ def find(
         outcome = run_find(request, display)
     rows = _rows(outcome)
     total = sum(outcome.steps.values())
-    opened = open_storage(url, writer=False)
-    report = write_report(load_study(opened, outcome.study_name, url), Path(out) if out else None)
+    opened = open_storage(url)
+    found = load_study(opened, outcome.study_name, url)
+    report = write_report(found, Path(out) if out else None)
+    publish(found, report)  # the figure and the bands, inside `autolr dashboard` too
     usable = [r for r in rows if r["valley"]]
     error = None if usable else _no_valley(rows)
     if json_output:

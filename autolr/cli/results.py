@@ -15,11 +15,13 @@ from autolr.cli._app import (
     friendly_errors,
     storage_url,
 )
+from autolr.cli._json import json_errors
 from autolr.errors import AutolrError
 
 
 @app.command()
 @friendly_errors
+@json_errors
 def best(
     study: Study = "mnist",
     storage: Storage = None,
@@ -97,6 +99,7 @@ def _rate_figure(opened: Any, study: str, advice: dict[str, Any], folder: str) -
 
 @app.command()
 @friendly_errors
+@json_errors
 def studies(storage: Storage = None, json_output: Json = False) -> None:
     """List the studies in a storage: sampler, trials by state, best so far."""
     from autolr.study.catalog import study_rows
@@ -116,19 +119,33 @@ def report(
     study: Study = "mnist",
     out: Annotated[str | None, typer.Option(help="Output folder [reports/STUDY].")] = None,
     storage: Storage = None,
+    to_dashboard: Annotated[
+        bool,
+        typer.Option(
+            "--dashboard/--no-dashboard",
+            help="Also save the figures and autolr's answer into the study, for "
+            "`autolr dashboard` (--no-dashboard leaves the storage untouched).",
+        ),
+    ] = True,
 ) -> None:
-    """Draw the study's figures (PNG and interactive HTML) and a Markdown summary."""
+    """Draw the study's figures (PNG and interactive HTML), a Markdown summary and an
+    index.html that shows them all."""
     from pathlib import Path
 
     from autolr.report import write_report
+    from autolr.report.dashboard import publish
     from autolr.study.storage import load_study, open_storage
 
     url = storage_url(storage, writer=False)
-    opened = open_storage(url, writer=False)
-    result = write_report(load_study(opened, study, url), Path(out) if out else None)
+    opened = open_storage(url, writer=to_dashboard)
+    loaded = load_study(opened, study, url)
+    result = write_report(loaded, Path(out) if out else None)
     for skipped in result.skipped:
         console.note(f"skipped {skipped}")
     console.show_report(result.files, result.summary)
+    if to_dashboard:
+        saved = publish(loaded, result)
+        console.note(f"saved {len(saved)} figure(s) and a note to the study for the dashboard")
 
 
 @app.command()
@@ -142,7 +159,7 @@ def dashboard(
 ) -> None:
     """Explore results in optuna-dashboard (Ctrl-C stops it)."""
     from autolr.cli.checks import port as check_port
-    from autolr.study.dashboard import bind, serve_until_interrupted
+    from autolr.study.serve import bind, serve_until_interrupted
     from autolr.study.storage import open_storage, redact
 
     check_port(port)

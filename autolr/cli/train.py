@@ -24,10 +24,12 @@ from autolr.cli._app import (
     friendly_errors,
     given,
 )
+from autolr.cli._json import json_errors
 
 
 @app.command()
 @friendly_errors
+@json_errors
 def train(
     optimizer: Annotated[
         str,

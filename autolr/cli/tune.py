@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated, Any
 
 import typer
@@ -34,6 +35,7 @@ from autolr.cli._app import (
     storage_url,
 )
 from autolr.cli.checks import name_list, positive_seconds
+from autolr.config import WORKER_INDEX_ENV
 from autolr.errors import AutolrError
 
 
@@ -177,6 +179,18 @@ def _tune_here(request: Any, quiet: bool) -> None:
     with display:
         outcome = run_tune(request, display)
     _finish_message(outcome.study_name, outcome.finished, outcome.total, outcome.complete)
+    if outcome.complete and not os.environ.get(WORKER_INDEX_ENV):  # --jobs: the parent does
+        _publish(request.storage_url, outcome.study_name)
+
+
+def _publish(url: str, name: str) -> None:
+    """A finished study's figures and answer, into the study for `autolr dashboard`."""
+    from autolr.report.dashboard import publish_quietly
+    from autolr.study.storage import load_study, open_storage
+
+    why_not = publish_quietly(load_study(open_storage(url), name, url))
+    if why_not is not None:
+        console.note(f"no figures for the dashboard: {why_not}")
 
 
 def _finish_message(name: str, finished: int, total: int, complete: bool) -> None:

@@ -31,15 +31,35 @@ def show_recommendation(rec: Any, objective_unit: str) -> None:
             f" ({rec.value:.4g} {objective_unit} to {rec.target:g} accuracy)",
         )
     )
-    out.print(f"rates that work: {rate(low)} .. {rate(high)} (within {rec.margin:g}x of the best)")
+    span = _span(low, high)
+    out.print(f"rates that work: {span} (within {rec.margin:g}x of the best)")
+    if rec.thin_band:
+        out.print(_thin(rec.band_rates))
     table = Table(title=f"per optimizer ({rec.finished_trials} finished trials)")
     for column in ("optimizer", "best rate", objective_unit, "band", "reached / trials"):
         table.add_column(column, justify="right" if column != "optimizer" else "left")
     for name, r in rec.per_optimizer.items():
-        band = f"{rate(r.band[0])} .. {rate(r.band[1])}" if r.band else "-"
+        band = "-"
+        if r.band:
+            low, high = r.band
+            band = _span(low, high)
+            band += " (thin)" if r.thin_band else ""
         value = "-" if r.value is None else f"{r.value:.4g}"
         table.add_row(name, rate(r.learning_rate), value, band, f"{r.reached_trials} / {r.trials}")
     out.print(table)
+
+
+def _span(low: float, high: float) -> str:
+    """A band, or one rate when its ends print alike."""
+    a, b = rate(low), rate(high)
+    return f"{a} only" if a == b else f"{a} .. {b}"
+
+
+def _thin(rates: int) -> str:
+    return (
+        f"  a thin band: {rates} rate{'' if rates == 1 else 's'} within the margin, too few to "
+        "say how far it reaches; try rates either side"
+    )
 
 
 def show_pbt_recommendation(rec: Any) -> None:
@@ -57,6 +77,8 @@ def show_pbt_recommendation(rec: Any) -> None:
         f"mean of the lineage's rates, {rate(low)} .. {rate(high)}; "
         f"last {rate(rec.final_learning_rate)})"
     )
+    if rec.thin_band:
+        out.print(f"  the lineage used {rec.band_rates} rate(s) with {rec.optimizer}: a thin band")
     table = Table(title="winning lineage: learning-rate schedule")
     for column in ("steps", "optimizer", "rate", "member", "action", "accuracy"):
         table.add_column(column, justify="left" if column in ("optimizer", "action") else "right")

@@ -24,6 +24,8 @@ class BandRow:
     reached_rates: tuple[float, ...]  # every rate that reached, sorted
     reached_trials: int
     trials: int
+    band_rates: int = 0  # distinct rates inside the band
+    thin: bool = False  # fewer than MIN_BAND_RATES of them: say so wherever it is shown
 
 
 def band_rows(rec: Recommendation, runs: Sequence[Run]) -> list[BandRow]:
@@ -41,6 +43,8 @@ def band_rows(rec: Recommendation, runs: Sequence[Run]) -> list[BandRow]:
                 reached_rates=rates,
                 reached_trials=result.reached_trials,
                 trials=result.trials,
+                band_rates=result.band_rates,
+                thin=result.thin_band,
             )
         )
     return rows

@@ -1,9 +1,10 @@
-"""Write a study's report into one folder: each figure as PNG and HTML, and summary.md.
+"""Write a study's report into one folder: each figure as PNG and HTML, summary.md, and
+index.html showing them all (with one copy of plotly.js, shared by every page).
 
 The one function the CLI calls. It picks the study's kind of report (`KINDS`: fixed-rate
-searches here, traces, scale studies and PBT in their own subpackages), decides which of
-its figures the study can support, draws those, and says which it skipped and why, so a
-half-finished study still gets a report.
+searches here, traces, scale studies, PBT and range tests in their own subpackages),
+decides which of its figures the study can support, draws those, and says which it
+skipped and why, so a half-finished study still gets a report.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import optuna
+import plotly.graph_objects as go
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from autolr.names import inside
-from autolr.report import interactive, static
+from autolr.report import figures, page, to_html, to_png
 from autolr.report.bands import BandRow, band_rows
 from autolr.report.data import ReportError, Run, envelope, read_runs
 from autolr.report.find import FIND_REPORT
@@ -55,10 +58,15 @@ class ReportResult:
     # studies, which follow up another study's answer rather than give one.
     recommendation: Answer
     bands: tuple[BandRow, ...]  # the band table, one row per optimizer (fixed-rate only)
+    graphs: tuple[tuple[str, go.Figure], ...] = ()  # (name, interactive figure) drawn
 
     @property
     def summary(self) -> Path:
         return self.out_dir / SUMMARY
+
+    @property
+    def index(self) -> Path:
+        return self.out_dir / page.INDEX
 
 
 def _too_few_reached(inputs: ReportInputs) -> str | None:
@@ -72,35 +80,35 @@ def _one_rate_only(inputs: ReportInputs) -> str | None:
 
 
 FIGURES: tuple[FigureSpec[ReportInputs], ...] = (
-    FigureSpec(
+    FigureSpec.of(
         "time_to_target",
         "Time to target vs learning rate",
         "Training time and steps to the target at each learning rate, one line per "
-        "optimizer (markers only for TPE and random studies, whose rates are scattered); a "
-        "missing point is a rate that did not reach the target (diverged, ran out of budget "
-        "or was pruned).",
+        "optimizer (markers only for TPE and random studies, whose rates are scattered). "
+        "Every run that did not reach the target is in the strip above, at its rate, one "
+        "row per cause: diverged, out of budget, cut by time, or pruned (and by which "
+        "rule). The dashed line is the recommended rate, the shading its band.",
         _too_few_reached,
-        lambda i: static.time_to_target_figure(i.runs, i.settings, i.study),
-        lambda i: interactive.time_to_target_figure(i.runs, i.settings, i.study),
+        lambda i: figures.time_to_target(i.runs, i.settings, i.study, i.recommendation),
     ),
-    FigureSpec(
+    FigureSpec.of(
         "envelope",
         "Fastest and slowest optimizer at each learning rate",
         "At each learning rate, the fastest (filled marker) and slowest (open marker) of the "
         "optimizers that reached the target there, the spread between them, and below, how "
-        "many optimizers reached the target at that rate.",
+        "many optimizers reached the target at that rate (TPE and random rates are grouped "
+        "into bins of a sixth of a decade, as the figure says).",
         _one_rate_only,
-        lambda i: static.envelope_figure(i.runs, i.settings, i.study),
-        lambda i: interactive.envelope_figure(i.runs, i.settings, i.study),
+        lambda i: figures.envelope_figure(i.runs, i.settings, i.study),
     ),
-    FigureSpec(
+    FigureSpec.of(
         "bands",
         "Success band per optimizer",
         "Per optimizer: the rates that reached the target (thin line and ticks), the band "
-        "within the margin of its best (thick bar) and its best rate (star).",
+        "within the margin of its best (thick bar) and its best rate (star). A band from "
+        "fewer than 3 rates is marked thin.",
         always,
-        lambda i: static.bands_figure(i.bands, i.runs, i.settings, i.study),
-        lambda i: interactive.bands_figure(i.bands, i.runs, i.settings, i.study),
+        lambda i: figures.bands_figure(i.bands, i.runs, i.settings, i.study),
     ),
 )
 
@@ -153,27 +161,51 @@ KINDS: dict[str, ReportKind[Any]] = {
 
 
 def write_report(study: optuna.Study, out_dir: Path | None = None) -> ReportResult:
-    """Write the figures (PNG and HTML) and summary.md into `out_dir` (reports/NAME/)."""
+    """Write the figures (PNG and HTML), summary.md and index.html into `out_dir`
+    (reports/NAME/)."""
+    kind = kind_of(study)
+    inputs = kind.read(study)
+    out = out_dir if out_dir is not None else default_out_dir(study.study_name)
+    try:
+        files, skipped, graphs = _write(kind, inputs, out, study.study_name)
+    except OSError as exc:
+        raise ReportError(f"cannot write the report to {out}: {exc.strerror or exc}") from exc
+    return ReportResult(out, files, skipped, kind.answer(inputs), kind.bands(inputs), graphs)
+
+
+def kind_of(study: optuna.Study) -> ReportKind[Any]:
     sampler = stored_settings(study).sampler
     kind = KINDS.get(sampler)
     if kind is None:
         raise ReportError(f"reports for {sampler} studies are not available yet")
-    inputs = kind.read(study)
-    out = out_dir if out_dir is not None else default_out_dir(study.study_name)
-    try:
-        files, skipped = _write(kind, inputs, out)
-    except OSError as exc:
-        raise ReportError(f"cannot write the report to {out}: {exc.strerror or exc}") from exc
-    return ReportResult(out, files, skipped, kind.answer(inputs), kind.bands(inputs))
+    return kind
+
+
+def draw(spec: FigureSpec[Any], inputs: object) -> tuple[Any, go.Figure]:
+    """A figure as (matplotlib figure, plotly figure), both from one description."""
+    if spec.chart is not None:
+        described = spec.chart(inputs)
+        return to_png.render(described), to_html.render(described)
+    assert spec.png is not None and spec.html is not None  # not yet described (scale)
+    return spec.png(inputs), spec.html(inputs)
+
+
+def interactive(spec: FigureSpec[Any], inputs: object) -> go.Figure:
+    """Only the interactive figure (for the dashboard: no PNG is drawn)."""
+    if spec.chart is not None:
+        return to_html.render(spec.chart(inputs))
+    assert spec.html is not None
+    return spec.html(inputs)
 
 
 def _write(
-    kind: ReportKind[Any], inputs: object, out: Path
-) -> tuple[tuple[Path, ...], tuple[Skipped, ...]]:
+    kind: ReportKind[Any], inputs: object, out: Path, study: str
+) -> tuple[tuple[Path, ...], tuple[Skipped, ...], tuple[tuple[str, go.Figure], ...]]:
     out.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
     skipped: list[Skipped] = []
     entries: list[FigureEntry] = []
+    graphs: list[tuple[str, go.Figure]] = []
     for spec in kind.figures:
         png, html = out / f"{spec.name}.png", out / f"{spec.name}.html"
         reason = spec.missing(inputs)
@@ -183,12 +215,18 @@ def _write(
             for stale in (png, html):  # from an earlier report of the same study
                 stale.unlink(missing_ok=True)
             continue
-        files.append(static.save_png(spec.png(inputs), png))
-        files.append(interactive.write_html(spec.html(inputs), html))
+        static, interactive = draw(spec, inputs)
+        FigureCanvasAgg(static)  # the headless raster canvas; no display is ever opened
+        static.savefig(png, dpi=to_png.DPI, facecolor="white")
+        files += [png, to_html.write(interactive, html)]
+        graphs.append((spec.name, interactive))
         entries.append(FigureEntry(spec.title, spec.caption, png.name, html.name))
-    if any(f.suffix == ".html" for f in files):
-        files.append(out / interactive.PLOTLY_JS)
-    summary = out / SUMMARY
-    summary.write_text(kind.summary(inputs, entries))
-    files.append(summary)
-    return tuple(files), tuple(skipped)
+    if graphs:
+        files.append(out / to_html.PLOTLY_JS)
+    summary = kind.summary(inputs, entries)
+    index = out / page.INDEX
+    fragments = {name: to_html.fragment(fig) for name, fig in graphs}
+    index.write_text(page.render(f"{study}: autolr report", summary, fragments))
+    (out / SUMMARY).write_text(summary)
+    files += [index, out / SUMMARY]
+    return tuple(files), tuple(skipped), tuple(graphs)

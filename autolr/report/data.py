@@ -19,8 +19,19 @@ from autolr.study.settings import StudySettings
 
 Measure = Literal["seconds", "steps"]
 MEASURES: tuple[Measure, ...] = ("seconds", "steps")
-Outcome = Literal["reached", "diverged", "budget", "pruned"]
-OUTCOMES: tuple[Outcome, ...] = ("reached", "diverged", "budget", "pruned")
+Outcome = Literal["reached", "diverged", "budget", "time", "pruned"]
+OUTCOMES: tuple[Outcome, ...] = ("reached", "diverged", "budget", "time", "pruned")
+# Why a run did not reach the target, as the figures mark it: its outcome, and for a
+# pruned run the rule that stopped it (see autolr/study/pruning).
+CAUSES: tuple[str, ...] = (
+    "diverged",
+    "budget",
+    "time",
+    "pruned: slower",
+    "pruned: stalled",
+    "pruned: behind",
+    "pruned",
+)
 
 # The 2018 grid has 6 rates per decade. Irregular (TPE, random) rates are snapped to the
 # same grid to compare optimizers "at one rate"; grid studies land on their own rates.
@@ -42,10 +53,45 @@ class Run:
     steps: int | None  # steps trained: to the target if reached, else to the stop
     seconds: float | None  # training seconds, likewise
     final_accuracy: float | None
+    stop_reason: str | None = None  # which rule pruned it (slower, stalled, behind)
+    projected_steps: int | None = None  # unreached: steps it would have needed, if known
 
     @property
     def reached(self) -> bool:
         return self.outcome == "reached"
+
+    @property
+    def cause(self) -> str | None:
+        """Why it did not reach the target (one of CAUSES); None if it did."""
+        if self.reached:
+            return None
+        if self.outcome == "pruned":
+            found = f"pruned: {self.stop_reason}"
+            return found if found in CAUSES else "pruned"
+        return self.outcome
+
+    def story(self) -> str:
+        """What happened to the run, in words (hover text)."""
+        head = f"{self.optimizer} lr {self.learning_rate:.3g} (trial {self.number})"
+        at = f"step {self.steps}" if self.steps is not None else "an unknown step"
+        if self.reached:
+            return f"{head}: reached the target at {at}"
+        what = {
+            "diverged": f"diverged at {at}",
+            "budget": f"ran out of budget at {at}",
+            "time": f"cut by --max-seconds at {at}",
+        }.get(self.outcome, f"pruned at {at} ({self.stop_reason or 'by a pruner'})")
+        if self.outcome == "diverged":
+            return f"{head}: {what}"
+        projected = (
+            f"projected {self.projected_steps} steps to the target"
+            if self.projected_steps is not None
+            else "no progress towards the target"
+        )
+        accuracy = (
+            f", accuracy {self.final_accuracy:.4f}" if self.final_accuracy is not None else ""
+        )
+        return f"{head}: {what}{accuracy}; {projected}"
 
     def value(self, measure: Measure) -> float:
         """Steps or seconds to the target; NaN (a gap in a line) if not reached."""
@@ -71,22 +117,29 @@ def fixed_rate_runs(trials: Sequence[FrozenTrial]) -> list[Run]:
 
 def _run(trial: FrozenTrial) -> Run:
     attrs = trial.user_attrs
-    outcome: Outcome
-    if reached(trial):
-        outcome = "reached"
-    elif trial.state == TrialState.PRUNED:
-        outcome = "pruned"
-    else:
-        outcome = "diverged" if attrs.get("diverged") else "budget"
     return Run(
         number=trial.number,
         optimizer=str(trial.params["optimizer"]),
         learning_rate=float(trial.params["learning_rate"]),
-        outcome=outcome,
+        outcome=_outcome(trial),
         steps=int(attrs["steps"]) if "steps" in attrs else None,
         seconds=float(attrs["train_seconds"]) if "train_seconds" in attrs else None,
         final_accuracy=_optional_float(attrs.get("final_accuracy")),
+        stop_reason=attrs.get("stop_reason"),
+        projected_steps=attrs.get("projected_steps"),
     )
+
+
+def _outcome(trial: FrozenTrial) -> Outcome:
+    """The stored outcome (studies since the progress-aware objective), else inferred."""
+    if reached(trial):
+        return "reached"
+    if trial.state == TrialState.PRUNED:
+        return "pruned"
+    stored = trial.user_attrs.get("outcome")
+    if stored in ("diverged", "budget", "time"):
+        return stored
+    return "diverged" if trial.user_attrs.get("diverged") else "budget"
 
 
 def _optional_float(value: object) -> float | None:
@@ -153,6 +206,10 @@ class Envelope:
     slowest_optimizer: tuple[str | None, ...]
     reached: tuple[int, ...]  # optimizers that reached the target at this rate
     tried: tuple[int, ...]  # optimizers with a finished run at this rate
+    # The real rates of the fastest and slowest runs (TPE and random rates fall anywhere
+    # in their bin; on a grid they are the bin's rate). NaN where none reached.
+    fastest_rate: tuple[float, ...] = ()
+    slowest_rate: tuple[float, ...] = ()
 
     @property
     def rates_with_a_result(self) -> int:
@@ -180,12 +237,13 @@ def rate_bin(learning_rate: float) -> int:
 def envelope(runs: Sequence[Run], measure: Measure) -> Envelope:
     """Fastest and slowest optimizer per rate bin; an optimizer with several runs in a bin
     (TPE) counts with its best one, so it is compared at its best near that rate."""
-    best: dict[int, dict[str, float]] = {}
+    best: dict[int, dict[str, tuple[float, float]]] = {}  # bin -> optimizer -> (value, rate)
     for run in runs:
         per_optimizer = best.setdefault(rate_bin(run.learning_rate), {})
-        value = run.value(measure)
-        previous = per_optimizer.get(run.optimizer, math.nan)
-        per_optimizer[run.optimizer] = value if math.isnan(previous) else min(previous, value)
+        found = (run.value(measure), run.learning_rate)
+        previous = per_optimizer.get(run.optimizer)
+        if previous is None or math.isnan(previous[0]) or found[0] < previous[0]:
+            per_optimizer[run.optimizer] = found
     bins = sorted(best)
     rows = [_envelope_row(best[k]) for k in bins]
     return Envelope(
@@ -196,13 +254,18 @@ def envelope(runs: Sequence[Run], measure: Measure) -> Envelope:
         slowest_optimizer=tuple(r[3] for r in rows),
         reached=tuple(r[4] for r in rows),
         tried=tuple(len(best[k]) for k in bins),
+        fastest_rate=tuple(r[5] for r in rows),
+        slowest_rate=tuple(r[6] for r in rows),
     )
 
 
-def _envelope_row(values: dict[str, float]) -> tuple[float, float, str | None, str | None, int]:
-    ok = {name: v for name, v in values.items() if not math.isnan(v)}
+EnvelopeRow = tuple[float, float, str | None, str | None, int, float, float]
+
+
+def _envelope_row(values: dict[str, tuple[float, float]]) -> EnvelopeRow:
+    ok = {name: v for name, v in values.items() if not math.isnan(v[0])}
     if not ok:
-        return math.nan, math.nan, None, None, 0
-    fastest = min(ok, key=lambda name: ok[name])
-    slowest = max(ok, key=lambda name: ok[name])
-    return ok[fastest], ok[slowest], fastest, slowest, len(ok)
+        return math.nan, math.nan, None, None, 0, math.nan, math.nan
+    fastest = min(ok, key=lambda name: ok[name][0])
+    slowest = max(ok, key=lambda name: ok[name][0])
+    return ok[fastest][0], ok[slowest][0], fastest, slowest, len(ok), ok[fastest][1], ok[slowest][1]

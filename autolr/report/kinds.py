@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 from matplotlib.figure import Figure
 
 from autolr.report.bands import BandRow
+from autolr.report.chart import Chart
 from autolr.report.summary import FigureEntry
 from autolr.study.pbt_results import PBTRecommendation
 from autolr.study.results import Recommendation
@@ -35,12 +36,28 @@ class Skipped:
 
 @dataclass(frozen=True)
 class FigureSpec(Generic[Inputs]):
+    """One figure of a report: its file stem, title and caption, why it may be missing,
+    and its description (`chart`), which `build` renders to PNG and HTML alike."""
+
     name: str  # file stem of its PNG and HTML
     title: str
     caption: str
     missing: Callable[[Inputs], str | None]  # why it cannot be drawn, else None
-    png: Callable[[Inputs], Figure]
-    html: Callable[[Inputs], go.Figure]
+    # Figures not yet described as a Chart (the scale study's) draw each format.
+    png: Callable[[Inputs], Figure] | None = None
+    html: Callable[[Inputs], go.Figure] | None = None
+    chart: Callable[[Inputs], Chart] | None = None
+
+    @classmethod
+    def of(
+        cls,
+        name: str,
+        title: str,
+        caption: str,
+        missing: Callable[[Inputs], str | None],
+        chart: Callable[[Inputs], Chart],
+    ) -> FigureSpec[Inputs]:
+        return cls(name, title, caption, missing, chart=chart)
 
 
 def always(_: object) -> str | None:

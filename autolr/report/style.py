@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from autolr.report.chart import Symbol
 from autolr.study.settings import StudySettings
 
 # Okabe-Ito colours (readable with the common colour-vision deficiencies); momentum is a
@@ -24,15 +25,7 @@ COLOURS: dict[str, str] = {
 FALLBACK_COLOUR = "#555555"  # an optimizer this table does not know yet
 
 # Marker shapes as well as colours, so the figures survive greyscale printing.
-MPL_MARKERS: dict[str, str] = {
-    "sgd": "o",
-    "momentum": "s",
-    "adam": "^",
-    "adagrad": "D",
-    "adadelta": "v",
-    "rmsprop": "P",
-}
-PLOTLY_MARKERS: dict[str, str] = {
+SYMBOLS: dict[str, Symbol] = {
     "sgd": "circle",
     "momentum": "square",
     "adam": "triangle-up",
@@ -52,6 +45,7 @@ MEASURE_LABELS: dict[str, str] = {
     "steps": "training steps to target",
 }
 MEASURE_UNITS: dict[str, str] = {"seconds": "s", "steps": "steps"}
+PANEL_TITLES: dict[str, str] = {"seconds": "training time", "steps": "training steps"}
 DECADES_AS_POWERS = 3  # a learning-rate axis at least this wide is labelled 10^k
 
 
@@ -59,12 +53,27 @@ def colour(optimizer: str) -> str:
     return COLOURS.get(optimizer, FALLBACK_COLOUR)
 
 
+def symbol(optimizer: str) -> Symbol:
+    return SYMBOLS.get(optimizer, "circle")
+
+
+# The same shapes by matplotlib's names, for the figures still drawn directly (scale).
+MPL_MARKERS: dict[str, str] = {
+    "circle": "o",
+    "square": "s",
+    "triangle-up": "^",
+    "diamond": "D",
+    "triangle-down": "v",
+    "cross": "P",
+}
+
+
 def mpl_marker(optimizer: str) -> str:
-    return MPL_MARKERS.get(optimizer, "o")
+    return MPL_MARKERS[symbol(optimizer)]
 
 
 def plotly_marker(optimizer: str) -> str:
-    return PLOTLY_MARKERS.get(optimizer, "circle")
+    return symbol(optimizer)
 
 
 def joins_points(settings: StudySettings) -> bool:
@@ -79,6 +88,13 @@ def rate_ticks(settings: StudySettings) -> list[float] | None:
     if settings.lr_max / settings.lr_min >= 10**DECADES_AS_POWERS:
         return None
     return nice_log_ticks(settings.lr_min, settings.lr_max)
+
+
+def span(low: float, high: float) -> str:
+    """A band as read: "0.01 to 0.05", or "0.0609 only" when its ends print alike (one
+    rate, or rates closer than three digits tell apart)."""
+    a, b = f"{low:.3g}", f"{high:.3g}"
+    return f"{a} only" if a == b else f"{a} to {b}"
 
 
 def never_reached(runs: int) -> str:

@@ -10,9 +10,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from autolr.report import style
 from autolr.report.bands import BandRow, common_band
 from autolr.report.data import OUTCOMES, Run
-from autolr.study.results import Recommendation
+from autolr.study.results import MIN_BAND_RATES, Recommendation
 from autolr.study.settings import StudySettings
 
 
@@ -60,11 +61,10 @@ def _setup(settings: StudySettings, runs: Sequence[Run]) -> str:
 
 
 def _answer(rec: Recommendation, rows: Sequence[BandRow], unit: str) -> str:
-    low, high = rec.band
     text = (
         f"**Use {rec.optimizer} at learning rate {rec.learning_rate:.3g}** "
         f"({rec.value:.4g} {unit} to the target). Its rates within {rec.margin:g}x of that: "
-        f"{low:.3g} to {high:.3g}.\n\n"
+        f"{_span(rec.band)}{thin_note(rec.band_rates) if rec.thin_band else ''}.\n\n"
     )
     shared = common_band(rows)
     if shared is not None:
@@ -86,7 +86,8 @@ def _band_table(rows: Sequence[BandRow], measure: str, margin: float) -> str:
     for r in rows:
         lines.append(
             f"| {r.optimizer} | {_rate(r.best_rate)} | "
-            f"{'-' if r.best_value is None else f'{r.best_value:.4g}'} | {_span(r.band)} | "
+            f"{'-' if r.best_value is None else f'{r.best_value:.4g}'} | {_span(r.band)}"
+            f"{' (thin)' if r.thin else ''} | "
             f"{_span(r.reached_range)} | {r.reached_trials} / {r.trials} |"
         )
     return "\n".join(lines) + "\n"
@@ -95,7 +96,8 @@ def _band_table(rows: Sequence[BandRow], measure: str, margin: float) -> str:
 def _band_notes(settings: StudySettings, margin: float) -> str:
     note = (
         f"The band is every rate that reached the target within {margin:g}x of its "
-        "optimizer's best value (as `autolr best` reports it)."
+        "optimizer's best value (as `autolr best` reports it). A band resting on fewer "
+        f"than {MIN_BAND_RATES} rates is marked thin."
     )
     if settings.prune:
         note += (
@@ -107,13 +109,20 @@ def _band_notes(settings: StudySettings, margin: float) -> str:
 
 
 def _outcome_table(runs: Sequence[Run], optimizers: Sequence[str]) -> str:
+    """Runs per optimizer and outcome; pruned runs also by the rule that stopped them."""
     counts = Counter((r.optimizer, r.outcome) for r in runs)
     lines = [
-        "| optimizer | reached | diverged | budget spent | pruned |",
-        "|---|---:|---:|---:|---:|",
+        "| optimizer | reached | diverged | out of budget | cut by time | pruned |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for name in optimizers:
-        lines.append(f"| {name} | " + " | ".join(str(counts[name, o]) for o in OUTCOMES) + " |")
+        cells = [str(counts[name, o]) for o in OUTCOMES]
+        reasons = Counter(
+            r.stop_reason or "other" for r in runs if r.optimizer == name and r.outcome == "pruned"
+        )
+        if reasons:
+            cells[-1] += " (" + ", ".join(f"{n} {why}" for why, n in sorted(reasons.items())) + ")"
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -133,6 +142,14 @@ def _figure(entry: FigureEntry) -> str:
     return text
 
 
+def thin_note(rates: int) -> str:
+    """What a band from too few rates is worth, said where the band is given."""
+    return (
+        f" (a thin band: {rates} rate{'' if rates == 1 else 's'} within the margin, too few "
+        "to say how far it reaches; try rates either side)"
+    )
+
+
 def _rate(value: float | None) -> str:
     return "-" if value is None else f"{value:.3g}"
 
@@ -141,4 +158,4 @@ def _span(span: tuple[float, float] | None) -> str:
     if span is None:
         return "-"
     low, high = span
-    return f"{low:.3g}" if low == high else f"{low:.3g} to {high:.3g}"
+    return style.span(low, high).removesuffix(" only")

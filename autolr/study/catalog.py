@@ -11,6 +11,7 @@ from optuna.trial import TrialState
 
 from autolr.errors import ConfigError
 from autolr.study.find import verdicts
+from autolr.study.history import checks
 from autolr.study.pbt_results import PBTRecommendation, recommend_pbt
 from autolr.study.results import Recommendation, best_reached, recommend
 from autolr.study.scaling import best_by_size, reference_weight_count
@@ -103,7 +104,7 @@ def trace_rows(storage: RDBStorage, name: str, url: str) -> list[dict[str, Any]]
     for trial in load_study(storage, name, url).get_trials(deepcopy=False):
         if trial.state != TrialState.COMPLETE:
             continue
-        history = trial.user_attrs.get("history", [])
+        history = checks(trial)
         validations = [h[4] for h in history if len(h) > 4]
         attrs = trial.user_attrs
         rows.append(

@@ -1,56 +1,110 @@
-"""Serve optuna-dashboard on a study storage until Ctrl-C.
+"""What optuna-dashboard shows of a study, set through the dashboard's own hooks.
 
-Not optuna-dashboard's own `run_server`: that announces "Listening" before it has bound
-the port, and serves requests on the main thread, where Ctrl-C lands inside a response
-and is swallowed by the WSGI handler. Here the port is bound first (a port in use is one
-clear error), requests run on worker threads, and the main thread only waits, so the
-first Ctrl-C always stops the server.
+- `label` (when a command opens a study to write): the objective's name, so the
+  dashboard's axes and columns say "steps to 97% train accuracy" rather than "Objective 0",
+  and the study attributes `kind` and `target` (optuna-dashboard 0.21's study cards show
+  only a name and a direction; the attributes head the study page's table).
+- `publish` (`autolr report`, and `tune` when a study completes): autolr's figures as the
+  dashboard's plotly graphs, and `autolr best`'s answer as the study's note.
+
+This module only stores; what the figures and the note say is the report's business.
 """
 
 from __future__ import annotations
 
-import socketserver
-import threading
-from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
+import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from optuna.storages import RDBStorage
+import optuna
+from optuna.storages import BaseStorage
 
-from autolr.errors import AutolrError
+from autolr.study.settings import FIND, StudySettings
 
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
-class _ThreadedServer(socketserver.ThreadingMixIn, WSGIServer):
-    daemon_threads = True  # an unfinished response never keeps the process alive
-    block_on_close = False
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        """One line per request would bury the terminal; the dashboard shows the data."""
-
-
-def bind(storage: RDBStorage, host: str, port: int) -> WSGIServer:
-    """A server listening on host:port, or a one-line error (port in use, bad host)."""
-    from optuna_dashboard import wsgi
-
-    try:
-        server = _ThreadedServer((host, port), _QuietHandler)
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise AutolrError(
-            f"cannot serve on {host}:{port}: {reason} (pass another --port, or stop what uses it)"
-        ) from None
-    server.set_app(wsgi(storage))
-    return server
+KIND_ATTR = "kind"
+TARGET_ATTR = "target"
+GRAPH_PREFIX = "autolr-"  # graph ids: saving a figure again replaces it
+# The end of autolr's part of the study note: anything a user writes below it is kept.
+NOTE_END = (
+    "*Written by `autolr report`, which rewrites the note above this line; "
+    "notes below it are kept.*"
+)
 
 
-def serve_until_interrupted(server: WSGIServer) -> None:
-    """Serve on a background thread; return when Ctrl-C (or SIGTERM) reaches this one."""
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        thread.join()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+def metric_name(settings: StudySettings) -> str:
+    """The objective as a reader should read it, e.g. "steps to 97% train accuracy
+    (over 1500: not reached)"."""
+    if settings.sampler == FIND:
+        return "lowest smoothed training loss (range test)"
+    train = settings.train
+    goal = f"to {train.target * 100:g}% train accuracy"
+    if settings.objective == "time":
+        return f"seconds {goal}"
+    steps = "lineage steps" if settings.sampler == "pbt" else "steps"
+    return f"{steps} {goal} (over {train.max_steps}: not reached)"
+
+
+def kind(settings: StudySettings) -> str:
+    """The kind of study in a few words: how its runs were chosen."""
+    if settings.sampler == FIND:
+        return f"find: learning-rate range test of {settings.source or 'a study'}"
+    if settings.sampler in ("trace", "scale"):
+        return f"{settings.sampler} of {settings.source or 'a study'}"
+    if settings.sampler == "pbt":
+        p = settings.pbt
+        return f"pbt: population {p.population}, exploit every {p.interval} steps"
+    if settings.sampler == "grid":
+        return "grid: every optimizer at 6 rates per decade"
+    return f"{settings.sampler} search (prior: {settings.prior})"
+
+
+def target(settings: StudySettings) -> str:
+    train = settings.train
+    if settings.sampler == FIND:
+        return f"none: {settings.find_steps} steps per optimizer, the rate rising"
+    return (
+        f"{train.target:g} training accuracy ({train.metric} metric), "
+        f"budget {train.describe_budget()} per run"
+    )
+
+
+def label(study: optuna.Study, settings: StudySettings) -> None:
+    """Name the objective and say what the study is; writes only what changed, so many
+    workers opening one study do not queue to rewrite the same attributes."""
+    name = metric_name(settings)
+    if study.metric_names != [name]:
+        with warnings.catch_warnings():  # "experimental" since Optuna 3.2; the dashboard reads it
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            study.set_metric_names([name])
+    for key, value in ((KIND_ATTR, kind(settings)), (TARGET_ATTR, target(settings))):
+        if study.user_attrs.get(key) != value:
+            study.set_user_attr(key, value)
+
+
+def publish(study: optuna.Study, figures: Sequence[tuple[str, go.Figure]], note: str) -> None:
+    """Save each (name, figure) as a dashboard graph and `note` as the top of the study's
+    note (a user's own text below NOTE_END survives)."""
+    from optuna_dashboard import get_note, save_note, save_plotly_graph_object
+
+    for name, figure in figures:
+        save_plotly_graph_object(study, figure, graph_object_id=GRAPH_PREFIX + name)
+    save_note(study, merged_note(note, get_note(study)))
+
+
+def merged_note(ours: str, existing: str) -> str:
+    """autolr's note, then whatever a user had written below the previous one (or the
+    whole previous note, if autolr never wrote it)."""
+    _, found, theirs = existing.partition(NOTE_END)
+    kept = (theirs if found else existing).strip("\n")
+    return f"{ours.rstrip()}\n\n{NOTE_END}\n" + (f"\n{kept}\n" if kept.strip() else "")
+
+
+def graph_names(storage: BaseStorage, study_name: str) -> list[str]:
+    """The names of the autolr figures saved to a study."""
+    attrs = storage.get_study_system_attrs(storage.get_study_id_from_name(study_name))
+    prefix = "dashboard:plot_data:" + GRAPH_PREFIX
+    keys = [key[len(prefix) :] for key in attrs if key.startswith(prefix)]
+    return sorted({key.rsplit(":", 1)[0] for key in keys})

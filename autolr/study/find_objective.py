@@ -37,7 +37,12 @@ class FindObjective(Objective):
             if math.isfinite(loss):
                 trial.report(loss, step)
         verdict = lr_range.read_curve(
-            run.learning_rates, run.losses, settings.lr_min, settings.lr_max, settings.find_steps
+            run.learning_rates,
+            run.losses,
+            settings.lr_min,
+            settings.lr_max,
+            settings.find_steps,
+            optimizer,
         )
         record_verdict(trial, run.steps, run.train_seconds, run.weight_count, verdict)
         return verdict.lowest_loss if math.isfinite(verdict.lowest_loss) else math.inf

@@ -21,7 +21,12 @@ rises exponentially from `lr_min` to `lr_max`, one step per rate. The rule, step
    that trains at one rate from the start tolerates more than a ramp that is still
    warming up: on the laptop proxy's full grid, the best rate of the six optimizers lay
    between 0.15 r (Adam) and 2 r (Adadelta) (`docs/benchmarks.md`).
-6. The suggestion is the band's geometric middle, r * sqrt(3 / 10), about r / 1.8.
+6. The suggestion is r for SGD, momentum, Adagrad and Adadelta, and r / 4 for Adam and
+   RMSProp. Those two divide each step by a running average of squared gradients, which
+   during the ramp still remembers the small early gradients: they survive rates in the
+   test that they do not survive when trained at one rate from the start. On the full
+   grids of two models (the laptop proxy and an MLP) the best rate was 0.15-0.3 r for Adam
+   and RMSProp and 0.7-3 r for the other four (`docs/benchmarks.md`).
 
 Pure numpy over (rate, loss) lists: no Optuna, no Keras.
 """
@@ -41,6 +46,10 @@ START_SHARE = 0.05  # the start level is the median loss of the first 5% of step
 MIN_DROP = 0.10  # a valley must bring the loss 10% below its start level
 BAND_BELOW = 10.0  # the band starts a decade below the lowest point
 BAND_ABOVE = 3.0  # and ends half a decade above it
+# Optimizers whose steps are scaled by a running average of squared gradients start
+# lower (step 6 above); every other optimizer's suggestion is r itself.
+ADAPTIVE_MOMENT = frozenset({"adam", "rmsprop"})
+ADAPTIVE_FACTOR = 0.25
 MIN_STEPS_BEFORE_STOP = 5  # the first few smoothed values rest on one or two losses
 
 
@@ -110,9 +119,14 @@ def smooth(losses: Sequence[float], lr_min: float, lr_max: float, steps: int) ->
 
 
 def read_curve(
-    rates: Sequence[float], losses: Sequence[float], lr_min: float, lr_max: float, steps: int
+    rates: Sequence[float],
+    losses: Sequence[float],
+    lr_min: float,
+    lr_max: float,
+    steps: int,
+    optimizer: str | None = None,
 ) -> RangeVerdict:
-    """Apply the rule in the module docstring to one recorded test.
+    """Apply the rule in the module docstring to one recorded test of `optimizer`.
 
     `steps` is the number of steps the test was planned with (it may have stopped early).
     """
@@ -139,7 +153,8 @@ def read_curve(
     lag = SMOOTHING_DECADES / 2  # decades the average lags behind the raw curve
     anchor = min(max(float(rates[lowest_index]) / 10**lag, lr_min), lr_max)
     low, high = max(anchor / BAND_BELOW, lr_min), min(anchor * BAND_ABOVE, lr_max)
-    suggestion = math.sqrt(low * high)
+    factor = ADAPTIVE_FACTOR if optimizer in ADAPTIVE_MOMENT else 1.0
+    suggestion = min(max(anchor * factor, low), high)
     return RangeVerdict(
         True,
         suggestion,

@@ -13,7 +13,7 @@ from typing import Protocol
 import optuna
 
 from autolr.errors import TrialFailed
-from autolr.study import checkpoints, pbt, progress
+from autolr.study import checkpoints, history, pbt, progress, ties
 from autolr.study.artifacts_db import ArtifactStore
 from autolr.study.prior import SearchSpace, whole_range
 from autolr.study.pruning import StopRules
@@ -84,7 +84,8 @@ class Objective:
             # Intermediate values are what the run would be worth if it stopped now, in
             # the objective's unit: pruners compare them, and a pruned trial keeps the last.
             checks.append((check.step, check.accuracy))
-            trial.report(self._value_now(checks, check, _pace(check)), check.step)
+            now = self._value_now(checks, check, _pace(check), learning_rate)
+            trial.report(now, check.step)
             if self.listener is not None:
                 self.listener.check(trial.number, check)
             return self.settings.prune and trial.should_prune()
@@ -98,7 +99,11 @@ class Objective:
         return self.value(result)
 
     def _value_now(
-        self, checks: list[tuple[int, float]], check: Check, seconds_per_step: float
+        self,
+        checks: list[tuple[int, float]],
+        check: Check,
+        seconds_per_step: float,
+        learning_rate: float,
     ) -> float:
         train = self.settings.train
         reached = check.step if check.accuracy >= train.target else None
@@ -107,6 +112,8 @@ class Objective:
         )
         if not math.isfinite(check.loss):
             steps = progress.diverged_value(train.max_steps)
+        elif reached is not None:
+            steps += self._tie_break(check.accuracy, learning_rate)
         return self._in_unit(steps, seconds_per_step)
 
     def value(self, result: TrainResult) -> float:
@@ -122,7 +129,17 @@ class Objective:
             reached_step=result.reached_step,
             diverged=result.diverged,
         )
+        if result.reached_step is not None:
+            steps += self._tie_break(result.final_accuracy, result.learning_rate)
         return self._in_unit(steps, result.train_seconds / max(result.steps, 1))
+
+    def _tie_break(self, accuracy: float, learning_rate: float) -> float:
+        """The fraction of a step that orders runs which reached at the same check the
+        way `autolr best` does, so tools that see only the value agree (see ties.py)."""
+        if self.settings.objective != "steps":
+            return 0.0
+        s = self.settings
+        return ties.tie_break(accuracy, s.train.target, learning_rate, s.lr_min, s.lr_max)
 
     def _in_unit(self, steps: float, seconds_per_step: float) -> float:
         return steps if self.settings.objective == "steps" else steps * seconds_per_step
@@ -183,7 +200,8 @@ class PBTObjective(Objective):
             # Values count the lineage's steps, not just this interval's.
             lineage_check = dataclasses.replace(check, step=start_step + check.step)
             checks.append((lineage_check.step, check.accuracy))
-            trial.report(self._value_now(checks, lineage_check, _pace(check)), lineage_check.step)
+            now = self._value_now(checks, lineage_check, _pace(check), learning_rate)
+            trial.report(now, lineage_check.step)
             if self.listener is not None:
                 self.listener.check(trial.number, check)
             return False  # PBT replaces pruning with exploitation
@@ -217,6 +235,8 @@ class PBTObjective(Objective):
             reached_step=None if result.reached_step is None else start_step + result.reached_step,
             diverged=result.diverged,
         )
+        if result.reached_step is not None:
+            steps += self._tie_break(result.final_accuracy, learning_rate)
         return self._in_unit(steps, result.train_seconds / max(result.steps, 1))
 
 
@@ -242,16 +262,4 @@ def record_result(
     if result.reached_step is not None and result.reached_step != result.steps:
         trial.set_user_attr("reached_step", result.reached_step)  # trained on past the target
         trial.set_user_attr("reached_seconds", round(result.reached_seconds or 0.0, 4))
-    trial.set_user_attr(
-        "history",
-        [
-            [c.step, round(c.seconds, 4), round(c.accuracy, 6), _finite(c.loss)]
-            + ([round(c.val_accuracy, 6)] if c.val_accuracy is not None else [])
-            for c in result.history
-        ],
-    )
-
-
-def _finite(value: float) -> float | None:
-    """JSON has no NaN or infinity; a diverged loss is stored as null."""
-    return round(value, 6) if value == value and abs(value) != float("inf") else None
+    history.store(trial, result.history)

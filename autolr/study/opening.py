@@ -17,6 +17,7 @@ from optuna.storages import RDBStorage
 
 from autolr.config import WORKER_INDEX_ENV
 from autolr.errors import ConfigError, StorageError
+from autolr.study import dashboard
 from autolr.study import settings as study_settings
 from autolr.study.catalog import SETTINGS_ATTR
 from autolr.study.locks import LockLost, study_lock
@@ -65,6 +66,7 @@ def open_study(
         sampler=make_sampler(settings, _sampler_seed(settings), storage, space),
         pruner=make_pruner(settings),
     )
+    dashboard.label(study, settings)
     if space is not None and SPACE_ATTR not in study.user_attrs:
         _store_space(storage, study, settings, space)
     return study, settings

@@ -16,7 +16,7 @@ from typing import Any
 from optuna.trial import FrozenTrial, TrialState
 
 from autolr.study import pbt
-from autolr.study.results import NoResultError, best_reached
+from autolr.study.results import MIN_BAND_RATES, NoResultError, best_reached, shown_value
 from autolr.study.settings import StudySettings
 
 
@@ -45,10 +45,21 @@ class PBTRecommendation:
     schedule: tuple[Interval, ...]
     per_optimizer: dict[str, dict[str, Any]]
 
+    @property
+    def band_rates(self) -> int:
+        """Distinct rates the lineage used with its final optimizer."""
+        return len({i.learning_rate for i in self.schedule if i.optimizer == self.optimizer})
+
+    @property
+    def thin_band(self) -> bool:
+        return self.band_rates < MIN_BAND_RATES
+
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["sampler"] = "pbt"
         data["band"] = list(self.band)
+        data["band_rates"] = self.band_rates
+        data["band_thin"] = self.thin_band
         return data
 
 
@@ -76,7 +87,7 @@ def recommend_pbt(
         learning_rate=math.exp(mean_log),
         final_learning_rate=final.learning_rate,
         band=(min(rates), max(rates)),
-        value=float(winner.value),
+        value=shown_value(winner.value, settings.objective),
         target=settings.train.target,
         schedule=schedule,
         per_optimizer=_per_optimizer(trials, settings),
@@ -127,7 +138,9 @@ def _per_optimizer(
         summary[name] = {
             "learning_rate": float(best.params["learning_rate"]),
             "band": [min(rates), max(rates)],
-            "value": min(float(t.value) for t in reached if t.value is not None)
+            "value": min(
+                shown_value(t.value, settings.objective) for t in reached if t.value is not None
+            )
             if reached
             else None,
             "reached_trials": len(reached),

@@ -15,8 +15,12 @@ from optuna.trial import FrozenTrial, TrialState
 from autolr.errors import AutolrError
 from autolr.study.pruning import DEFAULT_MARGIN
 from autolr.study.settings import StudySettings
+from autolr.study.ties import whole_steps
 
 BAND_MARGIN = DEFAULT_MARGIN  # pruning keeps every rate within this margin: bands are exact
+# A band whose edges rest on fewer rates than this is reported as such: one or two rates
+# say where the target was reached, not how far either side of them it still would be.
+MIN_BAND_RATES = 3
 
 
 class NoResultError(AutolrError):
@@ -30,6 +34,11 @@ class OptimizerResult:
     band: tuple[float, float] | None  # lowest and highest rate within the margin
     reached_trials: int
     trials: int
+    band_rates: int = 0  # distinct rates inside the band
+
+    @property
+    def thin_band(self) -> bool:
+        return self.band is not None and self.band_rates < MIN_BAND_RATES
 
 
 @dataclass(frozen=True)
@@ -45,11 +54,22 @@ class Recommendation:
     finished_trials: int
     per_optimizer: dict[str, OptimizerResult]
 
+    @property
+    def band_rates(self) -> int:
+        return self.per_optimizer[self.optimizer].band_rates
+
+    @property
+    def thin_band(self) -> bool:
+        return self.per_optimizer[self.optimizer].thin_band
+
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["band"] = list(self.band)
-        for result in data["per_optimizer"].values():
+        data["band_rates"] = self.band_rates
+        data["band_thin"] = self.thin_band
+        for name, result in data["per_optimizer"].items():
             result["band"] = list(result["band"]) if result["band"] else None
+            result["band_thin"] = self.per_optimizer[name].thin_band
         return data
 
 
@@ -73,7 +93,9 @@ def best_reached(trials: Sequence[FrozenTrial]) -> FrozenTrial | None:
     return min(good, key=rank_key) if good else None
 
 
-def summarise_optimizer(trials: Sequence[FrozenTrial], margin: float) -> OptimizerResult:
+def summarise_optimizer(
+    trials: Sequence[FrozenTrial], margin: float, objective: str = "steps"
+) -> OptimizerResult:
     """Best rate, and the band of rates that reached within `margin` x the best value."""
     best = best_reached(trials)
     finished = [t for t in trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED)]
@@ -83,11 +105,18 @@ def summarise_optimizer(trials: Sequence[FrozenTrial], margin: float) -> Optimiz
     in_band = [t.params["learning_rate"] for t in good if (t.value or 0) <= margin * best.value]
     return OptimizerResult(
         learning_rate=float(best.params["learning_rate"]),
-        value=float(best.value),
+        value=shown_value(best.value, objective),
         band=(float(min(in_band)), float(max(in_band))),
         reached_trials=len(good),
         trials=len(finished),
+        band_rates=len(set(in_band)),
     )
+
+
+def shown_value(value: float, objective: str) -> float:
+    """A reached trial's value as people read it: whole steps (the stored value carries a
+    tie-break below 0.01 step, see ties.py), or seconds as stored."""
+    return whole_steps(value) if objective == "steps" else float(value)
 
 
 def recommend(
@@ -98,7 +127,9 @@ def recommend(
 ) -> Recommendation:
     """The fastest optimizer and rate, with bands, or NoResultError if none reached."""
     per_optimizer = {
-        name: summarise_optimizer([t for t in trials if t.params.get("optimizer") == name], margin)
+        name: summarise_optimizer(
+            [t for t in trials if t.params.get("optimizer") == name], margin, settings.objective
+        )
         for name in settings.optimizers
     }
     finished = sum(r.trials for r in per_optimizer.values())

@@ -17,8 +17,10 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from autolr.report import ReportError, default_out_dir, interactive, static, write_report
+from autolr.report import ReportError, default_out_dir, figures, to_html, write_report
 from autolr.report.build import SUMMARY, read_inputs
+from autolr.report.chart import Line, marks_tagged
+from autolr.report.page import INDEX
 from autolr.study.catalog import stored_settings
 from autolr.study.results import recommend
 from tests.report.conftest import (
@@ -41,7 +43,7 @@ def grid_report(grid_study: optuna.Study, tmp_path_factory: pytest.TempPathFacto
 def test_every_figure_is_written_as_png_and_html(grid_report) -> None:
     out = grid_report.out_dir
     expected = [out / f"{name}.{ext}" for name in FIGURES for ext in ("png", "html")]
-    assert list(grid_report.files) == [*expected, out / "plotly.min.js", out / SUMMARY]
+    assert list(grid_report.files) == [*expected, out / "plotly.min.js", out / INDEX, out / SUMMARY]
     assert all(f.is_file() for f in grid_report.files)
     assert grid_report.skipped == ()
 
@@ -70,15 +72,19 @@ def test_real_grid_figures_have_a_series_per_optimizer(grid_study: optuna.Study)
         if t.user_attrs["reached"]
     )
     assert sum(reached.values()) >= 2  # the grid gives the figures something to draw
-    png = static.time_to_target_figure(inputs.runs, inputs.settings, inputs.study)
-    for ax in png.axes:
-        assert [line.get_label() for line in ax.lines] == list(GRID_OPTIMIZERS)
-        for line in ax.lines:
-            points = np.count_nonzero(~np.isnan(np.asarray(line.get_ydata(), dtype=float)))
-            assert points == reached[line.get_label()]
-    html = interactive.time_to_target_figure(inputs.runs, inputs.settings, inputs.study)
-    assert [t.name for t in html.data] == list(GRID_OPTIMIZERS) * 2
-    assert all(t.mode == "lines+markers" for t in html.data)  # grid neighbours are joined
+    chart = figures.time_to_target(
+        inputs.runs, inputs.settings, inputs.study, inputs.recommendation
+    )
+    for name in GRID_OPTIMIZERS:
+        lines = marks_tagged(chart, f"reached:{name}")
+        assert len(lines) == 2 and all(isinstance(line, Line) for line in lines)  # joined
+        for line in lines:
+            points = np.count_nonzero(~np.isnan(np.asarray(line.ys, dtype=float)))
+            assert points == reached[name]
+    html = to_html.render(chart)
+    drawn = [t for t in html.data if (t.meta or "").startswith("reached:")]
+    assert [t.name for t in drawn] == list(GRID_OPTIMIZERS) * 2
+    assert all(t.mode == "lines+markers" for t in drawn)
 
 
 def test_band_table_matches_recommend(grid_report, grid_study: optuna.Study) -> None:
@@ -103,7 +109,8 @@ def test_band_table_matches_recommend(grid_report, grid_study: optuna.Study) -> 
         low, high = result.band
         assert cells[1] == f"{result.learning_rate:.3g}"
         assert cells[2] == f"{result.value:.4g}"
-        assert cells[3] == (f"{low:.3g}" if low == high else f"{low:.3g} to {high:.3g}")
+        span = f"{low:.3g}" if f"{low:.3g}" == f"{high:.3g}" else f"{low:.3g} to {high:.3g}"
+        assert cells[3] == span + (" (thin)" if row.thin else "")
         assert cells[5] == f"{result.reached_trials} / {result.trials}"
 
 
@@ -114,6 +121,20 @@ def test_summary_recommends_and_embeds_every_figure(grid_report) -> None:
     for name in FIGURES:
         assert f"]({name}.png)" in summary and f"]({name}.html)" in summary
     assert "reference CNN x0.25 trained to 0.9 training accuracy" in summary
+
+
+def test_index_shows_the_summary_and_every_figure_with_one_plotly(grid_report) -> None:
+    out = grid_report.out_dir
+    index = (out / INDEX).read_text()
+    rec = grid_report.recommendation
+    assert f"<strong>Use {rec.optimizer} at learning rate {rec.learning_rate:.3g}</strong>" in index
+    assert "<table>" in index  # the band and outcome tables, rendered
+    assert index.count('class="plotly-graph-div"') == len(FIGURES)
+    for name in FIGURES:
+        assert f'<a href="{name}.png">' in index and f'<a href="{name}.html">' in index
+    assert index.count('<script src="plotly.min.js"') == 1
+    assert len(index) < 500_000  # the figures' data, not a copy of plotly.js
+    assert sorted(p.name for p in out.glob("*.js")) == ["plotly.min.js"]
 
 
 def test_a_tpe_like_study_with_irregular_rates_gets_every_figure(
@@ -159,6 +180,7 @@ def test_figures_the_study_cannot_support_are_skipped_and_said_so(
     assert sorted(f.name for f in result.files) == [
         "bands.html",
         "bands.png",
+        INDEX,
         "plotly.min.js",
         SUMMARY,
     ]

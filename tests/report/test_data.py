@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import optuna
 import pytest
 
 from autolr.report.bands import band_rows, common_band
@@ -93,6 +94,40 @@ def test_envelope_by_hand() -> None:
     assert env.fastest_at("adam") == [(0.001, 300.0), (10**-2.5, 420.0)]
     # sgd is the slowest only where another optimizer also reached the target.
     assert env.slowest_at("sgd") == [(0.001, 900.0)]
+    # The runs compared in a bin keep their real rates (TPE's fall anywhere in it).
+    assert nan_to_none(env.fastest_rate) == [None, 1.1e-3, 3e-3, 0.1, 0.22, None]
+    assert nan_to_none(env.slowest_rate) == [None, 1.05e-3, 3e-3, 0.1, 0.22, None]
+
+
+def test_stored_outcomes_and_stop_reasons_give_each_run_its_cause() -> None:
+    def stored(outcome: str, state: str = "COMPLETE", **attrs):
+        trial = made_trial("adam", 1e-3, None, state=state)
+        return optuna.trial.create_trial(
+            state=trial.state,
+            value=trial.value,
+            params=trial.params,
+            distributions=trial.distributions,
+            user_attrs={**trial.user_attrs, "outcome": outcome, **attrs},
+        )
+
+    trials = [
+        stored("time"),
+        stored("budget"),
+        stored("pruned", "PRUNED", stop_reason="behind", projected_steps=5000),
+        stored("pruned", "PRUNED", stop_reason="stopped"),
+        made_trial("adam", 1e-2, None, diverged=True),  # before outcomes were stored
+        made_trial("adam", 1e-1, 200),
+    ]
+    runs = read_runs(MADE_SETTINGS, trials)
+    assert [r.cause for r in runs] == [
+        "time",
+        "budget",
+        "pruned: behind",
+        "pruned",
+        "diverged",
+        None,
+    ]
+    assert runs[2].projected_steps == 5000 and "projected 5000 steps" in runs[2].story()
 
 
 def test_envelope_in_seconds_can_name_another_winner() -> None:
@@ -122,6 +157,8 @@ def test_band_rows_repeat_recommend_and_add_the_reached_rates() -> None:
     assert adam.reached_rates == (1e-3, 1.1e-3, 3e-3)
     # sgd: best 350 at 0.1; 450 is within 525, 900 is not, but it did reach.
     assert (sgd.band, sgd.reached_range) == ((0.1, 0.22), (1.05e-3, 0.22))
+    # Three rates make adam's band; sgd's two are too few to call it one.
+    assert (adam.band_rates, adam.thin, sgd.band_rates, sgd.thin) == (3, False, 2, True)
     assert common_band([adam, sgd]) is None
 
 

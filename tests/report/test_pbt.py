@@ -8,11 +8,11 @@ from pathlib import Path
 
 import optuna
 import pytest
-from matplotlib.collections import PathCollection
 
-from autolr.report import ReportError, write_report
-from autolr.report.pbt import interactive, static
-from autolr.report.pbt.data import accuracy_path, by_member, optimizer_runs, rate_path, segments
+from autolr.report import ReportError, to_html, to_png, write_report
+from autolr.report.chart import Chart, Line, Rule, Segments, marks_tagged
+from autolr.report.pbt import figure
+from autolr.report.pbt.data import segments
 from autolr.study.catalog import stored_settings
 from autolr.study.pbt_results import recommend_pbt
 from autolr.study.results import NoResultError
@@ -22,10 +22,6 @@ from tests.report.made import PBT_SETTINGS, PBT_TRIALS, pbt_trial
 SEGMENTS = segments(PBT_TRIALS)
 WINNER = [s for n in (1, 2, 4) for s in SEGMENTS if s.trial == n]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def gids(ax) -> list[str | None]:
-    return [line.get_gid() for line in ax.lines]
 
 
 def test_segments_start_from_their_parents_weights() -> None:
@@ -38,66 +34,83 @@ def test_segments_start_from_their_parents_weights() -> None:
         (1, 2, 5),
     ]
     copied = SEGMENTS[1]  # member 0 copied member 1 (accuracy 0.7) at step 50
-    assert (copied.start, copied.end, copied.donor, copied.start_accuracy) == (50, 100, 1, 0.7)
-    assert copied.accuracy_path() == [(50, 0.7), (100, 0.8)]
-    assert SEGMENTS[0].start_accuracy is None  # a fresh start has no weights before it
+    assert (copied.start, copied.end, copied.donor, copied.parent) == (50, 100, 1, 1)
+    assert (copied.start_accuracy, copied.checks) == (0.7, ((100, 0.8),))
+    assert SEGMENTS[0].parent is None and SEGMENTS[0].start_accuracy is None
 
 
-def test_a_member_path_is_cut_where_its_optimizer_changes() -> None:
-    member0, member1 = by_member(SEGMENTS).values()
-    first, second = optimizer_runs(member0)
-    assert [s.trial for s in first] == [0] and [s.trial for s in second] == [2, 4]
-    # The rate jumps at step 50 from adam's 1e-3 to the perturbed 0.125.
-    assert rate_path(second, first[-1]) == (
-        [50, 50, 100, 100, 150],
-        [1e-3, 0.125, 0.125, 0.125, 0.125],
-    )
-    # So does the accuracy: from its own 0.5 to its donor's 0.7.
-    assert accuracy_path(second, first[-1]) == (
-        [50.0, 50.0, 100.0, 100.0, 150.0],
-        [0.5, 0.7, 0.8, 0.8, 0.92],
-    )
-    assert [[s.trial for s in run] for run in optimizer_runs(member1)] == [[1, 3], [5]]
+def chart() -> Chart:
+    return figure.lineage_figure(SEGMENTS, WINNER, PBT_SETTINGS, "made: pbt", "sub")
 
 
-def test_figure_draws_every_member_and_underlays_the_winner() -> None:
-    fig = static.lineage_figure(SEGMENTS, WINNER, PBT_SETTINGS, "made: pbt", "sub")
-    rates, accuracy = fig.axes[:2]
-    for ax in (rates, accuracy):
-        assert gids(ax)[:5] == ["winner", "member 0", "member 0", "member 1", "member 1"]
-    winner = rates.lines[0]
-    assert list(winner.get_xdata()) == [0, 50, 50, 100, 100, 150]
-    assert list(winner.get_ydata()) == [0.1, 0.1, 0.125, 0.125, 0.125, 0.125]
-    assert rates.get_yscale() == "log" and rates.get_ylim() == pytest.approx(
-        (1e-4 / 10 ** (1 / 12), 10 ** (1 / 12))
-    )
-    marks = [c.get_offsets().tolist() for c in rates.collections if isinstance(c, PathCollection)]
-    # Member 0's exploit at step 50; member 1's resample at 100, which diverged by 150.
-    assert marks == [[[50.0, 0.125]], [[100.0, 0.003]], [[150.0, 0.003]]]
-    star = next(c for c in accuracy.collections if isinstance(c, PathCollection))
-    assert star.get_offsets().tolist() == [[150.0, 0.92]]
-    assert accuracy.lines[-1].get_ydata()[0] == 0.9  # the target
-    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["adam", "sgd"]
-    key = [t.get_text() for t in fig.legends[1].get_texts()]
-    assert key == [
-        "exploit, perturbed",
-        "exploit, resampled",
+def test_a_colour_per_member_and_a_line_style_per_optimizer() -> None:
+    lines = [m for m in chart().panels[0].marks if isinstance(m, Line) and m.tag != "winner"]
+    looks = {(m.tag, m.look.colour, m.look.dash) for m in lines}
+    assert looks == {
+        ("rate:member 0", figure.member_colour(0), "solid"),  # adam, then
+        ("rate:member 0", figure.member_colour(0), "dash"),  # sgd
+        ("rate:member 1", figure.member_colour(1), "dash"),
+        ("rate:member 1", figure.member_colour(1), "solid"),
+    }
+    assert figure.member_colour(0) != figure.member_colour(1)
+
+
+def test_exploits_are_links_from_donor_to_receiver() -> None:
+    rates, errors = chart().panels
+    links = {m.tag: m.pieces for m in rates.marks + errors.marks if isinstance(m, Segments)}
+    # Rate: at step 50 member 0 forks off member 1's 0.1 and perturbs it to 0.125; at 100
+    # member 1 forks off member 0's 0.125 and resamples adam at 0.003.
+    rate_links = [p for m in rates.marks if isinstance(m, Segments) for p in m.pieces]
+    assert rate_links == [((50, 0.1), (50, 0.125)), ((100, 0.125), (100, 3e-3))]
+    # Accuracy (as 1 - accuracy): from the donor's last check to the receiver's first.
+    error_links = [p for m in errors.marks if isinstance(m, Segments) for p in m.pieces]
+    assert error_links == [
+        ((50, pytest.approx(0.3)), (100, pytest.approx(0.2))),
+        ((100, pytest.approx(0.2)), (150, pytest.approx(0.9))),
+    ]
+    assert set(links) == {"links:rate", "links:error"}
+
+
+def test_every_interval_is_drawn_even_with_one_check() -> None:
+    for panel in chart().panels:
+        lines = [m for m in panel.marks if isinstance(m, Line) and m.tag != "winner"]
+        drawn = {int(h.split("(trial ")[1].split(")")[0]) for m in lines for h in m.hover if h}
+        assert drawn == {s.trial for s in SEGMENTS}
+        assert all(m.look.symbol is not None for m in lines)  # a lone check shows as a dot
+
+
+def test_accuracy_is_on_a_log_scale_of_the_error_where_members_compete() -> None:
+    errors = chart().panels[1]
+    axis = errors.y
+    assert axis.log and axis.reversed  # 1 - accuracy, better upwards
+    labels = dict(zip(axis.tick_labels, axis.ticks, strict=True))
+    assert labels["0.9"] == pytest.approx(0.1) and labels["0.95"] == pytest.approx(0.05)
+    # 0.9 to 0.95 gets as much height as 0.5 to 0.75 (one factor of two in the error).
+    assert math.log(labels["0.9"] / labels["0.95"]) == pytest.approx(math.log(0.5 / 0.25))
+    (star,) = marks_tagged(chart(), "reached")
+    assert (star.xs, star.ys) == ([150], [pytest.approx(0.08)])
+    assert [m.at for m in errors.marks if isinstance(m, Rule)] == [pytest.approx(0.1)]
+
+
+def test_key_and_png_html_agree() -> None:
+    described = chart()
+    assert [k.label for k in described.key] == [
+        "adam",
+        "sgd",
+        "exploit link: donor to receiver",
+        "exploit: copied, rate perturbed",
+        "exploit: copied, optimizer and rate resampled",
         "diverged",
         "winning lineage",
         "reached the target",
         "target 0.9",
     ]
-
-
-def test_interactive_figure_has_the_same_paths() -> None:
-    fig = interactive.lineage_figure(SEGMENTS, WINNER, PBT_SETTINGS, "made: pbt", "sub")
-    winner = [t for t in fig.data if t.legendgroup == "winner"]
-    assert [t.xaxis for t in winner] == ["x", "x2"]
-    paths = [t for t in fig.data if t.mode == "lines" and t.legendgroup in ("adam", "sgd")]
-    assert len(paths) == 2 * 4  # both panels, 2 members x 2 optimizer pieces
-    assert [t.name for t in paths if t.showlegend] == ["adam", "sgd"]
-    assert "member 0, generation 1 (trial 2)" in paths[2].text[1]
-    assert fig.layout.yaxis.type == "log"
+    png, html = to_png.render(described), to_html.render(described)
+    legend = [t.get_text() for lg in png.legends for t in lg.get_texts()]
+    assert legend == [t.name for t in html.data if t.showlegend]
+    assert legend[:2] == ["member 0", "member 1"]
+    gids = {c.get_gid() for ax in png.axes for c in [*ax.lines, *ax.collections]}
+    assert {"winner", "rate:member 0", "links:rate", "exploit:rate", "diverged:rate"} <= gids
 
 
 def test_summary_gives_the_winning_schedule_and_its_constant_rate(
@@ -156,15 +169,16 @@ def test_a_real_pbt_report(pbt_study: optuna.Study, tmp_path: Path) -> None:
         "lineages.png",
         "lineages.html",
         "plotly.min.js",
+        "index.html",
         "summary.md",
     ]
     assert (tmp_path / "lineages.png").read_bytes()[:8] == PNG_SIGNATURE
     assert "small-pbt: " in (tmp_path / "lineages.html").read_text()
     trials = pbt_study.get_trials(deepcopy=False)
     found = segments(trials)
-    fig = static.lineage_figure(found, [], stored_settings(pbt_study), "t", "s")
-    members = {g for g in gids(fig.axes[0]) if g is not None}
-    assert members == {f"member {m}" for m in range(PBT_FLAGS["population"])}
+    described = figure.lineage_figure(found, [], stored_settings(pbt_study), "t", "s")
+    members = {m.tag for m in described.panels[0].marks if isinstance(m, Line)}
+    assert members == {f"rate:member {m}" for m in range(PBT_FLAGS["population"])}
     summary = result.summary.read_text()
     try:
         rec = recommend_pbt("small-pbt", stored_settings(pbt_study), trials)

@@ -161,7 +161,7 @@ def test_a_scale_study_with_no_finished_run_is_one_clear_line(
 def test_a_real_scale_report(scale_study: optuna.Study, tmp_path: Path) -> None:
     result = write_report(scale_study, tmp_path)
     names = [f.name for f in result.files]
-    assert names[-2:] == ["plotly.min.js", "summary.md"]
+    assert names[-3:] == ["plotly.min.js", "index.html", "summary.md"]
     runs = scale_runs(scale_study.get_trials(deepcopy=False))
     assert sorted({r.scale for r in runs}) == SCALES
     assert sorted({r.learning_rate for r in runs}) == pytest.approx(SCALE_RATES)

@@ -12,8 +12,9 @@ import pytest
 from matplotlib.collections import PathCollection
 from optuna.trial import TrialState
 
-from autolr.report import ReportError, write_report
-from autolr.report.trace import interactive, static
+from autolr.report import ReportError, to_html, to_png, write_report
+from autolr.report.chart import Line, Points, Rule
+from autolr.report.trace import figure
 from autolr.report.trace.data import trace_runs
 from autolr.study.catalog import stored_settings
 from tests.report.conftest import TRACE_STEPS, TRACE_VALIDATE_EVERY, MadeStudy
@@ -50,32 +51,38 @@ def test_runs_follow_the_study_order_and_skip_unfinished_trials() -> None:
 
 
 def test_figure_has_a_line_per_optimizer_in_each_panel_and_a_mark_where_it_reached() -> None:
-    fig = static.accuracy_figure(RUNS, TRACE_SETTINGS, "made: trace", "the subtitle")
-    validation, training = fig.axes[:2]
-    for ax in (validation, training):
-        assert [line.get_label() for line in ax.lines[:3]] == [r.label for r in RUNS]
-        assert ax.get_xlabel() == "training time (s)"
-    assert list(validation.lines[0].get_xdata()) == [1.0, 2.0]  # seconds of validated checks
+    chart = figure.accuracy_figure(RUNS, TRACE_SETTINGS, "made: trace", "the subtitle")
+    validation, training = chart.panels
+    for panel, which in ((validation, "validation"), (training, "training")):
+        lines = [m for m in panel.marks if isinstance(m, Line)]
+        assert [line.legend for line in lines] == [r.label for r in RUNS]
+        assert [line.tag for line in lines] == [f"{which}:{r.optimizer}" for r in RUNS]
+        assert panel.x.label == "training time (s)"
+        # The target on both panels; the accuracy axis starts at 0.9 - 2 x 0.1, which
+        # already shows every final accuracy (the lowest is momentum's 0.78).
+        assert [m.at for m in panel.marks if isinstance(m, Rule)] == [0.9]
+        assert panel.y.range == pytest.approx((0.7, 1.003))
+    assert list(validation.marks[1].xs) == [1.0, 2.0]  # seconds of the validated checks
+    reached = [m for m in training.marks if isinstance(m, Points)]
+    assert [(m.xs, m.ys) for m in reached] == [([1.0], [0.92]), ([1.6], [0.91])]
+    assert chart.title == "made: trace" and chart.subtitle == "the subtitle"
+
+
+def test_png_and_html_draw_the_same_series() -> None:
+    chart = figure.accuracy_figure(RUNS, TRACE_SETTINGS, "made: trace", "sub")
+    png, html = to_png.render(chart), to_html.render(chart)
+    validation, training = png.axes
+    assert [line.get_gid() for line in validation.lines if line.get_gid()] == [
+        f"validation:{r.optimizer}" for r in RUNS
+    ]
     marks = [c for c in training.collections if isinstance(c, PathCollection)]
     assert [m.get_offsets().tolist() for m in marks] == [[[1.0, 0.92]], [[1.6, 0.91]]]
-    # The target on both panels; the accuracy axis starts at 0.9 - 2 x 0.1, which already
-    # shows every final accuracy (the lowest is momentum's 0.78).
-    assert training.lines[-1].get_ydata()[0] == 0.9
-    assert validation.get_ylim()[0] == pytest.approx(0.7)
-    texts = " ".join(t.get_text() for t in fig.texts)
-    assert "made: trace" in texts and "the subtitle" in texts
-    assert [t.get_text() for t in fig.legends[0].get_texts()] == [r.label for r in RUNS]
-
-
-def test_interactive_figure_has_the_same_series() -> None:
-    fig = interactive.accuracy_figure(RUNS, TRACE_SETTINGS, "made: trace", "sub")
-    lines = [t for t in fig.data if t.mode == "lines+markers"]
+    lines = [t for t in html.data if t.mode == "lines+markers"]
     assert [(t.name, t.xaxis) for t in lines] == [(r.label, "x") for r in RUNS] + [
         (r.label, "x2") for r in RUNS
     ]
-    reached = [t for t in fig.data if t.mode == "markers"]
-    assert [(t.x[0], t.y[0], t.xaxis) for t in reached] == [(1.0, 0.92, "x2"), (1.6, 0.91, "x2")]
-    assert "made: trace" in fig.layout.title.text
+    legend = [t.get_text() for lg in png.legends for t in lg.get_texts()]
+    assert legend == [t.name for t in html.data if t.showlegend]
 
 
 def test_summary_table_repeats_the_runs(made_study: MadeStudy, tmp_path: Path) -> None:
@@ -105,6 +112,7 @@ def test_a_real_trace_report(trace_study: optuna.Study, tmp_path: Path) -> None:
         "accuracy_over_time.png",
         "accuracy_over_time.html",
         "plotly.min.js",
+        "index.html",
         "summary.md",
     ]
     png = out / "accuracy_over_time.png"

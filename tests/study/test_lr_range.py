@@ -93,3 +93,14 @@ def test_the_suggestion_does_not_depend_on_the_number_of_steps() -> None:
     assert all(s is not None for s in suggestions)
     spread = math.log10(max(suggestions) / min(suggestions))  # type: ignore[type-var]
     assert spread < 0.2  # decades
+
+
+def test_adam_and_rmsprop_start_a_quarter_below_where_the_loss_was_lowest() -> None:
+    rates = lr_range.ramp(LR_MIN, LR_MAX, 200)
+    losses = synthetic_losses(rates, best=1e-2, noise=0.0)
+    sgd = lr_range.read_curve(rates, losses, LR_MIN, LR_MAX, 200, "sgd")
+    adam = lr_range.read_curve(rates, losses, LR_MIN, LR_MAX, 200, "adam")
+    assert sgd.band == adam.band and sgd.band is not None  # the band is the curve's
+    anchor = sgd.band[1] / lr_range.BAND_ABOVE
+    assert sgd.suggestion == pytest.approx(anchor)
+    assert adam.suggestion == pytest.approx(anchor * lr_range.ADAPTIVE_FACTOR)

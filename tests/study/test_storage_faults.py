@@ -174,7 +174,7 @@ def test_a_full_disk_is_named(workdir: Path, mnist: str) -> None:
     _study_file(prepared)
     args = small_grid_args("new", mnist, "--storage", "sqlite:///DB")
     done = _on_a_full_disk(prepared, args)
-    _one_error_line(done, "the disk holding sqlite:///")
+    _one_error_line(done, "the disk holding ")  # the database, by its path or URL
     assert "is full: free some space, then run the same command again" in done.stderr
 
 

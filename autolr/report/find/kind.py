@@ -9,7 +9,7 @@ import optuna
 
 from autolr.report import style
 from autolr.report.data import ReportError
-from autolr.report.find import interactive, static
+from autolr.report.find import figure
 from autolr.report.find.data import FindCurve, find_curves
 from autolr.report.kinds import FigureSpec, ReportKind, always
 from autolr.report.summary import FigureEntry, figure_section
@@ -42,8 +42,8 @@ class FindInputs:
     def note(self) -> str:
         return (
             "Band: [r/10, 3r], r where the moving average is lowest (less its lag); "
-            f"suggestion: the band's middle. A test stops at {lr_range.DIVERGENCE_FACTOR:g}x "
-            "its lowest average."
+            "suggestion: r (Adam, RMSProp: r/4). A test stops at "
+            f"{lr_range.DIVERGENCE_FACTOR:g}x its lowest average."
         )
 
 
@@ -77,15 +77,14 @@ def _summary(inputs: FindInputs, entries: Sequence[FigureEntry]) -> str:
 
 
 FIGURES: tuple[FigureSpec[FindInputs], ...] = (
-    FigureSpec(
+    FigureSpec.of(
         "range_test",
         "Loss against learning rate",
         "Training loss while the learning rate rises one step at a time, per optimizer: "
         "thin lines are per-step losses, thick lines their moving average. The shaded band "
         "is where autolr searches; the marker is the suggested rate.",
         always,
-        lambda i: static.loss_figure(i.curves, i.title, i.subtitle, i.note),
-        lambda i: interactive.loss_figure(i.curves, i.title, i.subtitle, i.note),
+        lambda i: figure.loss_figure(i.curves, i.title, i.subtitle, i.note),
     ),
 )
 

@@ -1,7 +1,7 @@
 """Reports of PBT studies: each member's learning rate and accuracy over its lineage's
 steps, the winning schedule, and the constant rate it reduces to.
 
-`data` turns member-intervals into paths (pure), `static` and `interactive` draw them,
+`data` turns member-intervals into segments (pure), `figure` describes the figure,
 `summary` writes the tables, `kind` ties them into the report `build` writes.
 """
 

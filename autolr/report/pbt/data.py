@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from optuna.trial import FrozenTrial, TrialState
 
 from autolr.study import pbt
+from autolr.study.history import checks as stored_checks
 
 EXPLOITS = ("exploit-perturb", "exploit-resample")
 
@@ -32,6 +33,7 @@ class Segment:
     learning_rate: float
     action: str  # start | continue | exploit-perturb | exploit-resample
     donor: int | None  # the member whose weights it copied (exploits only)
+    parent: int | None  # the trial whose weights it started from (None: fresh weights)
     start_accuracy: float | None  # of the weights it started from (the parent's end)
     checks: tuple[tuple[int, float], ...]  # (lineage step, training accuracy)
     reached: bool
@@ -50,12 +52,6 @@ class Segment:
         """Training accuracy at the end of the interval."""
         return self.checks[-1][1] if self.checks else None
 
-    def accuracy_path(self) -> list[tuple[int, float]]:
-        """Where the interval's accuracy line goes: from its starting weights' accuracy
-        (the donor's, after an exploit) through each of its checks."""
-        start = [] if self.start_accuracy is None else [(self.start, self.start_accuracy)]
-        return start + list(self.checks)
-
 
 def segments(trials: Sequence[FrozenTrial]) -> list[Segment]:
     """Every finished member-interval, by member then generation."""
@@ -71,9 +67,10 @@ def segments(trials: Sequence[FrozenTrial]) -> list[Segment]:
 def _segment(trial: FrozenTrial, done: dict[int, FrozenTrial]) -> Segment:
     attrs = trial.user_attrs
     start = int(attrs.get(pbt.LINEAGE_STEPS, 0))
-    parent = done.get(attrs[pbt.PARENT]) if attrs.get(pbt.PARENT) is not None else None
+    parent_number = attrs.get(pbt.PARENT)
+    parent = done.get(parent_number) if parent_number is not None else None
     donor = attrs.get(pbt.DONOR)
-    history = [h for h in attrs.get("history", []) if h[2] is not None]
+    history = [h for h in stored_checks(trial) if h[2] is not None]
     checks = tuple((start + int(h[0]), float(h[2])) for h in history)
     if not checks and "final_accuracy" in attrs:
         checks = ((start + int(attrs.get("steps", 0)), float(attrs["final_accuracy"])),)
@@ -87,6 +84,7 @@ def _segment(trial: FrozenTrial, done: dict[int, FrozenTrial]) -> Segment:
         learning_rate=float(trial.params["learning_rate"]),
         action=str(attrs.get(pbt.ACTION, "start")),
         donor=None if donor is None else int(donor),
+        parent=None if parent is None else parent.number,
         start_accuracy=_final(parent),
         checks=checks,
         reached=bool(attrs.get("reached")),
@@ -106,40 +104,3 @@ def by_member(found: Sequence[Segment]) -> dict[int, list[Segment]]:
     for segment in sorted(found, key=lambda s: (s.member, s.generation)):
         members.setdefault(segment.member, []).append(segment)
     return members
-
-
-def optimizer_runs(path: Sequence[Segment]) -> list[list[Segment]]:
-    """A member's path cut where it changed optimizer, so each piece has one colour."""
-    runs: list[list[Segment]] = []
-    for segment in path:
-        if runs and runs[-1][-1].optimizer == segment.optimizer:
-            runs[-1].append(segment)
-        else:
-            runs.append([segment])
-    return runs
-
-
-def rate_path(run: Sequence[Segment], before: Segment | None) -> tuple[list[float], list[float]]:
-    """Steps and rates of a piece of a member's path, as a step line; it starts at the
-    end of the interval `before` it (if any), so a jump in rate is drawn as a jump."""
-    xs: list[float] = []
-    ys: list[float] = []
-    if before is not None:
-        xs.append(before.end)
-        ys.append(before.learning_rate)
-    for segment in run:
-        xs += [segment.start, segment.end]
-        ys += [segment.learning_rate, segment.learning_rate]
-    return xs, ys
-
-
-def accuracy_path(
-    run: Sequence[Segment], before: Segment | None
-) -> tuple[list[float], list[float]]:
-    """Steps and training accuracy of a piece of a member's path, likewise."""
-    points: list[tuple[int, float]] = []
-    if before is not None and before.accuracy is not None:
-        points.append((before.end, before.accuracy))
-    for segment in run:
-        points += segment.accuracy_path()
-    return [float(x) for x, _ in points], [y for _, y in points]

@@ -11,7 +11,7 @@ import optuna
 from autolr.report import style
 from autolr.report.data import ReportError
 from autolr.report.kinds import FigureSpec, ReportKind, always
-from autolr.report.pbt import interactive, static, summary
+from autolr.report.pbt import figure, summary
 from autolr.report.pbt.data import Segment, segments
 from autolr.report.summary import FigureEntry
 from autolr.study.catalog import stored_settings
@@ -70,18 +70,18 @@ def _summary(inputs: PBTInputs, entries: Sequence[FigureEntry]) -> str:
 
 
 FIGURES: tuple[FigureSpec[PBTInputs], ...] = (
-    FigureSpec(
+    FigureSpec.of(
         "lineages",
         "Learning rate and training accuracy of each member",
-        "Every member's learning rate (left, log scale) and training accuracy (right) "
-        "against the steps its weights have trained, coloured by optimizer. Open markers "
-        "are exploits: the member copied a better member's weights and perturbed its rate "
-        "(circle) or resampled optimizer and rate (diamond), so its lines jump there. The "
-        "grey band is the lineage that reached the target first: its schedule is the "
-        "study's answer.",
+        "Every member's learning rate (left, log scale) and training accuracy (right, on a "
+        "log scale of 1 - accuracy, so the region where members compete is readable) "
+        "against the steps its weights have trained: a colour per member, a line style per "
+        "optimizer. A dotted link runs from a donor to the member that copied its weights; "
+        "open markers say whether the copy perturbed the rate (circle) or resampled "
+        "optimizer and rate (diamond). The grey band is the lineage that reached the "
+        "target first: its schedule is the study's answer.",
         always,
-        lambda i: static.lineage_figure(i.segments, i.winner, i.settings, i.title, i.subtitle),
-        lambda i: interactive.lineage_figure(i.segments, i.winner, i.settings, i.title, i.subtitle),
+        lambda i: figure.lineage_figure(i.segments, i.winner, i.settings, i.title, i.subtitle),
     ),
 )
 

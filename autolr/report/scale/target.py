@@ -9,7 +9,7 @@ from typing import Any
 import optuna
 from optuna.storages import RDBStorage
 
-from autolr.report import interactive, static, style
+from autolr.report import static_layout, style, to_html
 from autolr.report.data import ReportError
 from autolr.report.scale import interactive_rate, static_rate
 from autolr.report.scale.data import RATE_TITLE, Target, rate_series
@@ -44,11 +44,11 @@ def write_rate_figure(
     )
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        png = static.save_png(
+        png = static_layout.save_png(
             static_rate.rate_vs_size_figure(series, target, title, subtitle),
             folder / f"{NAME}.png",
         )
-        html = interactive.write_html(
+        html = to_html.write(
             interactive_rate.rate_vs_size_figure(series, target, title, subtitle),
             folder / f"{NAME}.html",
         )

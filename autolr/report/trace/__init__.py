@@ -1,6 +1,6 @@
 """Reports of trace studies (`autolr trace`): accuracy over training time per optimizer.
 
-`data` reads the runs' check histories (pure), `static` and `interactive` draw them,
+`data` reads the runs' check histories (pure), `figure` describes the figure,
 `summary` writes the table, and `kind` ties them into the report `build` writes.
 """
 

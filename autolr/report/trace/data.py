@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from optuna.trial import FrozenTrial, TrialState
 
+from autolr.study.history import checks as stored_checks
+
 VALIDATION = 4  # index of val_accuracy in a stored check: [step, s, acc, loss, val]
 
 
@@ -81,7 +83,7 @@ def trace_runs(trials: Sequence[FrozenTrial], optimizers: Sequence[str]) -> list
 
 def _trace_run(trial: FrozenTrial) -> TraceRun:
     attrs = trial.user_attrs
-    history = [h for h in attrs.get("history", []) if h[2] is not None]
+    history = [h for h in stored_checks(trial) if h[2] is not None]
     validated = [h for h in history if len(h) > VALIDATION and h[VALIDATION] is not None]
     steps, seconds = int(attrs.get("steps", 0)), float(attrs.get("train_seconds", 0.0))
     reached = bool(attrs.get("reached"))

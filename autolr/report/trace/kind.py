@@ -11,7 +11,7 @@ from autolr.report import style
 from autolr.report.data import ReportError
 from autolr.report.kinds import FigureSpec, ReportKind
 from autolr.report.summary import FigureEntry
-from autolr.report.trace import interactive, static, summary
+from autolr.report.trace import figure, summary
 from autolr.report.trace.data import TraceRun, trace_runs
 from autolr.study.catalog import stored_settings
 from autolr.study.settings import StudySettings
@@ -61,7 +61,7 @@ def _summary(inputs: TraceInputs, entries: Sequence[FigureEntry]) -> str:
 
 
 FIGURES: tuple[FigureSpec[TraceInputs], ...] = (
-    FigureSpec(
+    FigureSpec.of(
         "accuracy_over_time",
         "Accuracy over training time",
         "Validation accuracy (left; the 2018 study's figure 4) and training accuracy "
@@ -69,8 +69,7 @@ FIGURES: tuple[FigureSpec[TraceInputs], ...] = (
         "dashed line is the training-accuracy target; the large marker is the check at "
         "which each run first reached it.",
         _no_history,
-        lambda i: static.accuracy_figure(i.runs, i.settings, i.title, i.subtitle),
-        lambda i: interactive.accuracy_figure(i.runs, i.settings, i.title, i.subtitle),
+        lambda i: figure.accuracy_figure(i.runs, i.settings, i.title, i.subtitle),
     ),
 )
 

@@ -1,0 +1,183 @@
+"""autolr's view of a study inside optuna-dashboard: the report's figures as the study's
+plotly graphs, and a note with `autolr best`'s answer and how to read the values.
+
+`autolr report` publishes with the files it writes; `tune` and `find` publish when a
+study completes, so the dashboard shows autolr's view without a report. Read-only
+commands (best, studies, dashboard) never publish.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import optuna
+import plotly.graph_objects as go
+from optuna.trial import TrialState
+
+from autolr.report import style, to_html
+from autolr.report.build import ReportResult, interactive, kind_of
+from autolr.report.data import ReportError
+from autolr.report.kinds import Answer, Skipped
+from autolr.report.summary import thin_note
+from autolr.study import dashboard
+from autolr.study.catalog import stored_settings
+from autolr.study.pbt_results import PBTRecommendation
+from autolr.study.results import Recommendation, best_reached
+from autolr.study.settings import FIND, StudySettings
+
+
+def publish(study: optuna.Study, result: ReportResult | None = None) -> list[str]:
+    """Save the figures and the note; returns the names of the figures saved. Without a
+    `result` the figures are drawn here (no files are written)."""
+    settings = stored_settings(study)
+    dashboard.label(study, settings)
+    if result is None:
+        result = _draw(study)
+    graphs = [(name, to_html.compact(fig)) for name, fig in result.graphs]
+    for skipped in result.skipped:  # replace a figure an earlier report saved
+        graphs.append((skipped.figure, _placeholder(skipped.figure, skipped.reason)))
+    text = note(study, settings, result.recommendation)
+    dashboard.publish(study, graphs, text + "\n\n" + _figures(study, result))
+    return [name for name, _ in result.graphs]
+
+
+def _figures(study: optuna.Study, result: ReportResult) -> str:
+    """Each figure's caption and footnote: the dashboard's cards have no room for them."""
+    specs = {spec.name: spec for spec in kind_of(study).figures}
+    lines = ["### autolr's figures (below the charts on the Analytics page)", ""]
+    for name, fig in result.graphs:
+        spec = specs[name]
+        lines.append(f"- **{spec.title}.** {spec.caption} {to_html.footnote(fig)}".rstrip())
+    for skipped in result.skipped:
+        lines.append(f"- **{specs[skipped.figure].title}:** not drawn ({skipped.reason}).")
+    return "\n".join(lines)
+
+
+def _draw(study: optuna.Study) -> ReportResult:
+    kind = kind_of(study)
+    inputs = kind.read(study)
+    graphs: list[tuple[str, go.Figure]] = []
+    skipped: list[Skipped] = []
+    for spec in kind.figures:
+        reason = spec.missing(inputs)
+        if reason is None:
+            graphs.append((spec.name, interactive(spec, inputs)))
+        else:
+            skipped.append(Skipped(spec.name, reason))
+    answer = kind.answer(inputs)
+    return ReportResult(Path(), (), tuple(skipped), answer, kind.bands(inputs), tuple(graphs))
+
+
+def publish_quietly(study: optuna.Study) -> str | None:
+    """`publish` for commands whose job is something else (tune, find): a study too small
+    for a report gets no figures, and says why instead of failing the command."""
+    try:
+        publish(study)
+    except ReportError as exc:
+        return str(exc)
+    return None
+
+
+def _placeholder(name: str, reason: str) -> go.Figure:
+    fig = go.Figure()
+    fig.update_layout(
+        title={"text": f"<b>{name}</b>: not drawn ({reason})"},
+        template="plotly_white",
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        height=160,
+    )
+    return fig
+
+
+def note(study: optuna.Study, settings: StudySettings, answer: Answer) -> str:
+    """The study note: the answer, then how the dashboard's values read."""
+    trials = study.get_trials(deepcopy=False)
+    parts = [_answer(answer, settings, trials), _reading(settings)]
+    return "\n\n".join(p for p in parts if p)
+
+
+def _answer(answer: Answer, settings: StudySettings, trials: Sequence[Any]) -> str:
+    unit = "steps" if settings.objective == "steps" else "s"
+    if isinstance(answer, Recommendation):
+        number = _best_trial(trials)
+        low, high = answer.band
+        band = style.span(low, high)
+        rows = [
+            "| optimizer | best rate | " + unit + " | band | reached / finished |",
+            "|---|---:|---:|---|---:|",
+        ]
+        for name, r in answer.per_optimizer.items():
+            span = "-" if r.band is None else f"{r.band[0]:.3g} to {r.band[1]:.3g}"
+            rows.append(
+                f"| {name} | {'-' if r.learning_rate is None else f'{r.learning_rate:.3g}'} | "
+                f"{'-' if r.value is None else f'{r.value:.4g}'} | {span}"
+                f"{' (thin)' if r.thin_band else ''} | {r.reached_trials} / {r.trials} |"
+            )
+        return (
+            f"## autolr best: {answer.optimizer} at learning rate {answer.learning_rate:.3g}\n\n"
+            f"{answer.value:.4g} {unit} to {answer.target:g} training accuracy{number}. "
+            f"Rates that work, within {answer.margin:g}x of the best: {band}"
+            f"{thin_note(answer.band_rates) if answer.thin_band else ''}.\n\n" + "\n".join(rows)
+        )
+    if isinstance(answer, PBTRecommendation):
+        last = answer.schedule[-1]
+        low, high = answer.band
+        return (
+            f"## autolr best: {answer.optimizer} at learning rate {answer.learning_rate:.3g}\n\n"
+            f"The lineage that reached {answer.target:g} first took {answer.value:.4g} {unit} "
+            f"(its last interval is trial {last.trial}, the dashboard's Best Trial); the "
+            f"constant rate is the step-weighted geometric mean of its rates ({low:.3g} to "
+            f"{high:.3g}), the lineage figure shows its schedule."
+        )
+    if settings.sampler in ("grid", "tpe", "random", "pbt"):
+        return "## autolr best: no answer yet\n\nNo run has reached the target."
+    return (
+        f"## A {settings.sampler} study\n\n"
+        f"It follows up {settings.source or 'another study'} and gives no answer of its own: "
+        "its Best Trial card is only the lowest value below."
+    )
+
+
+def _best_trial(trials: Sequence[Any]) -> str:
+    """Which trial is the answer, and whether the dashboard's Best Trial card agrees (it
+    does, except for values stored before autolr's tie-break, and the time objective)."""
+    best = best_reached(trials)
+    if best is None:
+        return ""
+    complete = [t for t in trials if t.state == TrialState.COMPLETE and t.value is not None]
+    card = min(complete, key=lambda t: t.value)
+    if card.number == best.number:
+        return f" (trial {best.number}, the dashboard's Best Trial)"
+    if card.value == best.value:
+        why = "which needed as many steps: this study's values predate autolr's tie-break"
+    else:  # the time objective: a run that missed at a fast pace can be worth fewer seconds
+        why = "which did not reach the target but is worth fewer seconds"
+    return f" (trial {best.number}; the Best Trial card shows trial {card.number}, {why})"
+
+
+def _reading(settings: StudySettings) -> str:
+    if settings.sampler == FIND:
+        return (
+            "**Reading the values.** Each trial is one optimizer's range test; its value is "
+            "the lowest moving average of the loss, its intermediate values the loss at each "
+            "step (the rate rises each step). The band and suggestion are in its attributes."
+        )
+    budget = settings.train.max_steps
+    if settings.objective == "time":
+        return (
+            "**Reading the values.** Seconds to the target for a run that reached it; for a "
+            f"run that stopped short, ({budget} + its projected steps) times its seconds per "
+            "step, and 10x the budget for a diverged run (autolr/study/progress.py)."
+        )
+    return (
+        f"**Reading the values.** A run that reached the target is worth its steps (at most "
+        f"{budget}); the fraction after the point (under 0.01) only breaks ties the way "
+        "`autolr best` does (cleared the target by more, then the lower rate), so the Best "
+        f"Trial card is autolr's answer. A run that stopped short is worth {budget} + its "
+        f"projected steps (at most 9 x {budget}), a diverged one 10 x {budget}; a pruned run "
+        "keeps the value it had when it was stopped. Intermediate values are the same "
+        "value at each check, had the run stopped there."
+    )

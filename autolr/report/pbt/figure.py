@@ -1,0 +1,300 @@
+"""A PBT study as one figure: every member's learning rate (left) and training accuracy
+(right) along its weights' own training steps, a colour per member, a line style per
+optimizer.
+
+An interval is drawn from the point its weights came from: its own previous interval
+(solid), or after an exploit its donor's (a dotted link from donor to receiver), so a
+copy shows as a fork off the donor's line. Accuracy is on a log scale of the error
+(1 - accuracy), which gives 0.9-0.99 as much room as 0-0.9: the members compete there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from autolr.report import style
+from autolr.report.chart import (
+    Axis,
+    Chart,
+    Dash,
+    KeyEntry,
+    Line,
+    Look,
+    Mark,
+    Panel,
+    Points,
+    Rule,
+    Segments,
+    Symbol,
+)
+from autolr.report.pbt.data import Segment, by_member
+from autolr.study.settings import StudySettings
+
+PANELS = (style.LEARNING_RATE, style.TRAINING_ACCURACY)
+# A colour per member (repeating past twelve; hover names the member).
+MEMBER_COLOURS = (
+    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
+    "#882255", "#117733", "#332288", "#AA4499", "#999933", "#661100",
+)  # fmt: skip
+DASHES: tuple[Dash, ...] = ("solid", "dash", "dot", "dashdot")  # per optimizer, in order
+EXPLOIT_SYMBOLS: dict[str, Symbol] = {"exploit-perturb": "circle", "exploit-resample": "diamond"}
+EXPLOIT_LABELS = {
+    "exploit-perturb": "exploit: copied, rate perturbed",
+    "exploit-resample": "exploit: copied, optimizer and rate resampled",
+}
+ACCURACY_TICKS = (0.0, 0.5, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995, 0.998, 0.999, 0.9995)
+WINNER_LOOK = Look(style.WINNER_GREY, width=8, opacity=0.25)
+
+
+def member_colour(member: int) -> str:
+    return MEMBER_COLOURS[member % len(MEMBER_COLOURS)]
+
+
+def lineage_figure(
+    found: Sequence[Segment],
+    winner: Sequence[Segment],
+    settings: StudySettings,
+    title: str,
+    subtitle: str,
+) -> Chart:
+    by_trial = {s.trial: s for s in found}
+    dashes = {name: DASHES[i % len(DASHES)] for i, name in enumerate(settings.optimizers)}
+    rates: list[Mark] = []
+    errors: list[Mark] = []
+    if winner:
+        rates.append(_path(winner, by_trial, "rate", WINNER_LOOK, None, "winner"))
+        errors.append(_path(winner, by_trial, "error", WINNER_LOOK, None, "winner"))
+    for member, path in by_member(found).items():
+        for optimizer in dict.fromkeys(s.optimizer for s in path):
+            own = [s for s in path if s.optimizer == optimizer]
+            look = Look(
+                member_colour(member), width=1.5, dash=dashes[optimizer], symbol="circle", size=2.5
+            )
+            label = f"member {member}"
+            rates.append(_path(own, by_trial, "rate", look, label, label))
+            errors.append(_path(own, by_trial, "error", look, label, label))
+        rates.append(_links(path, by_trial, "rate"))
+        errors.append(_links(path, by_trial, "error"))
+    exploits = _exploit_marks(found, by_trial)
+    rates += exploits[0] + _diverged(found, "rate")
+    errors += exploits[1] + _diverged(found, "error")
+    target = settings.train.target
+    errors.append(Rule("y", 1 - target, Look(style.TARGET_GREY, width=1, dash="dash")))
+    if winner and winner[-1].accuracy is not None:
+        last, accuracy = winner[-1], winner[-1].accuracy
+        errors.append(
+            Points(
+                [last.end],
+                [1 - accuracy],
+                Look("gold", symbol="star", size=15, edge="black"),
+                hover=f"{_describe(last)}\nreached the target at step {last.end}",
+                tag="reached",
+            )
+        )
+    end = max((s.end for s in found), default=1) * 1.03
+    panels = [
+        Panel(rates, Axis(style.LINEAGE_STEP, range=(0, end)), _rate_axis(settings), PANELS[0]),
+        Panel(
+            errors,
+            Axis(style.LINEAGE_STEP, range=(0, end)),
+            _error_axis(found, target),
+            PANELS[1],
+            col=1,
+        ),
+    ]
+    return Chart(
+        title,
+        subtitle,
+        panels,
+        cols=2,
+        size=(12.0, 5.8),
+        legend_title="member",
+        key=_key(found, settings.optimizers, dashes, bool(winner), target),
+        footnote=(
+            "Steps count each member's weights' own training. A dotted link runs from a donor "
+            "to the member that copied its weights (its new interval starts from the donor's "
+            "point); a solid line is a member going on from its own weights."
+        ),
+    )
+
+
+def _point(s: Segment, which: str) -> list[tuple[float, float]]:
+    """An interval's own points: its rate held over its steps, or its checks' errors."""
+    if which == "rate":
+        return [(s.start, s.learning_rate), (s.end, s.learning_rate)]
+    return [(step, 1 - accuracy) for step, accuracy in s.checks]
+
+
+def _start(s: Segment, by_trial: dict[int, Segment], which: str) -> tuple[float, float] | None:
+    """Where the interval's weights came from: its parent's end (None for a first one)."""
+    parent = by_trial.get(s.parent) if s.parent is not None else None
+    if parent is None:
+        return None
+    if which == "rate":
+        return (s.start, parent.learning_rate)
+    return None if parent.accuracy is None else (s.start, 1 - parent.accuracy)
+
+
+def _path(
+    run: Sequence[Segment],
+    by_trial: dict[int, Segment],
+    which: str,
+    look: Look,
+    label: str | None,
+    group: str,
+) -> Line:
+    """Intervals as one line, broken between intervals that do not follow on (a member
+    that copied another, or changed optimizer); each starts from its parent's point when
+    that parent is its own previous interval."""
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    hover: list[str] = []
+    for s in run:
+        start = _start(s, by_trial, which)
+        points = _point(s, which)
+        if start is not None and (group == "winner" or not s.exploited):
+            points = [start, *points]
+        if xs:
+            xs.append(None)
+            ys.append(None)
+            hover.append("")
+        xs += [x for x, _ in points]
+        ys += [y for _, y in points]
+        hover += [_describe(s)] * len(points)
+    tag = "winner" if group == "winner" else f"{which}:{group}"
+    return Line(xs, ys, look, legend=label, group=group, hover=hover, tag=tag)
+
+
+def _links(path: Sequence[Segment], by_trial: dict[int, Segment], which: str) -> Segments:
+    """Exploits: a dotted link from the donor's point to the receiver's first point."""
+    pieces = []
+    for s in path:
+        start = _start(s, by_trial, which)
+        points = _point(s, which)
+        if s.exploited and start is not None and points:
+            pieces.append((start, points[0]))
+    colour = member_colour(path[0].member) if path else "#777777"
+    hover = [f"{_describe(s)}: copied member {s.donor}'s weights" for s in path if s.exploited]
+    return Segments(
+        pieces,
+        Look(colour, width=1.3, dash="dot"),
+        group=f"member {path[0].member}" if path else None,
+        hover=hover[0] if len(hover) == 1 else None,
+        tag=f"links:{which}",
+    )
+
+
+def _exploit_marks(
+    found: Sequence[Segment], by_trial: dict[int, Segment]
+) -> tuple[list[Mark], list[Mark]]:
+    """Where each exploit landed, open markers in the receiver's colour."""
+    rates: list[Mark] = []
+    errors: list[Mark] = []
+    for action, symbol in EXPLOIT_SYMBOLS.items():
+        hits = [s for s in found if s.action == action]
+        if not hits:
+            continue
+        for which, into in (("rate", rates), ("error", errors)):
+            firsts = [(s, points[0]) for s in hits if (points := _point(s, which))]
+            for s, (x, y) in firsts:
+                into.append(
+                    Points(
+                        [x],
+                        [y],
+                        Look(
+                            member_colour(s.member),
+                            symbol=symbol,
+                            size=6,
+                            fill="white",
+                            edge_width=1.3,
+                        ),
+                        group=f"member {s.member}",
+                        hover=f"{_describe(s)}\ncopied member {s.donor}'s weights",
+                        tag=f"exploit:{which}",
+                    )
+                )
+    return rates, errors
+
+
+def _diverged(found: Sequence[Segment], which: str) -> list[Mark]:
+    hits = [s for s in found if s.diverged and (which == "rate" or s.accuracy is not None)]
+    if not hits:
+        return []
+    ys = [s.learning_rate if which == "rate" else 1 - (s.accuracy or 0.0) for s in hits]
+    return [
+        Points(
+            [s.end for s in hits],
+            ys,
+            Look("#333333", symbol="x", size=7),
+            hover=[f"{_describe(s)}\ndiverged" for s in hits],
+            tag=f"diverged:{which}",
+        )
+    ]
+
+
+def _rate_axis(settings: StudySettings) -> Axis:
+    edge = 10 ** (1 / 12)
+    return Axis(
+        style.LEARNING_RATE,
+        log=True,
+        range=(settings.lr_min / edge, settings.lr_max * edge),
+        powers=True,
+    )
+
+
+def _error_axis(found: Sequence[Segment], target: float) -> Axis:
+    """Accuracy on a log scale of 1 - accuracy, reversed so that up is better."""
+    accuracies = [a for s in found for _, a in s.checks] or [target]
+    best = min(max(max(accuracies), target), 0.9999)
+    worst = max(min(min(accuracies), 0.5), 0.0)
+    low, high = (1 - best) / 1.6, min(1.0, (1 - worst) * 1.15)
+    ticks = [a for a in ACCURACY_TICKS if low <= 1 - a <= high]
+    return Axis(
+        "training accuracy (log scale of 1 - accuracy)",
+        log=True,
+        range=(low, high),
+        reversed=True,
+        ticks=[1 - a for a in ticks],
+        tick_labels=[f"{a:g}" for a in ticks],
+    )
+
+
+def _describe(s: Segment) -> str:
+    donor = f" from member {s.donor}" if s.donor is not None else ""
+    accuracy = f", accuracy {s.accuracy:.4f}" if s.accuracy is not None else ""
+    return (
+        f"member {s.member}, generation {s.generation} (trial {s.trial})\n"
+        f"{s.optimizer} lr {s.learning_rate:.3g}, {s.action}{donor}{accuracy}"
+        + (", diverged" if s.diverged else "")
+    )
+
+
+def _key(
+    found: Sequence[Segment],
+    optimizers: Sequence[str],
+    dashes: dict[str, Dash],
+    winner: bool,
+    target: float,
+) -> list[KeyEntry]:
+    used = [name for name in optimizers if any(s.optimizer == name for s in found)]
+    key = [KeyEntry(name, Look("#4d4d4d", width=1.5, dash=dashes[name]), "line") for name in used]
+    key.append(
+        KeyEntry("exploit link: donor to receiver", Look("#4d4d4d", width=1.3, dash="dot"), "line")
+    )
+    actions = {s.action for s in found}
+    key += [
+        KeyEntry(EXPLOIT_LABELS[a], Look("#4d4d4d", symbol=sym, size=6, fill="white"))
+        for a, sym in EXPLOIT_SYMBOLS.items()
+        if a in actions
+    ]
+    if any(s.diverged for s in found):
+        key.append(KeyEntry("diverged", Look("#333333", symbol="x", size=7)))
+    if winner:
+        key.append(KeyEntry("winning lineage", WINNER_LOOK, "line"))
+        key.append(
+            KeyEntry("reached the target", Look("gold", symbol="star", size=12, edge="black"))
+        )
+    key.append(
+        KeyEntry(f"target {target:g}", Look(style.TARGET_GREY, width=1, dash="dash"), "line")
+    )
+    return key

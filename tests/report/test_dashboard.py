@@ -1,0 +1,166 @@
+"""autolr's view inside optuna-dashboard: `autolr report` saves its figures and a note
+with `autolr best`'s answer into the study (a user's own note survives), `tune` does
+when a study completes, and read-only commands leave the storage untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import optuna
+import plotly.graph_objects as go
+import pytest
+from optuna_dashboard import get_note, save_note
+
+from autolr.report.dashboard import publish
+from autolr.study import dashboard
+from autolr.study.storage import open_storage
+from tests.helpers import invoke, small_pbt_args
+from tests.report.conftest import MADE_SETTINGS, TPE_TRIALS, MadeStudy
+
+FIGURES = ["bands", "envelope", "time_to_target"]
+
+
+def copy_of(url: str, tmp_path: Path) -> str:
+    """A private copy of a session study's SQLite file, for tests that write to it."""
+    source = Path(url.removeprefix("sqlite:///"))
+    target = tmp_path / source.name
+    shutil.copy(source, target)
+    return f"sqlite:///{target}"
+
+
+def digest(url: str) -> str:
+    return hashlib.sha256(Path(url.removeprefix("sqlite:///")).read_bytes()).hexdigest()
+
+
+def test_report_saves_its_figures_and_autolr_best_into_the_study(
+    mixed_study: tuple[str, str], tmp_path: Path
+) -> None:
+    url = copy_of(mixed_study[0], tmp_path)
+    done = invoke("report", "--study", "mixed", "--storage", url, "--out", str(tmp_path / "r"))
+    assert done.exit_code == 0, done.output
+    assert dashboard.graph_names(open_storage(url), "mixed") == FIGURES
+    answer = json.loads(invoke("best", "--study", "mixed", "--storage", url, "--json").stdout)
+    study = optuna.load_study(study_name="mixed", storage=url)
+    note = get_note(study)
+    assert note.startswith(
+        f"## autolr best: {answer['optimizer']} at learning rate {answer['learning_rate']:.3g}"
+    )
+    assert f"(trial {study.best_trial.number}, the dashboard's Best Trial)" in note
+    assert "**Reading the values.**" in note and dashboard.NOTE_END in note
+    for title in ("Time to target vs learning rate", "Success band per optimizer"):
+        assert f"- **{title}.**" in note  # captions and footnotes live in the note
+
+
+def test_a_users_note_below_autolrs_part_survives_a_new_report(
+    made_study: MadeStudy, tmp_path: Path
+) -> None:
+    study = made_study(TPE_TRIALS)
+    publish(study)
+    save_note(study, get_note(study) + "\nMy own finding: adam is noisy here.\n")
+    publish(study)
+    note = get_note(study)
+    assert note.count("## autolr best:") == 1
+    assert note.endswith(f"{dashboard.NOTE_END}\n\nMy own finding: adam is noisy here.\n")
+
+
+def test_a_note_autolr_never_wrote_is_kept_below_its_own(
+    made_study: MadeStudy, tmp_path: Path
+) -> None:
+    study = made_study(TPE_TRIALS)
+    save_note(study, "Written in the dashboard before any report.")
+    publish(study)
+    assert get_note(study).endswith("\nWritten in the dashboard before any report.\n")
+
+
+def saved_figures(url: str, name: str) -> dict[str, dict]:
+    """The study's plotly graphs as optuna-dashboard reads them for its page."""
+    from optuna_dashboard._custom_plot_data import get_plotly_graph_objects
+
+    storage = open_storage(url)
+    attrs = storage.get_study_system_attrs(storage.get_study_id_from_name(name))
+    return {k: json.loads(v) for k, v in get_plotly_graph_objects(attrs).items()}
+
+
+def test_saved_figures_fit_the_dashboards_cards(made_study: MadeStudy, tmp_path: Path) -> None:
+    assert publish(made_study(TPE_TRIALS)) == ["time_to_target", "envelope", "bands"]
+    figures = saved_figures(f"sqlite:///{tmp_path}/made.db", "made")
+    assert sorted(figures) == [f"autolr-{name}" for name in FIGURES]
+    layout = figures["autolr-time_to_target"]["layout"]
+    assert layout["height"] == 450  # the card's height: nothing is cut off
+    assert "made: time to target vs learning rate" in layout["title"]["text"]
+
+
+def test_a_figure_the_study_no_longer_supports_is_replaced_not_left_stale(
+    made_study: MadeStudy, tmp_path: Path
+) -> None:
+    from tests.report.conftest import made_trial
+
+    study = made_study([made_trial("adam", 1e-3, 300), made_trial("sgd", 1e-3, None)])
+    dashboard.publish(study, [("time_to_target", go.Figure())], "an older note")
+    assert publish(study) == ["bands"]
+    figures = saved_figures(f"sqlite:///{tmp_path}/made.db", "made")
+    title = figures["autolr-time_to_target"]["layout"]["title"]["text"]
+    assert title == (
+        "<b>time_to_target</b>: not drawn (only 1 run reached the target, so there is no "
+        "curve to draw)"
+    )
+
+
+def test_read_only_commands_leave_the_storage_untouched(
+    mixed_study: tuple[str, str], tmp_path: Path
+) -> None:
+    url = copy_of(mixed_study[0], tmp_path)
+    before = digest(url)
+    for args in (
+        ["best", "--study", "mixed", "--storage", url],
+        ["best", "--study", "mixed", "--storage", url, "--json"],
+        ["studies", "--storage", url],
+        [
+            "report",
+            "--study",
+            "mixed",
+            "--storage",
+            url,
+            "--out",
+            str(tmp_path / "r"),
+            "--no-dashboard",
+        ],
+    ):
+        assert invoke(*args).exit_code == 0, args
+    assert digest(url) == before
+
+
+@pytest.mark.parametrize("kind", ["pbt"])
+def test_tune_saves_autolrs_view_when_a_study_completes(
+    kind: str, tmp_path: Path, mnist: str
+) -> None:
+    url = f"sqlite:///{tmp_path}/pbt.db"
+    args = small_pbt_args("done", mnist, "--storage", url, "--prior", "none")
+    args[args.index("--max-steps") + 1] = "50"  # one generation: quick, and complete
+    done = invoke(*args)
+    assert done.exit_code == 0, done.output
+    assert dashboard.graph_names(open_storage(url), "done") == ["lineages"]
+    study = optuna.load_study(study_name="done", storage=url)
+    assert study.metric_names == ["lineage steps to 99.9% train accuracy (over 50: not reached)"]
+    assert get_note(study).startswith("## autolr best: no answer yet")
+
+
+def test_publishing_labels_studies_made_before_labels_existed(made_study: MadeStudy) -> None:
+    study = made_study(TPE_TRIALS)
+    assert study.metric_names is None
+    publish(study)
+    assert study.metric_names == [dashboard.metric_name(MADE_SETTINGS)]
+
+
+def test_the_note_says_when_old_tied_values_let_the_card_differ(made_study: MadeStudy) -> None:
+    from tests.report.conftest import made_trial
+
+    # Stored before the tie-break: both worth exactly 300; `autolr best` takes the lower rate.
+    study = made_study([made_trial("adam", 2e-3, 300), made_trial("adam", 1e-3, 300)])
+    publish(study)
+    assert "(trial 1; the Best Trial card shows trial 0, which needed as many steps" in (
+        get_note(study)
+    )
