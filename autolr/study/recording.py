@@ -51,16 +51,18 @@ class RecordedTrial(optuna.Trial):
         # to for nothing this trial writes: write to the storage itself.
         self.storage = self.rdb = storage
         self.trial_id = trial_id
-        self._pending: dict[str, Any] = {}
+        self._attrs: dict[str, Any] = {}  # user attributes set here
+        self._unwritten: set[str] = set()  # ... and not yet written
         self._reported: dict[int, float] = {}  # intermediate values, by step
 
     def set_user_attr(self, key: str, value: Any) -> None:
         json.dumps(value)  # not JSON: fail here, where the caller is, as Optuna would
-        self._pending[key] = value
+        self._attrs[key] = value
+        self._unwritten.add(key)
 
     @property
     def user_attrs(self) -> dict[str, Any]:
-        return {**super().user_attrs, **self._pending}
+        return {**super().user_attrs, **self._attrs}
 
     def report(self, value: float, step: int) -> None:
         super().report(value, step)
@@ -101,9 +103,9 @@ class RecordedTrial(optuna.Trial):
     def flush(self) -> None:
         """Write the held attributes; UpdateFinishedTrialError if the trial has finished
         meanwhile (another worker declared it dead)."""
-        if self._pending:
-            write_user_attrs(self.rdb, self.trial_id, self._pending)
-            self._pending = {}
+        if self._unwritten:
+            write_user_attrs(self.rdb, self.trial_id, {k: self._attrs[k] for k in self._unwritten})
+            self._unwritten = set()
 
 
 def _number(value: Any) -> float | None:

@@ -1,8 +1,8 @@
 """Run a study: create or resume it, then claim and train trials until it is done.
 
-Every decision that reads the study and then writes it (enqueue missing grid points,
-pick the next PBT slot, claim a trial) happens under the study lock, so any number of
-workers, on one machine or many, can share a study: no point is trained twice, none lost.
+Any number of workers, on one machine or many, can share a study: how a worker claims its
+next trial so that no point is trained twice and none lost is claims.py's; here a worker
+runs what it claimed, keeps it beating, and records how it ended.
 """
 
 from __future__ import annotations
