@@ -111,12 +111,13 @@ class QueuedClaims:
         if slot is not None:
             note_hold(f"slot:{name}", 0.0, time.monotonic() - started)
             return Taken(trial_id)
-        # Every slot is held or being claimed. Before waiting (or stopping), fail the
-        # trials of claims that died: their slots are free then.
-        if self._recover(stale=self.beat.due()):
-            return "retry"
+        # Every slot is held or being claimed. Before stopping, fail the trials of
+        # claims that died (none may be left running); before waiting, once a beat.
         finished, running = self.queue.progress()
-        if finished >= self.schedule.total:
+        done = finished >= self.schedule.total
+        if (done or self.beat.due()) and self._recover(stale=not done):
+            return "retry"
+        if done:
             return "done"
         self.observer.waiting(running)
         return "wait"

@@ -28,7 +28,6 @@ from autolr.study.locks import LockLost
 from autolr.study.observer import NullObserver, TuneObserver
 from autolr.study.opening import open_study, resolve_settings
 from autolr.study.recording import RecordedTrial
-from autolr.study.results import best_reached
 from autolr.study.schedules import Schedule, finished_count, make_schedule
 from autolr.study.settings import FIND, StudySettings
 from autolr.study.storage import Heartbeat, open_storage
@@ -176,7 +175,7 @@ class _Worker:
         self.study_id = storage.get_study_id_from_name(study.study_name)
         self.claims = make_claims(study, storage, self.study_id, schedule, observer)
         self._ids: dict[int, int] = {}  # trial number -> storage id, of trials claimed here
-        self.view = StudyView(study)
+        self.view = StudyView(study, storage, self.study_id)
 
     def run(self, deadline: float | None, heartbeat_seconds: int) -> int:
         trials_run = 0
@@ -249,8 +248,7 @@ class _Worker:
         # judged from any snapshot, so workers may do it at the same time.
         self.schedule.after_trial(self.study)
         finished = told or self.storage.get_trial(trial_id)
-        trials = self.view.with_trial(finished)
-        self.observer.trial_finished(finished, finished_count(trials), best_reached(trials))
+        self.observer.trial_finished(finished, self.view.done(), self.view.best(finished))
 
     @staticmethod
     def _failed(trial: optuna.Trial, exc: BaseException, lost: bool) -> dict[str, Any]:

@@ -240,9 +240,8 @@ def recover_dead_trials(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         optuna.storages.fail_stale_trials(study)
-    states = {
-        t.number: t.state for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))
-    }
+    failed_now = storage.get_all_trials(study_id, deepcopy=False, states=(TrialState.FAIL,))
+    states = {t.number: t.state for t in failed_now}
     stale_ones = [
         t.number
         for t in running
