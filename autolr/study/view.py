@@ -10,7 +10,7 @@ one at every read, so the cost of a trial would grow with the number of workers.
   which the steps objective breaks as `best` does: ties.py). Otherwise (nothing reached
   yet, or with the time objective a run that stopped short is projected below the
   fastest that reached), the best among all trials, read at most every READ_SECONDS.
-So a display may learn of another worker's better trial a second late; trials of that
+So a display may learn of another worker's better trial seconds late; trials of that
 length or longer see every lookup.
 """
 
@@ -26,7 +26,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from autolr.study.results import best_reached, reached
 
-LOOKUP_SECONDS = 1.0  # no person reads a display faster
+LOOKUP_SECONDS = 5.0  # a display may learn of another worker's better trial this late
 READ_SECONDS = 10.0  # the whole study: only while nothing has reached
 _FINISHED = (TrialState.COMPLETE.name, TrialState.PRUNED.name)
 _trials = sqlalchemy.table(
