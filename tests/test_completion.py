@@ -79,8 +79,9 @@ def test_study_names_complete_from_the_storage_without_writing(
 def test_install_completion_writes_the_script_for_the_shell(
     shell_ready: None, tmp_path: Path
 ) -> None:
+    # As a user runs it: from their shell, which typer detects by looking at its parent.
     done = subprocess.run(
-        [str(AUTOLR), "--install-completion", "bash"],
+        ["bash", "--norc", "-c", f'"{AUTOLR}" --install-completion; exit $?'],
         env={**os.environ, "HOME": str(tmp_path)},
         capture_output=True,
         text=True,

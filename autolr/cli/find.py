@@ -102,7 +102,11 @@ def find(
                 "find_study": outcome.study_name,
                 "steps": total,
                 "optimizers": {r["optimizer"]: _json_row(r) for r in rows},
-                "figure": [str(f) for f in report.files if f.suffix in (".png", ".html")],
+                "figure": [
+                    str(f)
+                    for f in report.files
+                    if f.suffix in (".png", ".html") and f.name != "index.html"
+                ],
                 **({"error": error} if error else {}),
             }
         )

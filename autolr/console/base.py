@@ -106,7 +106,9 @@ def _projection(attrs: dict[str, Any]) -> str:
     projected = attrs.get("projected_steps")
     if attrs.get("diverged") or "projected_steps" not in attrs:
         return ""
-    return ", no progress" if projected is None else f", projected {projected:.0f} steps"
+    if projected is None:
+        return ", not on course (projected beyond 8x the budget)"
+    return f", projected {projected:.0f} steps"
 
 
 def describe_best(best: Any, objective: str) -> str:

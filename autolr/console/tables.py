@@ -101,7 +101,8 @@ def show_studies(rows: list[dict[str, Any]], storage: str) -> None:
     table = Table(title=Text(f"studies in {storage}", style="italic"))
     for column in (
         "study",
-        "sampler",
+        "kind",
+        "target",
         "complete",
         "pruned",
         "failed",
@@ -109,14 +110,13 @@ def show_studies(rows: list[dict[str, Any]], storage: str) -> None:
         "waiting",
         "best",
     ):
-        table.add_column(
-            column, justify="left" if column in ("study", "sampler", "best") else "right"
-        )
+        table.add_column(column, justify="left" if column in ("study", "kind", "best") else "right")
     for row in rows:
         states = row["states"]
         table.add_row(
             Text(row["study"]),
             Text(str(row["sampler"])),
+            "-" if row.get("target") is None else f"{row['target']:g}",
             *(str(states.get(s, 0)) for s in ("COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING")),
             Text(row["best"]),
         )

@@ -86,7 +86,7 @@ class Run:
         projected = (
             f"projected {self.projected_steps} steps to the target"
             if self.projected_steps is not None
-            else "no progress towards the target"
+            else "not on course (projected beyond 8x the budget)"
         )
         accuracy = (
             f", accuracy {self.final_accuracy:.4f}" if self.final_accuracy is not None else ""

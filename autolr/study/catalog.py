@@ -42,6 +42,11 @@ def recommendation(storage: RDBStorage, name: str, url: str) -> Recommendation |
     """`autolr best`: the fastest rate (or, for PBT, the winning lineage)."""
     study = load_study(storage, name, url)
     settings = stored_settings(study)
+    if settings.sampler == FIND:
+        raise ConfigError(
+            f"{name!r} is a learning-rate range test, which has no target: "
+            f"`autolr find --study {settings.source}` shows its suggestions and bands"
+        )
     trials = study.get_trials(deepcopy=False)
     if settings.sampler == "pbt":
         return recommend_pbt(name, settings, trials)
@@ -63,6 +68,8 @@ def study_rows(storage: RDBStorage) -> list[dict[str, Any]]:
         row = {
             "study": name,
             "sampler": flat.get("sampler", "?"),
+            # What "reached" means here (a range test has no target).
+            "target": None if flat.get("sampler") == FIND else flat.get("target"),
             "states": state_counts(trials),
             "best": (
                 f"{best.params['optimizer']} lr={best.params['learning_rate']:.3g} "

@@ -12,6 +12,7 @@ from typing import Protocol
 
 import optuna
 
+from autolr.config import TrainSettings
 from autolr.errors import TrialFailed
 from autolr.study import checkpoints, history, pbt, progress, ties
 from autolr.study.artifacts_db import ArtifactStore
@@ -86,12 +87,14 @@ class Objective:
             checks.append((check.step, check.accuracy))
             now = self._value_now(checks, check, _pace(check), learning_rate)
             trial.report(now, check.step)
+            if self.settings.objective == "time":  # lets stop rules read values as steps
+                trial.set_user_attr(progress.PACE_ATTR, _pace(check))
             if self.listener is not None:
                 self.listener.check(trial.number, check)
             return self.settings.prune and trial.should_prune()
 
         result = trainer.train(optimizer, learning_rate, on_check=on_check)
-        record_result(trial, result, self.settings.train.target)
+        record_result(trial, result, self.settings.train)
         if result.stopped:
             reason = _stop_reason(trial)
             trial.set_user_attr("stop_reason", reason)
@@ -152,7 +155,7 @@ def _pace(check: Check) -> float:
 
 STOP_REASONS = {
     "slower": "slower than a finished run by the pruning margin",
-    "stalled": "not on course to reach the target within twice the budget",
+    "stalled": "not on course to reach the target within the budget, and not closing in",
     "behind": "far behind the other runs at the same step",
     "stopped": "stopped by a pruner",
 }
@@ -224,7 +227,7 @@ class PBTObjective(Objective):
         artifact = checkpoints.save(self.store, trial.study.study_name, trial.number, result.state)
         trial.set_user_attr(pbt.CHECKPOINT, artifact)
         trial.set_user_attr("end_fingerprint", checkpoints.fingerprint(result.state))
-        record_result(trial, result, self.settings.train.target, start_step)
+        record_result(trial, result, self.settings.train, start_step)
         if self.settings.objective == "time" and result.reached_seconds is not None:
             return float(attrs.get(pbt.LINEAGE_SECONDS, 0.0)) + result.reached_seconds
         train = self.settings.train
@@ -241,17 +244,20 @@ class PBTObjective(Objective):
 
 
 def record_result(
-    trial: optuna.Trial, result: TrainResult, target: float, start_step: int = 0
+    trial: optuna.Trial,
+    result: TrainResult,
+    train: TrainSettings,
+    start_step: int = 0,
 ) -> None:
     """Store what a user needs to judge a trial, whatever its final state."""
     trial.set_user_attr("outcome", "pruned" if result.stopped else result.outcome)
     if not result.reached and not result.diverged:
         projected = progress.projected_steps(
-            [(start_step + c.step, c.accuracy) for c in result.history], target
+            [(start_step + c.step, c.accuracy) for c in result.history], train.target
         )
-        trial.set_user_attr(
-            "projected_steps", round(projected) if math.isfinite(projected) else None
-        )
+        # Beyond the cap a projection means nothing: None reads "not on course".
+        on_course = projected <= progress.PROJECTION_CAP * train.max_steps
+        trial.set_user_attr("projected_steps", round(projected) if on_course else None)
     trial.set_user_attr("reached", result.reached)
     trial.set_user_attr("diverged", result.diverged)
     trial.set_user_attr("steps", result.steps)

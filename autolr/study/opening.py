@@ -93,7 +93,11 @@ def _store_space(
         if SPACE_ATTR in study.user_attrs:
             return
         if settings.sampler == "tpe":
-            started = {t.params.get("optimizer") for t in study.get_trials(deepcopy=False)}
+            # A queued trial's parameters are still "fixed params", not params.
+            started = {
+                t.params.get("optimizer") or t.system_attrs.get("fixed_params", {}).get("optimizer")
+                for t in study.get_trials(deepcopy=False)
+            }
             for optimizer, rate in space.suggestions.items():
                 if optimizer not in started:
                     study.enqueue_trial({"optimizer": optimizer, "learning_rate": rate})

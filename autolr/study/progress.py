@@ -31,6 +31,9 @@ import numpy as np
 PROJECTION_CHECKS = 4  # checks the pace is measured over: recent, but not one noisy check
 PROJECTION_CAP = 8.0  # projections beyond this many budgets all count as "far"
 DIVERGED_FACTOR = 10.0  # a diverged run is worth this many budgets: worse than any other
+# With --objective time, a trial's seconds per step so far (a user attribute): what turns
+# its values back into steps for rules that reason in steps.
+PACE_ATTR = "seconds_per_step"
 _MIN_ERROR = 1e-6  # accuracy 1.0 would make ln(1 - accuracy) infinite
 
 

@@ -7,6 +7,7 @@ from optuna.storages import RDBStorage
 
 from autolr.study.prior import SearchSpace
 from autolr.study.settings import StudySettings
+from autolr.study.trial_seeded import TrialSeeded
 
 
 def make_sampler(
@@ -18,7 +19,8 @@ def make_sampler(
     trials and each optimizer's rate from its own trials (prior_tpe.py). Without one, TPE
     is multivariate because the good learning rates depend on the optimizer: modelled
     independently, the two parameters would average the optimizers' bands together.
-    Random search draws each optimizer's rate from its own range either way.
+    Random search draws each optimizer's rate from its own range either way. Each trial's
+    draws are seeded from its number (trial_seeded.py), so workers do not propose alike.
     """
     if settings.sampler == "pbt":
         from autolr.study.pbt import PBTSampler
@@ -27,9 +29,14 @@ def make_sampler(
     if settings.sampler == "tpe" and settings.prior == "find" and space is not None:
         from autolr.study.prior_tpe import PriorTPESampler
 
-        return PriorTPESampler(space.optimizers, seed)
+        optimizers = space.optimizers
+        return TrialSeeded(lambda s: PriorTPESampler(optimizers, s), seed)
     if settings.sampler == "tpe":
-        return optuna.samplers.TPESampler(
-            seed=seed, multivariate=True, n_startup_trials=min(10, 2 * len(settings.optimizers))
+        startup = min(10, 2 * len(settings.optimizers))
+        return TrialSeeded(
+            lambda s: optuna.samplers.TPESampler(
+                seed=s, multivariate=True, n_startup_trials=startup
+            ),
+            seed,
         )
-    return optuna.samplers.RandomSampler(seed=seed)
+    return TrialSeeded(lambda s: optuna.samplers.RandomSampler(seed=s), seed)

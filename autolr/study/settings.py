@@ -161,7 +161,7 @@ class StudySettings:
                 objective=flat.get("objective", "steps"),
                 prune=bool(flat.get("prune", True)),
                 train=TrainSettings(**train),
-                model=ModelSpec(scale=float(flat.get("scale") or 1.0), factory=flat.get("model")),
+                model=ModelSpec(scale=_or(flat.get("scale"), 1.0), factory=flat.get("model")),
                 data=DataSpec(
                     path=flat.get("data"),
                     train_size=flat.get("train_size"),
@@ -174,10 +174,15 @@ class StudySettings:
                 source=flat.get("source"),
                 # Studies made before priors existed searched the whole range.
                 prior=flat.get("prior") or "none",
-                find_steps=int(flat.get("find_steps") or DEFAULT_FIND_STEPS),
+                find_steps=int(_or(flat.get("find_steps"), DEFAULT_FIND_STEPS)),
             )
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"invalid setting: {exc}") from exc
+
+
+def _or(value: Any, default: float) -> float:
+    """`value` unless it is missing (None): a 0 the user gave stays 0, to be refused."""
+    return default if value is None else float(value)
 
 
 KNOWN_KEYS = (

@@ -173,3 +173,26 @@ def test_find_works_with_a_users_model_and_data_on_every_backend(
     out = process.process.stdout.read() if process.process.stdout else ""
     adam = json.loads(out)["optimizers"]["adam"]
     assert adam["valley"] and 0 < adam["steps"] <= 60
+
+
+def test_a_stored_range_test_is_shown_without_flags_and_never_silently_replaced(
+    tmp_path: Path, mnist: str
+) -> None:
+    storage = f"sqlite:///{tmp_path}/find.db"
+    args = ["find", "--study", "kept", "--optimizers", "adam", "--lr-min", "1e-4", "--lr-max"]
+    args += ["1", "--find-steps", "30", "--json", "--quiet", *_cli_flags(mnist, storage)]
+    first = invoke(*args)
+    assert first.exit_code == 0, first.output
+    # Other settings: a clear error naming them and the way out; the test is kept.
+    other = invoke(*[a if a != "1e-4" else "1e-3" for a in args])
+    assert_clean_error(other, "was run with --lr-min 0.0001 (asked 0.001)")
+    assert "autolr delete --study kept-find" in other.stderr
+    # No flags at all: the stored test, as it was.
+    shown = invoke("find", "--study", "kept", "--storage", storage, "--json", "--quiet")
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.stdout)["optimizers"] == json.loads(first.stdout)["optimizers"]
+    # `best` on the range test says what it is instead of "nothing reached the target".
+    assert_clean_error(
+        invoke("best", "--study", "kept-find", "--storage", storage),
+        "'kept-find' is a learning-rate range test",
+    )

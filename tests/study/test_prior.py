@@ -121,3 +121,30 @@ def test_a_run_at_1e_6_is_stopped_early_and_says_why(tmp_path: Path, mnist: str)
     assert trial.user_attrs["steps"] <= 300  # of a 1000-step budget
     # Its stored value is in steps and above the budget: after every run that reached.
     assert trial.value is not None and trial.value > 1000
+
+
+def test_workers_with_one_seed_do_not_propose_the_same_trial(tmp_path: Path) -> None:
+    """Two workers (two samplers with the same --seed) on one study, each asking while the
+    other's trial runs: their trials have different numbers, so their draws differ; and a
+    study replayed alone draws exactly what it drew before."""
+    from autolr.study.samplers import make_sampler
+
+    settings = StudySettings(sampler="random", prior="none", optimizers=("adam", "sgd"))
+
+    def claim(study_name: str, storage: str) -> tuple[int, tuple[str, float]]:
+        study = optuna.load_study(
+            study_name=study_name,
+            storage=storage,
+            sampler=make_sampler(settings, 0, None),  # type: ignore[arg-type]
+        )
+        trial = study.ask()
+        optimizer = trial.suggest_categorical("optimizer", ["adam", "sgd"])
+        rate = trial.suggest_float("learning_rate", 1e-6, 100, log=True)
+        return trial.number, (str(optimizer), float(rate))
+
+    storage = f"sqlite:///{tmp_path}/seeds.db"
+    for name in ("shared", "replay"):
+        optuna.create_study(study_name=name, storage=storage)
+    first, second = claim("shared", storage), claim("shared", storage)  # both RUNNING
+    assert (first[0], second[0]) == (0, 1) and first[1] != second[1]
+    assert claim("replay", storage) == first  # trial 0 of a study replayed: the same draw

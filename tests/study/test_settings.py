@@ -71,6 +71,8 @@ def test_the_data_path_may_change_between_resumes() -> None:
         ({"target": 1.5}, "--target must be in"),
         ({"prior": "grid"}, "unknown prior 'grid'"),
         ({"find_steps": 3}, "--find-steps must be at least 10"),
+        ({"find_steps": 0}, "--find-steps must be at least 10"),
+        ({"scale": 0}, "--scale must be positive"),
     ],
 )
 def test_bad_settings_are_one_line_errors(flags: dict, message: str) -> None:

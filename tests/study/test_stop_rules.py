@@ -6,7 +6,7 @@ import optuna
 from optuna.distributions import CategoricalDistribution, FloatDistribution
 from optuna.trial import TrialState
 
-from autolr.study.progress import steps_value
+from autolr.study.progress import PACE_ATTR, steps_value
 from autolr.study.pruning import SlowerThanBestPruner, StalledPruner, StopRules
 
 BUDGET = 1500
@@ -95,3 +95,20 @@ def test_the_first_rule_that_fires_is_recorded_as_the_reason() -> None:
     plateau.number = 7
     assert rules.prune(study, plateau) and rules.reason(7) == "slower"
     assert rules.reason(8) is None
+
+
+def test_with_the_time_objective_values_are_read_back_as_steps() -> None:
+    """--objective time reports seconds: the rule divides by the run's seconds per step."""
+    pace = 0.02
+    steps_trial = _running(CHANCE)
+    timed = optuna.trial.create_trial(
+        state=TrialState.RUNNING,
+        params=steps_trial.params,
+        distributions=steps_trial.distributions,
+        intermediate_values={s: v * pace for s, v in steps_trial.intermediate_values.items()},
+        user_attrs={PACE_ATTR: pace},
+    )
+    study = optuna.create_study()
+    assert StalledPruner(BUDGET).prune(study, steps_trial)
+    assert StalledPruner(BUDGET, in_seconds=True).prune(study, timed)
+    assert not StalledPruner(BUDGET).prune(study, timed)  # read as steps, it looks on course

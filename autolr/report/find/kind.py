@@ -82,7 +82,7 @@ FIGURES: tuple[FigureSpec[FindInputs], ...] = (
         "Loss against learning rate",
         "Training loss while the learning rate rises one step at a time, per optimizer: "
         "thin lines are per-step losses, thick lines their moving average. The shaded band "
-        "is where autolr searches; the marker is the suggested rate.",
+        "widened 3x each way, is where `autolr tune` searches; the marker is the suggested rate.",
         always,
         lambda i: figure.loss_figure(i.curves, i.title, i.subtitle, i.note),
     ),

@@ -7,8 +7,9 @@
 - `stalled`: not on course to reach the target within the budget for 4 checks in a row,
   and either far off (beyond twice the budget) or not getting closer (a heuristic; works
   before any run has succeeded).
-- `behind`: worse than nine in ten finished runs at the same step (Optuna's
-  `PercentilePruner` on the projected steps to target; a heuristic).
+- `behind`: worse than the median finished run at the same step (Optuna's
+  `PercentilePruner` at 50, i.e. its `MedianPruner` rule, on the projected steps to the
+  target; a heuristic).
 
 Grid, trace and scale studies use only the exact per-optimizer rule, so a pruned grid
 gives the same answers as `--no-prune`. PBT replaces pruning with exploitation.
@@ -23,7 +24,7 @@ from autolr.study.pruning._slower import DEFAULT_MARGIN, SlowerThanBestPruner, b
 from autolr.study.pruning._stalled import StalledPruner
 from autolr.study.settings import PLANNED, StudySettings
 
-BEHIND_PERCENTILE = 90.0  # stop a run worse than nine in ten finished runs at its step
+BEHIND_PERCENTILE = 50.0  # stop a run worse than half the finished runs at its step
 BEHIND_STARTUP_TRIALS = 4  # finished runs needed before "behind" means anything
 BEHIND_WARMUP_CHECKS = 2  # every run looks slow at its first checks
 
@@ -38,7 +39,7 @@ def make_pruner(settings: StudySettings) -> BasePruner:
     return StopRules(
         [
             ("slower", SlowerThanBestPruner(DEFAULT_MARGIN, per_optimizer=False)),
-            ("stalled", StalledPruner(budget)),
+            ("stalled", StalledPruner(budget, in_seconds=settings.objective == "time")),
             (
                 "behind",
                 PercentilePruner(

@@ -27,7 +27,7 @@ from optuna.pruners import BasePruner
 from optuna.trial import FrozenTrial
 from scipy.stats import theilslopes
 
-from autolr.study.progress import projection_from_value
+from autolr.study.progress import PACE_ATTR, projection_from_value
 
 DEFAULT_PATIENCE = 4  # checks: one noisy check is not a stall
 DEFAULT_FACTOR = 2.0  # projected beyond twice the budget: cannot matter
@@ -42,8 +42,10 @@ class StalledPruner(BasePruner):
         patience: int = DEFAULT_PATIENCE,
         factor: float = DEFAULT_FACTOR,
         warmup_share: float = DEFAULT_WARMUP_SHARE,
+        in_seconds: bool = False,
     ) -> None:
         self.budget = budget
+        self.in_seconds = in_seconds  # --objective time: values are steps x seconds per step
         self.patience = patience
         self.factor = factor
         self.warmup_steps = warmup_share * budget
@@ -54,8 +56,11 @@ class StalledPruner(BasePruner):
         if step is None or step < self.warmup_steps or len(steps) <= self.patience:
             return False
         recent = steps[-(self.patience + 1) :]
+        pace = trial.user_attrs.get(PACE_ATTR) if self.in_seconds else 1.0
+        if not pace:
+            return False
         projected = [
-            projection_from_value(trial.intermediate_values[s], self.budget) for s in recent
+            projection_from_value(trial.intermediate_values[s] / pace, self.budget) for s in recent
         ]
         if not all(p > self.budget for p in projected[1:]):
             return False  # on course to finish in time at one of the last checks
