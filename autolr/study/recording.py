@@ -16,6 +16,7 @@ rules, without reading the trial back twice (`study.tell` reads it before and af
 
 from __future__ import annotations
 
+import copy
 import datetime
 import json
 import math
@@ -23,6 +24,7 @@ from typing import Any
 
 import optuna
 import sqlalchemy
+from optuna import pruners
 from optuna.storages import RDBStorage
 from optuna.trial import FrozenTrial, TrialState
 from sqlalchemy.dialects import postgresql, sqlite
@@ -43,7 +45,12 @@ _schema_known: dict[str, bool] = {}  # per database URL, in this process
 
 class RecordedTrial(optuna.Trial):
     """A trial that autolr created (not `study.ask`): it writes through the storage it was
-    created in, and holds its user attributes until `flush`."""
+    created in, and holds its user attributes until `flush`.
+
+    Held attributes go where Optuna's own `set_user_attr` puts them in this process (the
+    trial's cached copy), so everything that reads the trial meanwhile sees them: the
+    objective, and the pruner in `should_prune` (the time objective's stop rules read
+    `seconds_per_step` there)."""
 
     def __init__(self, study: optuna.Study, trial_id: int, storage: RDBStorage) -> None:
         super().__init__(study, trial_id)
@@ -51,60 +58,50 @@ class RecordedTrial(optuna.Trial):
         # to for nothing this trial writes: write to the storage itself.
         self.storage = self.rdb = storage
         self.trial_id = trial_id
-        self._attrs: dict[str, Any] = {}  # user attributes set here
-        self._unwritten: set[str] = set()  # ... and not yet written
-        self._reported: dict[int, float] = {}  # intermediate values, by step
+        self._unwritten: set[str] = set()  # user attributes set here, not yet written
 
     def set_user_attr(self, key: str, value: Any) -> None:
         json.dumps(value)  # not JSON: fail here, where the caller is, as Optuna would
-        self._attrs[key] = value
+        self._cached_frozen_trial.user_attrs[key] = value
         self._unwritten.add(key)
-
-    @property
-    def user_attrs(self) -> dict[str, Any]:
-        return {**super().user_attrs, **self._attrs}
-
-    def report(self, value: float, step: int) -> None:
-        super().report(value, step)
-        self._reported.setdefault(int(step), float(value))  # the first report of a step counts
 
     def finish(self, state: TrialState | None = None, values: Any = None) -> FrozenTrial:
         """Store the outcome after the held attributes, as `study.tell(trial, values,
-        state)` would: a value completes the trial (or fails it if it is not a number); a
-        pruned trial keeps its last intermediate value. Returns the trial as stored.
-        UpdateFinishedTrialError if another worker declared it dead meanwhile."""
+        state)` would (optuna/study/_tell.py): a value completes the trial (or fails it if
+        it is not a number); a pruned trial keeps its last intermediate value; the sampler
+        hears of it first, of the trial as it stood (running). Returns the trial as
+        stored. UpdateFinishedTrialError if another worker declared it dead meanwhile."""
         self.flush()
+        running = copy.deepcopy(self._cached_frozen_trial)
         stored: list[float] | None = None
         if state is None:
             value = _number(values)
             state = TrialState.FAIL if value is None else TrialState.COMPLETE
             stored = None if value is None else [value]
-        elif state == TrialState.PRUNED and self._reported:
-            last = _number(self._reported[max(self._reported)])
+        elif state == TrialState.COMPLETE:
+            value = _number(values)
+            if value is None:
+                raise ValueError(f"The value {values!r} is not acceptable")  # as Optuna
+            stored = [value]
+        elif state == TrialState.PRUNED and running.last_step is not None:
+            last = _number(running.intermediate_values[running.last_step])
             stored = None if last is None else [last]
-        finished = FrozenTrial(
-            number=self.number,
-            state=state,
-            value=None,
-            values=stored,
-            datetime_start=self.datetime_start,
-            datetime_complete=datetime.datetime.now(),
-            params=self.params,
-            distributions=self.distributions,
-            user_attrs=self.user_attrs,
-            system_attrs={},  # not needed by anyone told of the trial (see runner)
-            intermediate_values=dict(self._reported),
-            trial_id=self.trial_id,
-        )
-        self.study.sampler.after_trial(self.study, finished, state, stored)
-        self.rdb.set_trial_state_values(self.trial_id, state, stored)
+        try:
+            study = pruners._filter_study(self.study, running)
+            study.sampler.after_trial(study, running, state, stored)
+        finally:
+            self.rdb.set_trial_state_values(self.trial_id, state, stored)
+        finished = copy.deepcopy(running)
+        finished.state, finished.values = state, stored
+        finished.datetime_complete = datetime.datetime.now()  # the stored one differs by ms
         return finished
 
     def flush(self) -> None:
         """Write the held attributes; UpdateFinishedTrialError if the trial has finished
         meanwhile (another worker declared it dead)."""
         if self._unwritten:
-            write_user_attrs(self.rdb, self.trial_id, {k: self._attrs[k] for k in self._unwritten})
+            attrs = self._cached_frozen_trial.user_attrs
+            write_user_attrs(self.rdb, self.trial_id, {k: attrs[k] for k in self._unwritten})
             self._unwritten = set()
 
 

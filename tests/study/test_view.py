@@ -3,13 +3,16 @@ without reading the whole study."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import optuna
-from optuna.distributions import FloatDistribution
+import pytest
+from optuna.distributions import CategoricalDistribution, FloatDistribution
 from optuna.trial import FrozenTrial, TrialState
 
-from autolr.study.results import best_reached
+from autolr.study.results import NoResultError, best_reached, reached, recommend
+from autolr.study.settings import StudySettings
 from autolr.study.storage import open_storage
 from autolr.study.view import StudyView
 
@@ -20,8 +23,8 @@ def _trial(state: TrialState, value: float | None, reached: bool, rate: float) -
     return optuna.trial.create_trial(
         state=state,
         value=value if state == TrialState.COMPLETE else None,
-        params={"learning_rate": rate},
-        distributions={"learning_rate": RATE},
+        params={"optimizer": "adam", "learning_rate": rate},
+        distributions={"optimizer": CategoricalDistribution(["adam"]), "learning_rate": RATE},
         user_attrs={"reached": reached, "final_accuracy": 0.95 if reached else 0.5},
     )
 
@@ -66,3 +69,28 @@ def test_when_the_lowest_value_did_not_reach_the_best_that_did_is_found(
     assert first is not None
     assert first.params["learning_rate"] == best_reached(study.trials).params["learning_rate"]
     assert first.params["learning_rate"] == 0.02
+
+
+def test_the_display_never_shows_a_run_that_did_not_reach_and_agrees_with_best(
+    tmp_path: Path,
+) -> None:
+    """Values as the objective stores them (budget 300): a run that stopped short is worth
+    the budget plus its projection, a diverged one 10 budgets, a stopped one its last
+    value. The display's best is `autolr best`'s answer, and none while nothing reached."""
+    budget = 300
+    unreached = [
+        _trial(TrialState.COMPLETE, budget + 40.0, False, 0.01),  # out of budget
+        _trial(TrialState.COMPLETE, 10.0 * budget, False, 30.0),  # diverged
+        _trial(TrialState.PRUNED, None, False, 0.002),
+    ]
+    view, study = _view(tmp_path, unreached)
+    assert view.best(_trial(TrialState.COMPLETE, budget + 5.0, False, 0.02)) is None
+    settings = StudySettings(optimizers=("adam",), sampler="grid")
+    with pytest.raises(NoResultError):
+        recommend("view", settings, study.trials)
+    study.add_trial(_trial(TrialState.COMPLETE, 250.003, True, 0.05))  # another worker's
+    view._looked_up_at = -math.inf  # as if LOOKUP_SECONDS had passed
+    best = view.best(_trial(TrialState.COMPLETE, budget + 1.0, False, 0.03))
+    answer = recommend("view", settings, study.trials)
+    assert best is not None and reached(best)
+    assert best.params["learning_rate"] == answer.learning_rate == 0.05
