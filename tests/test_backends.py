@@ -6,9 +6,12 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import REPO
 
 
+@pytest.mark.slow
 def test_trainer_suite_passes_under_jax() -> None:
     env = {**os.environ, "KERAS_BACKEND": "jax"}
     run = subprocess.run(

@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 import optuna
+import pytest
 
 from autolr.study import pbt
 from autolr.study.artifacts_db import DatabaseArtifactStore
@@ -56,6 +57,7 @@ def test_the_doc_shows_the_job_script_that_runs_here() -> None:
     assert f"```bash\n{script}```" in DOC.read_text()
 
 
+@pytest.mark.slow
 def test_two_machines_sharing_only_the_database_run_pbt_and_a_grid(
     postgres_url: str, mnist: str, tmp_path: Path
 ) -> None:

@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 
 import optuna
+import pytest
 import sqlalchemy
 
 from autolr.study.artifacts_db import DatabaseArtifactStore
@@ -49,6 +50,7 @@ def test_small_grid_end_to_end_on_postgres(
     assert not (tmp_path / "studies").exists()  # nothing went to the default SQLite file
 
 
+@pytest.mark.slow
 def test_three_workers_on_postgres_finish_the_grid_with_no_point_twice(
     postgres_url: str, mnist: str, tmp_path: Path
 ) -> None:

@@ -80,6 +80,7 @@ def test_sigterm_fails_the_running_trial_and_says_so(
     assert trial.state.name == "FAIL" and trial.user_attrs["error"].startswith("Terminated")
 
 
+@pytest.mark.slow
 def test_workers_stop_when_their_parent_is_killed(tmp_path: Path, storage: str, mnist: str) -> None:
     parent = AutolrProcess(
         _three_point_grid("orphans", mnist, "--storage", storage, "--jobs", "2"), tmp_path
@@ -96,6 +97,7 @@ def test_workers_stop_when_their_parent_is_killed(tmp_path: Path, storage: str, 
     assert "RUNNING" not in states and states.count("FAIL") >= 1, states
 
 
+@pytest.mark.slow
 def test_a_killed_worker_is_reported_with_what_finished(
     tmp_path: Path, storage: str, mnist: str
 ) -> None:

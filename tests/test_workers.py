@@ -25,6 +25,7 @@ def storage(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path}/studies.db"
 
 
+@pytest.mark.slow
 def test_sigkill_mid_trial_then_resume_runs_the_killed_point_again(
     tmp_path: Path, storage: str, mnist: str
 ) -> None:
@@ -53,6 +54,7 @@ def test_sigkill_mid_trial_then_resume_runs_the_killed_point_again(
     assert redo[1].state.name in ("COMPLETE", "PRUNED")
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_cleanly_and_leaves_nothing_running(
     tmp_path: Path, storage: str, mnist: str
 ) -> None:
@@ -70,6 +72,7 @@ def test_ctrl_c_stops_cleanly_and_leaves_nothing_running(
     assert_grid_complete_once("interrupted", storage, SMALL_GRID_POINTS)
 
 
+@pytest.mark.slow
 def test_a_frozen_worker_is_detected_by_its_heartbeat_and_its_point_redone(
     tmp_path: Path, storage: str, mnist: str
 ) -> None:
@@ -91,6 +94,7 @@ def test_a_frozen_worker_is_detected_by_its_heartbeat_and_its_point_redone(
     assert states["FAIL"] == 1
 
 
+@pytest.mark.slow
 def test_ctrl_c_with_jobs_stops_every_worker_and_leaves_nothing_running(
     tmp_path: Path, storage: str, mnist: str
 ) -> None:
@@ -105,6 +109,7 @@ def test_ctrl_c_with_jobs_stops_every_worker_and_leaves_nothing_running(
     assert "RUNNING" not in {t.state.name for t in study.trials}
 
 
+@pytest.mark.slow
 def test_jobs_share_one_sqlite_study_without_duplicates(
     tmp_path: Path, storage: str, mnist: str
 ) -> None:
@@ -118,6 +123,7 @@ def test_jobs_share_one_sqlite_study_without_duplicates(
     assert len(pids) == 2
 
 
+@pytest.mark.slow
 def test_pbt_killed_mid_interval_resumes_from_checkpoints(
     tmp_path: Path, storage: str, mnist: str
 ) -> None:

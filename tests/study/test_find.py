@@ -113,6 +113,7 @@ def test_find_prints_json_with_a_suggestion_and_band_per_optimizer(
     assert (out / "range_test.png").stat().st_size > 0 and (out / "range_test.html").exists()
 
 
+@pytest.mark.slow
 def test_find_resumes_after_a_kill_without_redoing_finished_tests(
     tmp_path: Path, mnist: str
 ) -> None:
@@ -158,7 +159,7 @@ def load():
 """
 
 
-@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
+@pytest.mark.parametrize("backend", ["tensorflow", pytest.param("jax", marks=pytest.mark.slow)])
 def test_find_works_with_a_users_model_and_data_on_every_backend(
     tmp_path: Path, mnist: str, backend: str
 ) -> None:

@@ -70,6 +70,7 @@ def _say(process: subprocess.Popen[str], line: str) -> None:
     process.stdin.flush()
 
 
+@pytest.mark.slow
 def test_a_frozen_lock_holder_stalls_the_others_for_at_most_its_lease(postgres_url: str) -> None:
     name = f"frozen-{uuid.uuid4().hex[:8]}"
     env = {STORAGE_ENV: postgres_url}

@@ -56,6 +56,7 @@ def test_never_prunes_against_another_optimizers_best() -> None:
     assert not trial.should_prune()
 
 
+@pytest.mark.slow
 def test_pruning_saves_steps_and_keeps_every_optimizers_best_and_band(
     tmp_path: Path, mnist: str
 ) -> None:

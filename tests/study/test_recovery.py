@@ -6,6 +6,7 @@ import warnings
 from pathlib import Path
 
 import optuna
+import pytest
 
 from autolr.study.runner import NullObserver, TuneRequest, tune
 from tests.helpers import SCALE, SMALL_GRID_POINTS, assert_grid_complete_once
@@ -22,6 +23,7 @@ FLAGS = {
 }
 
 
+@pytest.mark.slow
 def test_a_trial_claimed_by_a_worker_that_died_before_labelling_it_is_redone(
     tmp_path: Path, mnist: str
 ) -> None:

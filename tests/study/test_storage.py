@@ -74,6 +74,7 @@ def _open_when_all_are_ready(url: str, barrier: multiprocessing.synchronize.Barr
     open_storage(url)
 
 
+@pytest.mark.slow
 def test_workers_opening_a_new_database_together_all_succeed(tmp_path: Path) -> None:
     context = multiprocessing.get_context("spawn")
     for attempt in range(3):
