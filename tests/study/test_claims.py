@@ -147,6 +147,7 @@ KILLED_MID_TRIAL = """
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("script", [KILLED_MID_CLAIM, KILLED_MID_TRIAL], ids=["claim", "trial"])
 def test_a_claimer_killed_leaves_its_point_to_be_run_once_elsewhere(
     postgres_url: str, script: str
