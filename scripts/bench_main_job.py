@@ -37,6 +37,7 @@ def main() -> None:
     command = [sys.executable, "-m", "autolr", "tune", "--study", "mnist", "--sampler", "tpe"]
     command += ["--data", str(Path(args.data).resolve()), "--quiet"]
     env = {k: v for k, v in os.environ.items() if k != "AUTOLR_STORAGE"}
+    load_before = os.getloadavg()[0]  # wall time means little on a busy machine: say so
     tick = time.perf_counter()
     subprocess.run(command, cwd=work, env=env, check=True)
     wall = time.perf_counter() - tick
@@ -69,6 +70,7 @@ def main() -> None:
         "within_10_minutes": wall <= TARGET_SECONDS,
         "machine": platform.platform(),
         "cpus": os.cpu_count(),
+        "load_average_before_after": [load_before, os.getloadavg()[0]],
     }
     print(f"{'wall':>8} {'find steps':>11} {'tune steps':>11} {'answer':>24} {'grid band':>22} ok")
     print(
@@ -79,6 +81,7 @@ def main() -> None:
     )
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2))
+    print(f"load average (1 min) before/after: {load_before:.1f} / {os.getloadavg()[0]:.1f}")
     print(f"wrote {args.out}")
 
 

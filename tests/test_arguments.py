@@ -98,6 +98,10 @@ def test_a_stored_study_with_a_path_for_a_name_gets_no_report(workdir: Path) -> 
         ({"--timeout": "0"}, "--timeout must be a positive number of seconds, got 0"),
         ({"--seed": "-1"}, "--seed must be an integer in 0..2147483647, got -1"),
         ({"--seed": "4294967296"}, "--seed must be an integer in 0..2147483647"),
+        ({"--target": "2"}, "--target must be in (0, 1], got 2.0"),
+        ({"--lr-min": "0"}, "--lr-min must be a positive number, got 0.0"),
+        ({"--max-steps": "0"}, "--max-steps must be at least 1"),
+        ({"--jobs": "2", "--seed": "-1"}, "--seed must be an integer in 0..2147483647"),
     ],
 )
 def test_values_that_used_to_mean_something_else_are_errors(
@@ -110,8 +114,22 @@ def test_values_that_used_to_mean_something_else_are_errors(
         else:
             args += [flag, value]
     assert_clean_error(invoke(*args), fragment)
-    database = workdir / "studies" / "autolr.db"
-    assert not database.exists() or optuna.get_all_study_names(f"sqlite:///{database}") == []
+    assert list(workdir.iterdir()) == []  # not even an empty database file
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "fragment"),
+    [
+        ("--seed", "-1", "--seed must be an integer in 0..2147483647, got -1"),
+        ("--find-steps", "0", "--find-steps must be at least 10, got 0"),
+        ("--lr-max", "0", "--lr-max must be a positive number, got 0.0"),
+    ],
+)
+def test_find_refuses_bad_values_before_the_database_exists(
+    workdir: Path, mnist: str, flag: str, value: str, fragment: str
+) -> None:
+    assert_clean_error(invoke("find", "--study", "args", "--data", mnist, flag, value), fragment)
+    assert list(workdir.iterdir()) == []
 
 
 def test_train_checks_its_seed_at_once(workdir: Path) -> None:

@@ -209,11 +209,13 @@ def _tune_in_processes(request: Any, jobs: int, quiet: bool) -> None:
     import optuna
 
     from autolr.study.catalog import progress
+    from autolr.study.opening import check_flags
     from autolr.study.runner import check_inputs, open_study
     from autolr.study.schedules import expected_trials
     from autolr.study.storage import STORAGE_ENV, open_storage
     from autolr.study.workers import run_workers
 
+    check_flags(request.study_name, request.preset, request.flags)
     storage = open_storage(request.storage_url)
     _, settings = open_study(
         storage, request.study_name, request.preset, request.flags, check=check_inputs

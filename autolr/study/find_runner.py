@@ -17,6 +17,7 @@ from autolr.study.catalog import SETTINGS_ATTR
 from autolr.study.find import find_settings, find_study_name, verdicts
 from autolr.study.lr_range import RangeVerdict
 from autolr.study.observer import TuneObserver
+from autolr.study.opening import check_flags
 from autolr.study.prior import SPACE_ATTR, SearchSpace, from_range_tests
 from autolr.study.runner import TuneRequest, resolve_settings, tune
 from autolr.study.settings import StudySettings
@@ -60,8 +61,10 @@ class FindOutcome:
 def find(request: TuneRequest, observer: TuneObserver) -> FindOutcome:
     """`autolr find`: run or resume the range test of the study `request` names (the
     study itself need not exist; its settings come from the flags, preset or storage)."""
-    storage = open_storage(request.storage_url, request.heartbeat_seconds)
     given = bool(request.flags) or request.preset is not None
+    if given:
+        check_flags(request.study_name, request.preset, request.flags)
+    storage = open_storage(request.storage_url, request.heartbeat_seconds)
     existing = _stored_test(storage, request.study_name)
     if existing is not None and not given and request.study_name not in study_names(storage):
         # `autolr find --study NAME` with no flags shows (or resumes) the stored test.

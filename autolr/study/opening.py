@@ -83,6 +83,13 @@ def resolve_settings(
     return _settings(name, preset, flags, explicit, _stored_settings(storage, name))
 
 
+def check_flags(name: str, preset: str | None, flags: dict[str, Any]) -> None:
+    """Refuse flag values that no study could take (`--seed -1`, `--target 2`) before the
+    storage is opened: opening a SQLite file creates it, and bad input stores nothing.
+    Whether the flags agree with a stored study is checked later, against it."""
+    _settings(name, preset, flags, None, None)
+
+
 def _store_space(
     storage: RDBStorage, study: optuna.Study, settings: StudySettings, space: SearchSpace
 ) -> None:

@@ -26,7 +26,7 @@ from autolr.signals import held
 from autolr.study.claims import make_claims
 from autolr.study.locks import LockLost
 from autolr.study.observer import NullObserver, TuneObserver
-from autolr.study.opening import open_study, resolve_settings
+from autolr.study.opening import check_flags, open_study, resolve_settings
 from autolr.study.recording import RecordedTrial
 from autolr.study.schedules import Schedule, finished_count, make_schedule
 from autolr.study.settings import FIND, StudySettings
@@ -83,6 +83,8 @@ def check_inputs(settings: StudySettings) -> None:
 
 def tune(request: TuneRequest, observer: TuneObserver) -> TuneOutcome:
     started = time.monotonic()
+    if request.settings is None:
+        check_flags(request.study_name, request.preset, request.flags)
     storage = open_storage(request.storage_url, request.heartbeat_seconds)
     settings = resolve_settings(
         storage, request.study_name, request.preset, request.flags, request.settings

@@ -35,14 +35,12 @@ SQLITE_BUSY_TIMEOUT_S = 60
 
 def resolve_url(cli_value: str | None, create: bool = True) -> str:
     """--storage, else AUTOLR_STORAGE, else a SQLite file under ./studies/ (whose folder
-    is made only for commands that write; a reader where there is none says where it
-    looked and how to point it elsewhere)."""
+    `open_storage` makes for a writer, after the inputs were checked; a reader where there
+    is none says where it looked and how to point it elsewhere)."""
     url = cli_value or os.environ.get(STORAGE_ENV)
     if url:
         return url
-    if create:
-        DEFAULT_SQLITE.parent.mkdir(parents=True, exist_ok=True)
-    elif not DEFAULT_SQLITE.is_file():
+    if not create and not DEFAULT_SQLITE.is_file():
         raise StorageError(
             f"no studies here: without --storage or {STORAGE_ENV}, autolr looks for "
             f"{DEFAULT_SQLITE} in the current folder ({Path.cwd()}); run from the folder "
@@ -65,7 +63,7 @@ def normalise_url(url: str) -> sqlalchemy.engine.URL:
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         parent = Path(parsed.database).expanduser().parent
-        if not parent.is_dir():
+        if not parent.is_dir() and Path(parsed.database) != DEFAULT_SQLITE:
             raise StorageError(f"storage directory does not exist: {parent}")
     return parsed
 
@@ -91,6 +89,8 @@ def open_storage(
     # this moment cannot be mistaken for an empty file.
     path = Path(str(database)).expanduser() if on_disk else None
     if path is not None and writer:
+        if path == DEFAULT_SQLITE:  # made here, once the inputs are known to be good
+            path.parent.mkdir(parents=True, exist_ok=True)
         check_writable(path)
     elif path is not None:
         check_contents(path)

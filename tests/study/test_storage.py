@@ -25,7 +25,9 @@ def test_default_storage_is_a_sqlite_file_under_studies(tmp_path: Path, monkeypa
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("AUTOLR_STORAGE", raising=False)
     assert resolve_url(None) == "sqlite:///studies/autolr.db"
-    assert (tmp_path / "studies").is_dir()
+    assert not (tmp_path / "studies").exists()  # made only when a writer opens it
+    open_storage(resolve_url(None))
+    assert (tmp_path / "studies" / "autolr.db").is_file()
     monkeypatch.setenv("AUTOLR_STORAGE", "sqlite:///elsewhere.db")
     assert resolve_url(None) == "sqlite:///elsewhere.db"
     assert resolve_url("sqlite:///flag.db") == "sqlite:///flag.db"
