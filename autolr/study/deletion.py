@@ -15,6 +15,7 @@ import optuna
 from optuna.storages import RDBStorage
 from optuna.trial import TrialState
 
+from autolr.study import slots
 from autolr.study.artifacts_db import DatabaseArtifactStore
 from autolr.study.locks import study_lock
 from autolr.study.storage import load_study
@@ -48,7 +49,9 @@ def delete(storage: RDBStorage, deletion: Deletion) -> None:
     """Under the study lock (so no worker is half-way through a claim): the study, then
     its files. A file already gone is fine."""
     with study_lock(storage, deletion.name):
+        study_id = storage.get_study_id_from_name(deletion.name)
         optuna.delete_study(study_name=deletion.name, storage=storage)
+    slots.forget(storage, study_id)
     if deletion.stored:
         DatabaseArtifactStore(storage.engine).remove_many(deletion.stored)
     for path in deletion.files:

@@ -57,7 +57,7 @@ _claims = sqlalchemy.Table(
         "claimed_at", sqlalchemy.DateTime, nullable=False, server_default=sqlalchemy.func.now()
     ),
 )
-_tables_made: set[str] = set()  # per database URL, in this process
+_tables_made: set[tuple[str, int]] = set()  # (database URL, metadata), in this process
 
 
 class LockLost(StorageError):
@@ -106,16 +106,17 @@ def study_lock(storage: RDBStorage, study_name: str) -> Iterator[Lease]:
     """
     engine = storage.engine
     if engine.url.get_backend_name() == "postgresql":
-        _make_claims_table(engine)
+        make_tables(engine, _metadata)
     with named_lock(engine, f"study:{study_name}", fenced=True) as lease:
         yield lease
 
 
-def _make_claims_table(engine: sqlalchemy.engine.Engine) -> None:
-    key = engine.url.render_as_string(hide_password=False)
+def make_tables(engine: sqlalchemy.engine.Engine, metadata: sqlalchemy.MetaData) -> None:
+    """Create autolr's own tables in `metadata` if missing, once per process and database."""
+    key = (engine.url.render_as_string(hide_password=False), id(metadata))
     if key not in _tables_made:
         with named_lock(engine, "schema"):  # workers starting together take turns
-            _metadata.create_all(engine, checkfirst=True)
+            metadata.create_all(engine, checkfirst=True)
         _tables_made.add(key)
 
 
@@ -142,15 +143,20 @@ def named_lock(
             acquired = time.monotonic()
             yield held
     finally:
-        if acquired is not None and log.isEnabledFor(logging.DEBUG):
-            hold = time.monotonic() - acquired
-            log.debug(
-                "lock %s: waited %.1f ms, held %.1f ms",
-                name,
-                1000 * (acquired - started),
-                1000 * hold,
-                extra={"lock": name, "wait_s": acquired - started, "hold_s": hold},
-            )
+        if acquired is not None:
+            note_hold(name, acquired - started, time.monotonic() - acquired)
+
+
+def note_hold(name: str, wait_s: float, hold_s: float) -> None:
+    """Log how long a lock was waited for and held (DEBUG; the benchmarks collect it)."""
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug(
+            "lock %s: waited %.1f ms, held %.1f ms",
+            name,
+            1000 * wait_s,
+            1000 * hold_s,
+            extra={"lock": name, "wait_s": wait_s, "hold_s": hold_s},
+        )
 
 
 def advisory_key(name: str) -> int:
@@ -160,44 +166,40 @@ def advisory_key(name: str) -> int:
     )
 
 
+LEASE_SQL = "set_config('idle_in_transaction_session_timeout', :lease_ms, true)"
+
+
+def lease_params(lease: float) -> dict[str, object]:
+    """The parameter of LEASE_SQL, which a leased transaction's first statement must run."""
+    return {"lease_ms": str(max(1, round(lease * 1000)))}
+
+
 @contextlib.contextmanager
-def _postgres_lock(
-    engine: sqlalchemy.engine.Engine, name: str, lease: float, fenced: bool
-) -> Iterator[Lease]:
+def leased_transaction(
+    engine: sqlalchemy.engine.Engine, name: str, lease: float, fenced: bool = True
+) -> Iterator[sqlalchemy.engine.Connection]:
+    """A transaction on a connection of its own, whose first statement runs LEASE_SQL: the
+    server ends the session if the transaction sits idle past the lease (its holder is
+    frozen), and whatever it locked passes on. Commits on leaving; `fenced`: raises
+    LockLost then if the session was ended, so the caller undoes what it did meanwhile."""
     connection = engine.connect()
     try:
-        held = Lease(connection if fenced else None)
-        # One statement: the lease applies from the moment the lock is held. (Waiting for
-        # the lock is an active statement, so the idle timeout never cuts a waiter.) The
-        # claim token rides in the same transaction: it is stored if the lease holds.
-        statement = (
-            "SELECT set_config('idle_in_transaction_session_timeout', :ms, true), "
-            "pg_advisory_xact_lock(:key)"
-        )
-        params: dict[str, object] = {
-            "ms": str(max(1, round(lease * 1000))),
-            "key": advisory_key(name),
-        }
-        if held.token is not None:
-            statement = (
-                f"WITH claim AS (INSERT INTO {CLAIMS_TABLE} (token) VALUES (:token)) {statement}"
-            )
-            params["token"] = held.token
-        connection.execute(sqlalchemy.text(statement), params)
         try:
-            yield held
+            yield connection
         except Exception as failure:
-            # A failure under a lost lock (e.g. another worker undid this claim) is the
-            # lost lock's consequence: say so, rather than the symptom.
-            if not _rollback(connection) and fenced:
+            # A failure under a lost lease (this very connection ended by the server, or
+            # another worker undid this claim) is the lost lease's consequence: say so,
+            # rather than the symptom.
+            ended = connection.invalidated
+            if (not _rollback(connection) or ended) and fenced:
                 raise _lost(name, lease) from failure
             raise
         except BaseException:
             _rollback(connection)
             raise
         try:
-            # The commit succeeds only if the session was never ended: then the lock was
-            # held without a break from acquisition to here.
+            # The commit succeeds only if the session was never ended: then what it locked
+            # was held without a break from the first statement to here.
             connection.commit()
         except sqlalchemy.exc.DBAPIError as gone:
             if fenced:
@@ -205,6 +207,26 @@ def _postgres_lock(
     finally:
         with contextlib.suppress(sqlalchemy.exc.SQLAlchemyError):
             connection.close()
+
+
+@contextlib.contextmanager
+def _postgres_lock(
+    engine: sqlalchemy.engine.Engine, name: str, lease: float, fenced: bool
+) -> Iterator[Lease]:
+    with leased_transaction(engine, name, lease, fenced) as connection:
+        held = Lease(connection if fenced else None)
+        # One statement: the lease applies from the moment the lock is held. (Waiting for
+        # the lock is an active statement, so the idle timeout never cuts a waiter.) The
+        # claim token rides in the same transaction: it is stored if the lease holds.
+        statement = f"SELECT {LEASE_SQL}, pg_advisory_xact_lock(:key)"
+        params: dict[str, object] = {**lease_params(lease), "key": advisory_key(name)}
+        if held.token is not None:
+            statement = (
+                f"WITH claim AS (INSERT INTO {CLAIMS_TABLE} (token) VALUES (:token)) {statement}"
+            )
+            params["token"] = held.token
+        connection.execute(sqlalchemy.text(statement), params)
+        yield held
 
 
 def _rollback(connection: sqlalchemy.engine.Connection) -> bool:

@@ -1,8 +1,8 @@
 """Run a study: create or resume it, then claim and train trials until it is done.
 
-Every decision that reads the study and then writes it (enqueue missing grid points,
-pick the next PBT slot, claim a trial) happens under the study lock, so any number of
-workers, on one machine or many, can share a study: no point is trained twice, none lost.
+Any number of workers, on one machine or many, can share a study: how a worker claims its
+next trial so that no point is trained twice and none lost is claims.py's; here a worker
+runs what it claimed, keeps it beating, and records how it ended.
 """
 
 from __future__ import annotations
@@ -10,10 +10,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
-import math
 import signal
 import time
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,24 +19,19 @@ from typing import TYPE_CHECKING, Any
 
 import optuna
 from optuna.storages import RDBStorage
-from optuna.trial import TrialState
+from optuna.trial import FrozenTrial, TrialState
 
 from autolr.errors import TrialFailed
 from autolr.signals import held
-from autolr.study.locks import LockLost, study_lock
+from autolr.study.claims import make_claims
+from autolr.study.locks import LockLost
 from autolr.study.observer import NullObserver, TuneObserver
 from autolr.study.opening import check_flags, open_study, resolve_settings
-from autolr.study.results import best_reached
+from autolr.study.recording import RecordedTrial
 from autolr.study.schedules import Schedule, expected_trials, finished_count, make_schedule
 from autolr.study.settings import FIND, StudySettings
-from autolr.study.storage import (
-    CLAIM_KEY,
-    WORKER_ATTR,
-    Heartbeat,
-    open_storage,
-    recover_dead_trials,
-    worker_identity,
-)
+from autolr.study.storage import Heartbeat, open_storage
+from autolr.study.view import StudyView
 
 if TYPE_CHECKING:
     from autolr.study.objective import Objective
@@ -167,6 +160,11 @@ def tune(request: TuneRequest, observer: TuneObserver) -> TuneOutcome:
     )
 
 
+def _unless_finished() -> contextlib.suppress:
+    """Writes to a trial that another worker already declared dead are dropped."""
+    return contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError)
+
+
 @contextlib.contextmanager
 def _uninterruptible() -> Iterator[None]:
     """Hold back Ctrl-C and SIGTERM for the moment it takes to record a trial's end."""
@@ -186,9 +184,9 @@ class _Worker:
         self.study, self.storage, self.schedule = study, storage, schedule
         self.objective, self.observer = objective, observer
         self.study_id = storage.get_study_id_from_name(study.study_name)
-        self._stale_checked = -math.inf
-        self._standing: set[str] = set()  # claim tokens known to be stored
+        self.claims = make_claims(study, storage, self.study_id, schedule, observer)
         self._ids: dict[int, int] = {}  # trial number -> storage id, of trials claimed here
+        self.view = StudyView(study, storage, self.study_id)
 
     def run(self, deadline: float | None, heartbeat_seconds: int) -> int:
         trials_run = 0
@@ -207,130 +205,75 @@ class _Worker:
         return trials_run
 
     def claim(self) -> optuna.Trial | str:
-        """A trial to run, or "wait", "done", or "retry" (this claim was undone)."""
+        """A trial to run, or "wait", "done", or "retry" (claim again at once)."""
         claimed: list[int] = []
         try:
-            taken = self._claim(claimed)
+            taken = self.claims.take(claimed)
         except LockLost as exc:
-            # This worker stalled past the lock's lease (frozen, paused): others went on
+            # This worker stalled past its claim's lease (frozen, paused): others went on
             # without it and may already have handed this point out again. Its claim
             # never happened: fail the trial it took, so the point is run once, elsewhere.
             for trial_id in claimed:
                 self._void(trial_id)
             log.warning(f"{exc}; this worker's claim was undone and it claims again")
             return "retry"
-        if not isinstance(taken, int):
+        if isinstance(taken, str):
             return taken
         # Reading the trial back needs no lock: it is created, labelled and beating.
-        self.study.get_trials(deepcopy=False)  # the study's cache learns of it
-        trial = optuna.Trial(self.study, taken)
-        self._ids[trial.number] = taken
+        trial = taken.trial or RecordedTrial(self.study, taken.trial_id, self.storage)
+        self._ids[trial.number] = taken.trial_id
         return trial
-
-    def _claim(self, claimed: list[int]) -> optuna.Trial | int | str:
-        """Under the lock: recover dead trials, let the schedule decide, take a trial.
-
-        Every worker waits while one holds the lock, so this reads one snapshot and
-        writes as little as the schedule allows: a planned point is one new trial,
-        created running and labelled in one write.
-        """
-        with study_lock(self.storage, self.study.study_name) as lease:
-            trials = self.study.get_trials(deepcopy=False)
-            recovered = recover_dead_trials(
-                self.study, self.storage, trials, self._stale_due(), lease, self._standing
-            )
-            if recovered:
-                self.observer.recovered(recovered)
-                trials = self.study.get_trials(deepcopy=False)
-            decision = self.schedule.next(trials)
-            if decision != "run":
-                if decision == "wait":
-                    self.observer.waiting(sum(t.state == TrialState.RUNNING for t in trials))
-                return decision
-            label = {**worker_identity(), CLAIM_KEY: lease.token}
-            template = self.schedule.template(trials)
-            if template is not None:
-                template.system_attrs = {**template.system_attrs, WORKER_ATTR: label}
-                trial_id = self.storage.create_new_trial(self.study_id, template)
-                claimed.append(trial_id)
-                self.storage.record_heartbeat(trial_id)
-                return trial_id
-            with warnings.catch_warnings():
-                # Optuna ties heartbeats to study.optimize; this loop beats itself.
-                warnings.filterwarnings("ignore", message="Heartbeat of storage")
-                trial = self.study.ask()
-            trial_id = self._trial_id(trial)
-            claimed.append(trial_id)
-            self.storage.set_trial_system_attr(trial_id, WORKER_ATTR, label)
-            self.storage.record_heartbeat(trial_id)
-            return trial
-
-    def _stale_due(self) -> bool:
-        """Look for stale heartbeats at most once a beat: a trial is stale only after three."""
-        interval = self.storage.heartbeat_interval or 0
-        now = time.monotonic()
-        if now - self._stale_checked < interval:
-            return False
-        self._stale_checked = now
-        return True
 
     def _void(self, trial_id: int) -> None:
         with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):
             self.storage.set_trial_user_attr(trial_id, "error", "claim undone: lock lease ran out")
             self.storage.set_trial_state_values(trial_id, TrialState.FAIL)
 
-    def _trial_id(self, trial: optuna.Trial) -> int:
-        if trial.number not in self._ids:
-            self._ids[trial.number] = self.storage.get_trial_id_from_study_id_trial_number(
-                self.study_id, trial.number
-            )
-        return self._ids[trial.number]
-
     def run_trial(self, trial: optuna.Trial, heartbeat_seconds: int) -> None:
-        trial_id = self._trial_id(trial)
+        trial_id = self._ids[trial.number]
         heartbeat = Heartbeat(self.storage, trial_id, heartbeat_seconds)
         heartbeat.start()
         try:
-            value = self.objective(trial)
+            outcome: dict[str, Any] = {"values": self.objective(trial)}
         except optuna.TrialPruned:
-            self._tell(trial, state=TrialState.PRUNED)
+            outcome = {"state": TrialState.PRUNED}
         except optuna.exceptions.UpdateFinishedTrialError:
-            # Another worker declared this trial dead (its heartbeat went stale) and handed
-            # the work out again: drop this copy rather than record the point twice.
-            return
+            return  # declared dead meanwhile: see below
         except TrialFailed as exc:
             # This trial cannot run (e.g. a damaged checkpoint); record why and go on.
-            self._fail(trial, exc, lost=True)
+            outcome = self._failed(trial, exc, lost=True)
         except (Exception, KeyboardInterrupt) as exc:
             heartbeat.stop()
-            with _uninterruptible():  # a second Ctrl-C must not leave the trial RUNNING
-                self._fail(trial, exc, lost=False)
+            # A second Ctrl-C must not leave the trial RUNNING.
+            with _uninterruptible(), _unless_finished():
+                self._tell(trial, **self._failed(trial, exc, lost=False))
             raise
-        else:
-            self._tell(trial, values=value)
         finally:
             heartbeat.stop()
+        told = None
+        with _unless_finished():
+            # Another worker declared this trial dead (its heartbeat went stale) and handed
+            # the work out again: then this copy is dropped, not recorded twice.
+            told = self._tell(trial, **outcome)
         # Not under the lock: clean-up only ever deletes what no unfinished slot can need,
         # judged from any snapshot, so workers may do it at the same time.
         self.schedule.after_trial(self.study)
-        trials = self.study.get_trials(deepcopy=False)
-        finished = next((t for t in trials if t.number == trial.number), None)
-        self.observer.trial_finished(
-            finished or self.storage.get_trial(trial_id),
-            finished_count(trials),
-            best_reached(trials),
-        )
+        finished = told or self.storage.get_trial(trial_id)
+        self.observer.trial_finished(finished, self.view.done(), self.view.best(finished))
 
-    def _fail(self, trial: optuna.Trial, exc: BaseException, lost: bool) -> None:
-        with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):
+    @staticmethod
+    def _failed(trial: optuna.Trial, exc: BaseException, lost: bool) -> dict[str, Any]:
+        with _unless_finished():
             trial.set_user_attr("error", f"{type(exc).__name__}: {exc}"[:500])
             if lost:
                 trial.set_user_attr("lost", True)
-        self._tell(trial, state=TrialState.FAIL)
+        return {"state": TrialState.FAIL}
 
-    def _tell(self, trial: optuna.Trial, **outcome: Any) -> None:
+    def _tell(self, trial: optuna.Trial, **outcome: Any) -> FrozenTrial:
+        if isinstance(trial, RecordedTrial):
+            return trial.finish(**outcome)  # its results in one write, then its state
         # A trial another worker already declared dead keeps that verdict.
-        self.study.tell(trial, skip_if_finished=True, **outcome)
+        return self.study.tell(trial, skip_if_finished=True, **outcome)
 
 
 __all__ = ["NullObserver", "TuneObserver", "TuneOutcome", "TuneRequest", "open_study", "tune"]

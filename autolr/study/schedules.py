@@ -65,6 +65,11 @@ class PlannedSchedule:
             return None
         point = self._uncovered(trials)
         assert point is not None, "template() after next() said run"
+        return self.template_for(point)
+
+    @staticmethod
+    def template_for(point: PlannedPoint) -> FrozenTrial:
+        """The RUNNING trial that trains `point`, created in one write."""
         return optuna.trial.create_trial(
             state=TrialState.RUNNING,
             # Where enqueue_trial keeps a queued trial's parameters: suggest_* returns them.

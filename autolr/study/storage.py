@@ -11,7 +11,7 @@ import os
 import socket
 import threading
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,6 @@ from optuna.trial import FrozenTrial, TrialState
 
 from autolr.errors import StorageError
 from autolr.study.faults import check_contents, check_writable, describe
-from autolr.study.locks import Lease
 from autolr.study.locks import named_lock as _named_lock
 from autolr.study.urls import encode_userinfo, redact, scrub
 
@@ -219,39 +218,30 @@ def _process_alive(pid: int) -> bool:
 def recover_dead_trials(
     study: optuna.Study,
     storage: RDBStorage,
-    trials: Sequence[FrozenTrial] | None = None,
+    running: Sequence[FrozenTrial],
     stale: bool = True,
-    lease: Lease | None = None,
-    standing: set[str] | None = None,
+    abandoned: Collection[int] = (),
 ) -> list[int]:
     """Mark RUNNING trials whose worker is gone as FAIL; return their numbers.
 
-    Call it only while holding the study lock (`lease`), with `trials` a snapshot taken
-    under it. Four signals:
-    - no worker recorded: a trial is claimed and labelled in one locked step, so under
-      the lock an unlabelled RUNNING trial means its claimer died inside that step;
-    - a claim token that was never stored: its claimer lost the lock's lease mid-claim
-      (frozen, or died), so the claim counts as never made (see locks.py);
+    `running` is the study's RUNNING trials, read just before. Three signals:
+    - `abandoned`: numbers of trials whose claim never stood (the claimer died or froze
+      mid-claim); the claim mechanism knows which (claims.py);
     - a worker on this machine whose process no longer exists (found at once);
     - a heartbeat older than the grace period (any machine, after a delay; `stale=False`
       skips this query, which workers need not repeat more often than once a beat).
-    `standing` caches tokens known to be stored, so each is looked up once.
     """
-    if trials is None:
-        trials = study.get_trials(deepcopy=False)
-    running = [t for t in trials if t.state == TrialState.RUNNING]
     if not running:
         return []
-    undone = _undone_claims(running, lease, standing if standing is not None else set())
     here = worker_identity()
     study_id = storage.get_study_id_from_name(study.study_name)
     failed = []
     for trial in running:
         worker = trial.system_attrs.get(WORKER_ATTR)
-        if (
-            worker is None
-            or trial.number in undone
-            or (_same_machine(worker, here) and not _process_alive(worker["pid"]))
+        if trial.number in abandoned or (
+            isinstance(worker, dict)
+            and _same_machine(worker, here)
+            and not _process_alive(worker["pid"])
         ):
             trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, trial.number)
             with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):
@@ -262,9 +252,8 @@ def recover_dead_trials(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         optuna.storages.fail_stale_trials(study)
-    states = {
-        t.number: t.state for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))
-    }
+    failed_now = storage.get_all_trials(study_id, deepcopy=False, states=(TrialState.FAIL,))
+    states = {t.number: t.state for t in failed_now}
     stale_ones = [
         t.number
         for t in running
@@ -273,21 +262,9 @@ def recover_dead_trials(
     return sorted(set(failed) | set(stale_ones))
 
 
-def _undone_claims(
-    running: Sequence[FrozenTrial], lease: Lease | None, standing: set[str]
-) -> set[int]:
-    """Trials whose claim token was never stored (their claimer's lease ran out)."""
-    if lease is None:
-        return set()
-    tokens = {
-        t.number: t.system_attrs[WORKER_ATTR].get(CLAIM_KEY)
-        for t in running
-        if isinstance(t.system_attrs.get(WORKER_ATTR), dict)
-    }
-    unknown = {token for token in tokens.values() if token and token not in standing}
-    if unknown:
-        standing |= lease.standing(unknown)
-    return {n for n, token in tokens.items() if token and token in unknown - standing}
+def unlabelled(running: Sequence[FrozenTrial]) -> set[int]:
+    """Running trials that no worker ever labelled as its own (see claims.py)."""
+    return {t.number for t in running if not isinstance(t.system_attrs.get(WORKER_ATTR), dict)}
 
 
 def _same_machine(worker: dict[str, Any], here: dict[str, Any]) -> bool:

@@ -1,0 +1,77 @@
+"""What a worker tells its display after each trial: trials done, and the best so far.
+
+Neither needs the whole study, which would cost a worker more than a fast trial does:
+every worker would read every other worker's trials, and Optuna re-reads each unfinished
+one at every read, so the cost of a trial would grow with the number of workers.
+- done: counted by the database, in one statement;
+- best: this worker's trials as it finishes them, against the study's best looked up at
+  most every LOOKUP_SECONDS: Optuna's best trial (the lowest value of a complete trial)
+  if it reached the target, for then no trial that reached has a lower value (ties aside,
+  which the steps objective breaks as `best` does: ties.py). Otherwise (nothing reached
+  yet, or with the time objective a run that stopped short is projected below the
+  fastest that reached), the best among all trials, read at most every READ_SECONDS.
+So a display may learn of another worker's better trial seconds late; trials of that
+length or longer see every lookup.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import optuna
+import sqlalchemy
+from optuna.storages import RDBStorage
+from optuna.trial import FrozenTrial, TrialState
+
+from autolr.study.results import best_reached, reached
+
+LOOKUP_SECONDS = 5.0  # a display may learn of another worker's better trial this late
+READ_SECONDS = 10.0  # the whole study: only while nothing has reached
+_FINISHED = (TrialState.COMPLETE.name, TrialState.PRUNED.name)
+_trials = sqlalchemy.table(
+    "trials", sqlalchemy.column("study_id"), sqlalchemy.column("state")
+)  # Optuna's, read only
+
+
+class StudyView:
+    def __init__(self, study: optuna.Study, storage: RDBStorage, study_id: int) -> None:
+        self.study, self.storage, self.study_id = study, storage, study_id
+        self._best: FrozenTrial | None = None
+        self._looked_up_at = self._read_at = -math.inf
+        self._trials: dict[int, FrozenTrial] = {}
+
+    def done(self) -> int:
+        """Trials finished (complete or stopped early), all workers together."""
+        query = (
+            sqlalchemy.select(sqlalchemy.func.count())
+            .select_from(_trials)
+            .where(
+                _trials.c.study_id == self.study_id,
+                sqlalchemy.cast(_trials.c.state, sqlalchemy.String).in_(_FINISHED),
+            )
+        )
+        with self.storage.engine.connect() as connection:
+            return int(connection.execute(query).scalar_one())
+
+    def best(self, finished: FrozenTrial) -> FrozenTrial | None:
+        """The best trial that reached the target; `finished` (just told) counts too."""
+        now = time.monotonic()
+        known = [finished] + ([self._best] if self._best is not None else [])
+        if now - self._looked_up_at >= LOOKUP_SECONDS:
+            known += self._look_up(now)
+            self._looked_up_at = now
+        self._best = best_reached(known)  # a trial that reached stays reached: only better
+        return self._best
+
+    def _look_up(self, now: float) -> list[FrozenTrial]:
+        try:
+            lowest: FrozenTrial | None = self.study.best_trial
+        except ValueError:  # no complete trial yet
+            lowest = None
+        if lowest is not None and reached(lowest):
+            return [lowest]
+        if now - self._read_at >= READ_SECONDS:
+            self._trials = {t.number: t for t in self.study.get_trials(deepcopy=False)}
+            self._read_at = now
+        return list(self._trials.values())
