@@ -37,6 +37,7 @@ from autolr.study.locks import (
     study_lock,
 )
 from autolr.study.observer import TuneObserver
+from autolr.study.recording import known_schema
 from autolr.study.schedules import PlannedSchedule, Schedule
 from autolr.study.slots import SlotQueue
 from autolr.study.storage import (
@@ -213,8 +214,8 @@ def make_claims(
     schedule: Schedule,
     observer: TuneObserver,
 ) -> QueuedClaims | LockedClaims:
-    if isinstance(schedule, PlannedSchedule) and storage.engine.url.get_backend_name() == (
-        "postgresql"
-    ):
+    # The queue reads Optuna's tables directly: only where their layout is the known one.
+    postgres = storage.engine.url.get_backend_name() == "postgresql"
+    if isinstance(schedule, PlannedSchedule) and postgres and known_schema(storage):
         return QueuedClaims(study, storage, study_id, schedule, observer)
     return LockedClaims(study, storage, study_id, schedule, observer)

@@ -46,12 +46,13 @@ def plan(storage: RDBStorage, name: str, url: str, artifacts: Path | None) -> De
 
 
 def delete(storage: RDBStorage, deletion: Deletion) -> None:
-    """Under the study lock (so no worker is half-way through a claim): the study, then
-    its files. A file already gone is fine."""
+    """Under the study lock: its claim queue's rows first (while the study exists, so a
+    delete killed in between can be run again; a worker rebuilds the queue from the
+    trials), then the study, then its files. A file already gone is fine."""
     with study_lock(storage, deletion.name):
         study_id = storage.get_study_id_from_name(deletion.name)
+        slots.forget(storage, study_id)
         optuna.delete_study(study_name=deletion.name, storage=storage)
-    slots.forget(storage, study_id)
     if deletion.stored:
         DatabaseArtifactStore(storage.engine).remove_many(deletion.stored)
     for path in deletion.files:

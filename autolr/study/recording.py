@@ -117,7 +117,7 @@ def _number(value: Any) -> float | None:
 def write_user_attrs(storage: RDBStorage, trial_id: int, attrs: dict[str, Any]) -> None:
     """Set several user attributes of a running trial in one transaction."""
     engine = storage.engine
-    if not _known_schema(storage):
+    if not known_schema(storage):
         for key, value in attrs.items():
             storage.set_trial_user_attr(trial_id, key, value)
         return
@@ -148,7 +148,8 @@ def write_user_attrs(storage: RDBStorage, trial_id: int, attrs: dict[str, Any]) 
         connection.execute(upsert)
 
 
-def _known_schema(storage: RDBStorage) -> bool:
+def known_schema(storage: RDBStorage) -> bool:
+    """Whether Optuna's tables have the layout autolr's direct reads and writes assume."""
     key = storage.engine.url.render_as_string(hide_password=False)
     if key not in _schema_known:
         _schema_known[key] = storage.get_current_version() in KNOWN_SCHEMAS

@@ -33,7 +33,7 @@ from optuna.storages import RDBStorage
 from optuna.trial import FrozenTrial, TrialState
 
 from autolr.errors import StorageError
-from autolr.study.locks import LEASE_SQL, lease_params, make_tables, study_lock
+from autolr.study.locks import LEASE_SQL, lease_params, lease_seconds, make_tables, study_lock
 from autolr.study.schedules import GRID_ATTR
 from autolr.study.space import PlannedPoint
 
@@ -120,12 +120,15 @@ class SlotQueue:
         if not wanted:
             return set()
         query = (
-            sqlalchemy.select(_slots.c.point, _slots.c.trial_id)
+            sqlalchemy.select(_slots.c.point, _slots.c.trial_id, sqlalchemy.text(LEASE_SQL))
             .where(self._here, _slots.c.point.in_(wanted))
             .with_for_update(read=True, skip_locked=True)
         )
+        # Leased like a claim: a worker frozen here must not keep these rows locked (a
+        # locked row is passed over by every claimer) for longer than the lease.
         with self.storage.engine.begin() as connection:
-            holders = {row.point: row.trial_id for row in connection.execute(query)}
+            rows = connection.execute(query, lease_params(lease_seconds())).all()
+            holders = {row.point: row.trial_id for row in rows}
             ids = self._trial_ids(connection, list(points))
         return {
             number
@@ -177,8 +180,23 @@ class SlotQueue:
                 )
                 self.storage.set_trial_state_values(ids[trial.number], TrialState.FAIL)
             elif point is not None and trial.state != TrialState.FAIL:
+                if trial.state == TrialState.RUNNING and not self._beating(ids[trial.number]):
+                    # Its claim never got as far as a heartbeat (the claimer died or its
+                    # lease ran out): nothing would ever fail it. Fail it; claim afresh.
+                    self.storage.set_trial_state_values(ids[trial.number], TrialState.FAIL)
+                    continue
                 holders[point] = ids[trial.number]  # finished trials come last, and win
         return holders
+
+    def _beating(self, trial_id: int) -> bool:
+        """Whether the trial has a heartbeat (Optuna's stale check passes over those
+        without one)."""
+        beats = sqlalchemy.table(
+            "trial_heartbeats", sqlalchemy.column("trial_id"), sqlalchemy.column("heartbeat")
+        )
+        query = sqlalchemy.select(sqlalchemy.func.count()).where(beats.c.trial_id == trial_id)
+        with self.storage.engine.connect() as connection:
+            return bool(connection.execute(query).scalar_one())
 
     def _trial_ids(
         self, connection: sqlalchemy.engine.Connection, numbers: list[int]

@@ -24,7 +24,9 @@ import sqlalchemy
 from optuna.storages import RDBStorage
 from optuna.trial import FrozenTrial, TrialState
 
+from autolr.study.recording import known_schema
 from autolr.study.results import best_reached, reached
+from autolr.study.schedules import finished_count
 
 LOOKUP_SECONDS = 5.0  # a display may learn of another worker's better trial this late
 READ_SECONDS = 10.0  # the whole study: only while nothing has reached
@@ -43,6 +45,8 @@ class StudyView:
 
     def done(self) -> int:
         """Trials finished (complete or stopped early), all workers together."""
+        if not known_schema(self.storage):  # Optuna's tables are not as this reads them
+            return finished_count(self.study.get_trials(deepcopy=False))
         query = (
             sqlalchemy.select(sqlalchemy.func.count())
             .select_from(_trials)
@@ -61,6 +65,8 @@ class StudyView:
         if now - self._looked_up_at >= LOOKUP_SECONDS:
             known += self._look_up(now)
             self._looked_up_at = now
+        # In trial-number order, as `autolr best` reads them: an exact tie goes the same way.
+        known.sort(key=lambda trial: trial.number)
         self._best = best_reached(known)  # a trial that reached stays reached: only better
         return self._best
 

@@ -180,7 +180,7 @@ def test_a_study_begun_before_the_queue_keeps_its_trials(postgres_url: str) -> N
     study, settings = open_study(storage, name, None, SMALL_GRID_FLAGS)
     schedule = make_schedule(settings, None)
     assert isinstance(schedule, PlannedSchedule)
-    first, second, third, fourth = schedule.points[:4]
+    first, second, third, fourth, fifth = schedule.points[:5]
     done = schedule.template_for(first)
     done.state, done.values = optuna.trial.TrialState.COMPLETE, [100.0]
     done.datetime_complete = done.datetime_start
@@ -194,6 +194,11 @@ def test_a_study_begun_before_the_queue_keeps_its_trials(postgres_url: str) -> N
     running.system_attrs = {**running.system_attrs, "autolr:worker": {"host": "elsewhere"}}
     running_id = storage.create_new_trial(storage.get_study_id_from_name(name), running)
     storage.record_heartbeat(running_id)
+    # A running trial whose claimer died before its first heartbeat: nothing else would
+    # ever fail it (Optuna's stale check passes over trials without one).
+    orphan = schedule.template_for(fifth)
+    orphan.system_attrs = {**orphan.system_attrs, "autolr:worker": {"host": "elsewhere"}}
+    storage.create_new_trial(storage.get_study_id_from_name(name), orphan)
 
     worker = make_worker(postgres_url, name, SMALL_GRID_FLAGS)
     trials_run = 0
@@ -206,7 +211,7 @@ def test_a_study_begun_before_the_queue_keeps_its_trials(postgres_url: str) -> N
     storage.set_trial_state_values(running_id, optuna.trial.TrialState.COMPLETE, [200.0])
     assert worker.claim() == "done"
     states = assert_grid_complete_once(name, postgres_url, SMALL_GRID_POINTS)
-    assert states["FAIL"] == 2  # the failed point, and the old queue's entry
+    assert states["FAIL"] == 3  # the failed point, the old queue's entry, the orphan
 
 
 def test_deleting_a_study_removes_its_slots(postgres_url: str, tmp_path: Path) -> None:
@@ -221,3 +226,27 @@ def test_deleting_a_study_removes_its_slots(postgres_url: str, tmp_path: Path) -
             {"id": queue.study_id},
         ).scalar_one()
     assert rows == 0
+
+
+def test_an_unknown_optuna_schema_falls_back_to_the_study_lock(postgres_url: str) -> None:
+    """The queue reads Optuna's tables directly; under a layout it does not know (a newer
+    Optuna), planned studies claim under the study lock as sampled ones do."""
+    from autolr.study import recording
+    from autolr.study.claims import LockedClaims, QueuedClaims, make_claims
+    from autolr.study.observer import NullObserver
+
+    name = f"schema-{uuid.uuid4().hex[:8]}"
+    storage = open_storage(postgres_url, heartbeat_seconds=10)
+    study, settings = open_study(storage, name, None, SMALL_GRID_FLAGS)
+    schedule = make_schedule(settings, None)
+    study_id = storage.get_study_id_from_name(name)
+    claims = make_claims(study, storage, study_id, schedule, NullObserver())
+    assert isinstance(claims, QueuedClaims)
+    key = storage.engine.url.render_as_string(hide_password=False)
+    known = recording._schema_known[key]
+    recording._schema_known[key] = False
+    try:
+        claims = make_claims(study, storage, study_id, schedule, NullObserver())
+        assert isinstance(claims, LockedClaims)
+    finally:
+        recording._schema_known[key] = known

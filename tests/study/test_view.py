@@ -94,3 +94,13 @@ def test_the_display_never_shows_a_run_that_did_not_reach_and_agrees_with_best(
     answer = recommend("view", settings, study.trials)
     assert best is not None and reached(best)
     assert best.params["learning_rate"] == answer.learning_rate == 0.05
+
+
+def test_an_exact_tie_goes_to_the_earlier_trial_as_in_autolr_best(tmp_path: Path) -> None:
+    """This worker's trial ties exactly with one stored earlier: `autolr best` reads trials
+    in number order and keeps the first, and so does the display."""
+    view, _ = _view(tmp_path, [_trial(TrialState.COMPLETE, 300.0, True, 0.01)])
+    mine = _trial(TrialState.COMPLETE, 300.0, True, 0.01)
+    mine.number = 1  # told first, numbered later
+    best = view.best(mine)
+    assert best is not None and best.number == 0
