@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import queue
 import re
+import select
 import subprocess
 import sys
 import threading
@@ -184,3 +185,27 @@ def assert_grid_complete_once(study_name: str, storage: str, points: int) -> Cou
     assert set(finished.values()) == {1}, finished
     assert states["RUNNING"] == 0 and states["WAITING"] == 0, states
     return states
+
+
+def wait_gone(pid: int, timeout: float) -> bool:
+    """Block until process `pid` (not necessarily our child) exits; False if it outlives
+    `timeout`."""
+    try:
+        handle = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    try:
+        return bool(select.select([handle], [], [], timeout)[0])
+    finally:
+        os.close(handle)
+
+
+def with_flags(args: list[str], change: dict[str, str]) -> list[str]:
+    """`args` with each flag in `change` set to its value (replaced, or added)."""
+    args = list(args)
+    for flag, value in change.items():
+        if flag in args:
+            args[args.index(flag) + 1] = value
+        else:
+            args += [flag, value]
+    return args

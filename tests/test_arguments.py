@@ -11,7 +11,7 @@ import pytest
 import autolr
 from autolr.errors import ConfigError
 from autolr.report.build import default_out_dir
-from tests.helpers import assert_clean_error, invoke, small_grid_args
+from tests.helpers import assert_clean_error, invoke, small_grid_args, with_flags
 
 
 @pytest.fixture
@@ -107,12 +107,7 @@ def test_a_stored_study_with_a_path_for_a_name_gets_no_report(workdir: Path) -> 
 def test_values_that_used_to_mean_something_else_are_errors(
     workdir: Path, mnist: str, change: dict[str, str], fragment: str
 ) -> None:
-    args = small_grid_args("args", mnist)
-    for flag, value in change.items():
-        if flag in args:
-            args[args.index(flag) + 1] = value
-        else:
-            args += [flag, value]
+    args = with_flags(small_grid_args("args", mnist), change)
     assert_clean_error(invoke(*args), fragment)
     assert list(workdir.iterdir()) == []  # not even an empty database file
 

@@ -18,6 +18,7 @@ from tests.helpers import (
     assert_grid_complete_once,
     invoke,
     small_grid_args,
+    with_flags,
 )
 
 SECRET = "pw-Never-Shown-7"
@@ -171,12 +172,7 @@ def _closed_port() -> int:
 def test_bad_input_is_one_line_and_a_non_zero_exit(
     workdir: Path, mnist: str, change: dict[str, str], fragment: str
 ) -> None:
-    args = small_grid_args("bad", mnist)
-    for flag, value in change.items():
-        if flag in args:
-            args[args.index(flag) + 1] = value
-        else:
-            args += [flag, value]
+    args = with_flags(small_grid_args("bad", mnist), change)
     assert_clean_error(invoke(*args), fragment)
 
 

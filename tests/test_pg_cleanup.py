@@ -3,8 +3,6 @@ run killed with SIGKILL (its watchdog stops the server and removes its folder)."
 
 from __future__ import annotations
 
-import os
-import select
 import signal
 import subprocess
 import sys
@@ -13,6 +11,7 @@ import textwrap
 from pathlib import Path
 
 from tests import pg_server
+from tests.helpers import wait_gone
 
 HOLDER = textwrap.dedent(
     """
@@ -24,17 +23,6 @@ HOLDER = textwrap.dedent(
     sys.stdin.read()  # hold the server until killed
     """
 )
-
-
-def _exited(pid: int, timeout: float) -> bool:
-    try:
-        handle = os.pidfd_open(pid)
-    except ProcessLookupError:
-        return True
-    try:
-        return bool(select.select([handle], [], [], timeout)[0])
-    finally:
-        os.close(handle)
 
 
 def test_a_killed_run_leaves_no_server_behind() -> None:
@@ -53,8 +41,8 @@ def test_a_killed_run_leaves_no_server_behind() -> None:
         watchdog = int((directory / pg_server.WATCHDOG_PID).read_text())
         holder.send_signal(signal.SIGKILL)  # no atexit, no finally: only the watchdog
         assert holder.wait(timeout=30) == -signal.SIGKILL
-        assert _exited(postmaster, timeout=60), "the server outlived the killed run"
-        assert _exited(watchdog, timeout=60)
+        assert wait_gone(postmaster, timeout=60), "the server outlived the killed run"
+        assert wait_gone(watchdog, timeout=60)
         assert not directory.exists()
     finally:
         if holder.poll() is None:

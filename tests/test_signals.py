@@ -4,7 +4,6 @@ stop when their parent is killed, and a killed worker is reported with what fini
 from __future__ import annotations
 
 import os
-import select
 import signal
 from pathlib import Path
 
@@ -13,7 +12,12 @@ import pytest
 
 from autolr.errors import Terminated
 from autolr.signals import held, terminate_as_interrupt
-from tests.helpers import AutolrProcess, assert_grid_complete_once, small_grid_args
+from tests.helpers import (
+    AutolrProcess,
+    assert_grid_complete_once,
+    small_grid_args,
+    wait_gone,
+)
 
 STARTED = r"trial (\d+) \S+ lr=\S+: started"
 POINTS = 3  # sgd at 0.0215, 0.0316 and 0.0464
@@ -54,18 +58,6 @@ def _worker_index(pid: int) -> str | None:
     return None
 
 
-def _wait_gone(pid: int, timeout: float) -> bool:
-    """Block until process `pid` (not our child) exits; False if it outlives `timeout`."""
-    try:
-        handle = os.pidfd_open(pid)
-    except ProcessLookupError:
-        return True
-    try:
-        return bool(select.select([handle], [], [], timeout)[0])
-    finally:
-        os.close(handle)
-
-
 def test_sigterm_fails_the_running_trial_and_says_so(
     tmp_path: Path, storage: str, mnist: str
 ) -> None:
@@ -91,7 +83,7 @@ def test_workers_stop_when_their_parent_is_killed(tmp_path: Path, storage: str, 
     parent.process.send_signal(signal.SIGKILL)
     assert parent.finish() == -signal.SIGKILL
     for pid in workers:
-        assert _wait_gone(pid, timeout=120), f"worker {pid} outlived its killed parent"
+        assert wait_gone(pid, timeout=120), f"worker {pid} outlived its killed parent"
     study = optuna.load_study(study_name="orphans", storage=storage)
     states = [t.state.name for t in study.trials]
     assert "RUNNING" not in states and states.count("FAIL") >= 1, states

@@ -13,6 +13,7 @@ from autolr.report import style
 from autolr.report.chart import Area, Axis, Chart, KeyEntry, Line, Look, Mark, Panel, Points, Text
 from autolr.report.marks import EDGE
 from autolr.report.scale.data import AXIS_LABELS, MILLION, SizeSeries, TimeSeries, axis_value
+from autolr.report.scale.fit_lines import fit_lines
 from autolr.study.sizefit import CONFIDENCE
 
 SIZE = (11.0, 5.6)
@@ -89,20 +90,8 @@ def _time_marks(s: TimeSeries, top: float) -> list[Mark]:
                     tag=f"interval:{name}",
                 )
             )
-        for start, end, what in (
-            (0.0, low, "extrapolated"),
-            (low, high, "fit"),
-        ):
-            found.append(
-                Line(
-                    [axis_value(start, axis), axis_value(end, axis)],
-                    [line.predict(start), line.predict(end)],
-                    Look(colour, width=2, dash="dash" if what == "extrapolated" else "solid"),
-                    group=name,
-                    hover=f"{name} {what}: c + k·x",
-                    tag=f"{what}:{name}",
-                )
-            )
+        pieces = [(0.0, low, "extrapolated"), (low, high, "fit")]
+        found += fit_lines(pieces, line.predict, axis, colour, name, "c + k·x")
     found.append(
         Points(
             xs,

@@ -12,7 +12,6 @@ from autolr.report.chart import (
     Axis,
     Chart,
     KeyEntry,
-    Line,
     Look,
     Mark,
     Panel,
@@ -22,6 +21,7 @@ from autolr.report.chart import (
     Text,
 )
 from autolr.report.scale.data import AXIS_LABELS, RateSeries, Target, axis_value
+from autolr.report.scale.fit_lines import fit_lines
 from autolr.study.sizefit import CONFIDENCE
 
 SIZE = (11.0, 5.8)
@@ -125,23 +125,9 @@ def _fit_marks(s: RateSeries, target: Target | None) -> list[Mark]:
             tag=f"interval:{name}",
         )
     ]
-    for start, end, what in (
-        (reach_low, low, "extrapolated"),
-        (low, high, "fit"),
-        (high, reach_high, "extrapolated"),
-    ):
-        if start < end:
-            found.append(
-                Line(
-                    [axis_value(start, axis), axis_value(end, axis)],
-                    [fit.predict(start), fit.predict(end)],
-                    Look(colour, width=2, dash="dash" if what == "extrapolated" else "solid"),
-                    group=name,
-                    hover=f"{name} {what}: log rate = a + b·log size",
-                    tag=f"{what}:{name}",
-                )
-            )
-    return found
+    before, after = (reach_low, low, "extrapolated"), (high, reach_high, "extrapolated")
+    pieces = [before, (low, high, "fit"), after]
+    return found + fit_lines(pieces, fit.predict, axis, colour, name, "log rate = a + b·log size")
 
 
 def _target_marks(target: Target, axis: str) -> list[Mark]:
