@@ -29,9 +29,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from autolr.config import DataSpec, ModelSpec, TrainSettings  # noqa: E402
-from autolr.study import checkpoints  # noqa: E402
-from autolr.study.artifacts_db import ArtifactStore, DatabaseArtifactStore  # noqa: E402
-from autolr.study.storage import open_storage  # noqa: E402
+from autolr.store import checkpoints  # noqa: E402
+from autolr.store.artifacts_db import ArtifactStore, DatabaseArtifactStore  # noqa: E402
+from autolr.store.storage import open_storage  # noqa: E402
 from autolr.trainer import Trainer, TrainingState  # noqa: E402
 from tests import pg_server  # noqa: E402
 

@@ -38,8 +38,8 @@ import optuna
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from autolr.study.runner import open_study  # noqa: E402
-from autolr.study.storage import STORAGE_ENV, open_storage  # noqa: E402
+from autolr.store.storage import STORAGE_ENV, open_storage  # noqa: E402
+from autolr.study.opening import open_study  # noqa: E402
 from tests import pg_server  # noqa: E402
 from tests.stub_worker import GRID_FLAGS, STUDY_ROW, LockTimes  # noqa: E402
 
@@ -92,7 +92,7 @@ def stats(records: list[tuple[str, float, float]], prefix: str) -> dict:
 def run(url: str, workers: int, bare: bool, mechanism: str) -> dict:
     name = f"bench-claims-{workers}-{uuid.uuid4().hex[:6]}"
     times = LockTimes()
-    lock_log = logging.getLogger("autolr.study.lock")
+    lock_log = logging.getLogger("autolr.store.lock")
     lock_log.addHandler(times)
     lock_log.setLevel(logging.DEBUG)
     open_study(open_storage(url), name, None, GRID_FLAGS)  # made once, as a first worker would

@@ -20,8 +20,8 @@ import statistics
 from pathlib import Path
 
 from autolr.config import OPTIMIZERS, DataSpec, ModelSpec, TrainSettings
-from autolr.study import lr_range
-from autolr.study.prior import PRIOR_MARGIN
+from autolr.search import lr_range
+from autolr.search.prior import PRIOR_MARGIN
 from autolr.trainer import Trainer
 from autolr.trainer.range_test import range_test
 

@@ -18,9 +18,10 @@ from pathlib import Path
 
 import optuna
 
-from autolr.study.catalog import recommendation
-from autolr.study.runner import NullObserver, TuneRequest, tune
-from autolr.study.storage import open_storage
+from autolr.answers.catalog import recommendation
+from autolr.store.storage import open_storage
+from autolr.study.runner import NullObserver, TuneRequest
+from autolr.study.tuning import tune
 
 
 def main() -> None:

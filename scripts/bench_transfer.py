@@ -28,12 +28,13 @@ from typing import Any
 
 import optuna
 
-from autolr.study.catalog import stored_settings
+from autolr.answers.results import recommend
+from autolr.answers.scaling import best_by_size, reference_weight_count
+from autolr.answers.transfer import Target, with_scale_study
+from autolr.store.stored import stored_settings
 from autolr.study.experiments import scale_settings
-from autolr.study.results import recommend
-from autolr.study.runner import NullObserver, TuneRequest, tune
-from autolr.study.scaling import best_by_size, reference_weight_count
-from autolr.study.transfer import Target, with_scale_study
+from autolr.study.runner import NullObserver, TuneRequest
+from autolr.study.tuning import tune
 
 MLP_WIDTH = 256  # hidden units of each of the MLP's two layers at scale 1
 

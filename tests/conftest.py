@@ -78,8 +78,10 @@ MIXED_RUNS = [("adam", 3e-3), ("adam", 1e-2), ("sgd", 0.1), ("sgd", 50.0), ("ada
 def mixed_study(tmp_path_factory: pytest.TempPathFactory, mnist: str) -> tuple[str, str]:
     """(storage URL, study name) of a real random-sampler study trained once per session,
     its runs enqueued so that every outcome occurs (see MIXED_RUNS)."""
-    from autolr.study.runner import NullObserver, TuneRequest, open_study, tune
-    from autolr.study.storage import open_storage
+    from autolr.store.storage import open_storage
+    from autolr.study.opening import open_study
+    from autolr.study.runner import NullObserver, TuneRequest
+    from autolr.study.tuning import tune
 
     url = f"sqlite:///{tmp_path_factory.mktemp('mixed')}/mixed.db"
     flags = {**MIXED_FLAGS, "data": mnist}

@@ -28,10 +28,11 @@ from typing import Any
 import optuna
 import sqlalchemy
 
+from autolr.store.storage import STORAGE_ENV, open_storage
 from autolr.study.claims import LockedClaims
-from autolr.study.runner import NullObserver, _Worker, open_study
+from autolr.study.opening import open_study
+from autolr.study.runner import NullObserver, _Worker
 from autolr.study.schedules import make_schedule
-from autolr.study.storage import STORAGE_ENV, open_storage
 
 # A grid of 6 optimizers x 48 rates: the 2018 study's, 288 trials.
 GRID_FLAGS: dict[str, Any] = {"sampler": "grid", "lr_min": 1e-6, "lr_max": 100.0}
@@ -153,7 +154,7 @@ def main() -> None:
     parser.add_argument("--locked", action="store_true", help="claim under the study lock")
     args = parser.parse_args()
     times = LockTimes()
-    lock_log = logging.getLogger("autolr.study.lock")
+    lock_log = logging.getLogger("autolr.store.lock")
     lock_log.addHandler(times)
     lock_log.setLevel(logging.DEBUG)
     flags = SMALL_GRID_FLAGS if args.small else GRID_FLAGS

@@ -10,8 +10,8 @@ from pathlib import Path
 import optuna
 import pytest
 
-from autolr.study.history import checks
-from autolr.study.scaling import reference_weight_count
+from autolr.answers.scaling import reference_weight_count
+from autolr.store.history import checks
 from tests.helpers import (
     SMALL_GRID_POINTS,
     assert_clean_error,

@@ -14,7 +14,7 @@ from pathlib import Path
 import optuna
 import pytest
 
-from autolr.study.results import best_reached
+from autolr.answers.results import best_reached
 from tests.helpers import AutolrProcess, assert_clean_error, invoke
 
 

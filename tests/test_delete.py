@@ -14,9 +14,9 @@ import pytest
 from typer.testing import CliRunner
 
 from autolr.cli import app
-from autolr.study import checkpoints, deletion
-from autolr.study.catalog import SETTINGS_ATTR
-from autolr.study.storage import open_storage
+from autolr.store import checkpoints, deletion
+from autolr.store.storage import open_storage
+from autolr.store.stored import SETTINGS_ATTR
 from tests.helpers import assert_clean_error, invoke, small_grid_args
 
 # `autolr tune`, SIGKILLed right after Optuna created the study: before autolr stored

@@ -14,10 +14,10 @@ from pathlib import Path
 import optuna
 import pytest
 
-from autolr.study import pbt
-from autolr.study.artifacts_db import DatabaseArtifactStore
-from autolr.study.checkpoints import checkpoint_prefix
-from autolr.study.storage import open_storage
+from autolr.search import pbt
+from autolr.store.artifacts_db import DatabaseArtifactStore
+from autolr.store.checkpoints import checkpoint_prefix
+from autolr.store.storage import open_storage
 from tests.helpers import (
     SMALL_GRID_POINTS,
     assert_grid_complete_once,

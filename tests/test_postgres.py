@@ -10,9 +10,9 @@ import optuna
 import pytest
 import sqlalchemy
 
-from autolr.study.artifacts_db import DatabaseArtifactStore
-from autolr.study.checkpoints import checkpoint_prefix
-from autolr.study.storage import open_storage
+from autolr.store.artifacts_db import DatabaseArtifactStore
+from autolr.store.checkpoints import checkpoint_prefix
+from autolr.store.storage import open_storage
 from tests.helpers import (
     SMALL_GRID_POINTS,
     AutolrProcess,

@@ -11,7 +11,7 @@ import optuna
 import psycopg
 import pytest
 
-from autolr.study.storage import redact, scrub
+from autolr.store.storage import redact, scrub
 from tests.helpers import assert_clean_error, invoke
 
 # Each holds one of the characters that break URL parsing, and a "p" so that a wrong

@@ -15,15 +15,14 @@ from autolr.cli._app import app
 def main() -> None:
     import os
 
-    import optuna
-
     from autolr.config import PARENT_ENV
     from autolr.signals import die_with_parent, terminate_as_interrupt
+    from autolr.store.storage import quiet_optuna
 
     terminate_as_interrupt()  # SIGTERM is handled as Ctrl-C is, and reported as itself
     if os.environ.get(PARENT_ENV):
         die_with_parent(int(os.environ[PARENT_ENV]))  # a --jobs worker
-    optuna.logging.set_verbosity(optuna.logging.WARNING)  # autolr reports trials itself
+    quiet_optuna()
     app()
 
 

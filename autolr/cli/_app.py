@@ -115,14 +115,14 @@ def resumable() -> Iterator[None]:
 
 def _storage_fault(exc: Exception) -> str | None:
     """A full disk, a read-only or damaged database: named, not "unexpected"."""
-    from autolr.study.faults import describe
-    from autolr.study.storage import redact
+    from autolr.store.faults import describe
+    from autolr.store.storage import redact
 
     return describe(exc, redact(_secrets[-1]) if _secrets else "the storage")
 
 
 def scrub(text: str) -> str:
-    from autolr.study.storage import scrub
+    from autolr.store.storage import scrub
 
     for url in _secrets:
         text = scrub(text, url)
@@ -131,7 +131,7 @@ def scrub(text: str) -> str:
 
 def storage_url(option: str | None, *, writer: bool = True) -> str:
     """The storage URL for this invocation; its password is scrubbed from any error."""
-    from autolr.study.storage import resolve_url
+    from autolr.store.storage import resolve_url
 
     url = resolve_url(option, create=writer)
     _secrets.append(url)

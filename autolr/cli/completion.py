@@ -16,7 +16,7 @@ from autolr.config import METRICS, OPTIMIZERS
 
 
 def samplers(incomplete: str) -> list[str]:
-    from autolr.study.settings import SAMPLERS
+    from autolr.settings import SAMPLERS
 
     return [name for name in SAMPLERS if name.startswith(incomplete)]
 
@@ -26,7 +26,7 @@ def metrics(incomplete: str) -> list[str]:
 
 
 def objectives(incomplete: str) -> list[str]:
-    from autolr.study.settings import OBJECTIVES
+    from autolr.settings import OBJECTIVES
 
     return [name for name in OBJECTIVES if name.startswith(incomplete)]
 
@@ -44,7 +44,7 @@ def optimizer_list(incomplete: str) -> list[str]:
 
 
 def presets(incomplete: str) -> list[str]:
-    from autolr.study.settings import preset_names
+    from autolr.settings import preset_names
 
     with contextlib.suppress(Exception):
         return [name for name in preset_names() if name.startswith(incomplete)]
@@ -54,7 +54,7 @@ def presets(incomplete: str) -> list[str]:
 def studies(ctx: typer.Context, incomplete: str) -> list[str]:
     """The studies in the storage this command line names (or the default one). Opened
     read-only: completing never creates a database, a folder or a lock file."""
-    from autolr.study.storage import STORAGE_ENV, open_storage, resolve_url, study_names
+    from autolr.store.storage import STORAGE_ENV, open_storage, resolve_url, study_names
 
     url = ctx.params.get("storage") or os.environ.get(STORAGE_ENV)
     with contextlib.suppress(Exception):

@@ -25,9 +25,9 @@ from autolr.errors import AutolrError
 
 def _experiment_source(storage: str | None, study: str) -> tuple[str, Any, Any, Any]:
     """The storage URL, opened storage, stored settings and recommendation of a study."""
-    from autolr.study.catalog import stored_settings
-    from autolr.study.results import recommend
-    from autolr.study.storage import load_study, open_storage
+    from autolr.answers.results import recommend
+    from autolr.store.storage import load_study, open_storage
+    from autolr.store.stored import stored_settings
 
     url = storage_url(storage)
     opened = open_storage(url, writer=False)
@@ -44,7 +44,7 @@ def _run_experiment(name: str, url: str, settings: Any, data: str | None, quiet:
     import dataclasses
 
     from autolr.study.runner import TuneRequest
-    from autolr.study.runner import tune as run_tune
+    from autolr.study.tuning import tune as run_tune
 
     console.setup_logging(quiet)
     settings = dataclasses.replace(settings, data=dataclasses.replace(settings.data, path=data))
@@ -79,7 +79,7 @@ def trace(
     quiet: Quiet = False,
 ) -> None:
     """Train each optimizer at its best rate, recording validation accuracy over time."""
-    from autolr.study.catalog import trace_rows
+    from autolr.answers.catalog import trace_rows
     from autolr.study.experiments import trace_settings
 
     at_least_one(steps, "--steps")
@@ -147,7 +147,7 @@ def scale(
     quiet: Quiet = False,
 ) -> None:
     """The model-size experiment: each size's best rate, and steps and time vs size."""
-    from autolr.study.catalog import scale_summary
+    from autolr.answers.catalog import scale_summary
     from autolr.study.experiments import scale_settings
 
     target_name = _target_name(name, study, "scale")

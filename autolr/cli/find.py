@@ -65,9 +65,9 @@ def find(
     """
     from autolr.report import write_report
     from autolr.report.dashboard import publish
-    from autolr.study.find_runner import find as run_find
+    from autolr.store.storage import load_study, open_storage
+    from autolr.study.find import find as run_find
     from autolr.study.runner import TuneRequest
-    from autolr.study.storage import load_study, open_storage
 
     console.setup_logging(quiet)
     flags = given(

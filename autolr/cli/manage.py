@@ -32,9 +32,9 @@ def delete(
     from pathlib import Path
 
     from autolr.names import check_study_name
-    from autolr.study.deletion import delete as delete_study
-    from autolr.study.deletion import plan
-    from autolr.study.storage import open_storage, redact, study_names
+    from autolr.store.deletion import delete as delete_study
+    from autolr.store.deletion import plan
+    from autolr.store.storage import open_storage, redact, study_names
 
     url = storage_url(storage, writer=False)
     reader = open_storage(url, writer=False)

@@ -40,9 +40,9 @@ def best(
     json_output: Json = False,
 ) -> None:
     """Print the recommended optimizer and learning rate, and the band of rates that work."""
-    from autolr.study.catalog import larger_model, recommendation
-    from autolr.study.pbt_results import PBTRecommendation
-    from autolr.study.storage import open_storage
+    from autolr.answers.catalog import larger_model, recommendation
+    from autolr.answers.pbt_results import PBTRecommendation
+    from autolr.store.storage import open_storage
 
     target = _size_target(for_scale, for_weights, figure)
     url = storage_url(storage, writer=False)
@@ -65,7 +65,7 @@ def _size_target(for_scale: float | None, for_weights: float | None, figure: str
     """The size `best` is asked about, checked before anything is read."""
     import math
 
-    from autolr.study.transfer import Target
+    from autolr.answers.transfer import Target
 
     if for_scale is not None and for_weights is not None:
         raise AutolrError("give --for-scale or --for-weights, not both")
@@ -102,8 +102,8 @@ def _rate_figure(opened: Any, study: str, advice: dict[str, Any], folder: str) -
 @json_errors
 def studies(storage: Storage = None, json_output: Json = False) -> None:
     """List the studies in a storage: sampler, trials by state, best so far."""
-    from autolr.study.catalog import study_rows
-    from autolr.study.storage import open_storage, redact
+    from autolr.answers.catalog import study_rows
+    from autolr.store.storage import open_storage, redact
 
     url = storage_url(storage, writer=False)
     rows = study_rows(open_storage(url, writer=False))
@@ -134,7 +134,7 @@ def report(
 
     from autolr.report import write_report
     from autolr.report.dashboard import publish
-    from autolr.study.storage import load_study, open_storage
+    from autolr.store.storage import load_study, open_storage
 
     url = storage_url(storage, writer=False)
     opened = open_storage(url, writer=to_dashboard)
@@ -158,9 +158,9 @@ def dashboard(
     ] = "127.0.0.1",
 ) -> None:
     """Explore results in optuna-dashboard (Ctrl-C stops it)."""
+    from autolr.answers.serve import bind, serve_until_interrupted
     from autolr.cli.checks import port as check_port
-    from autolr.study.serve import bind, serve_until_interrupted
-    from autolr.study.storage import open_storage, redact
+    from autolr.store.storage import open_storage, redact
 
     check_port(port)
     url = storage_url(storage, writer=False)

@@ -173,7 +173,7 @@ def tune(
 
 
 def _tune_here(request: Any, quiet: bool) -> None:
-    from autolr.study.runner import tune as run_tune
+    from autolr.study.tuning import tune as run_tune
 
     display = console.TuneLog() if quiet else console.TuneDisplay()
     with display:
@@ -186,7 +186,7 @@ def _tune_here(request: Any, quiet: bool) -> None:
 def _publish(url: str, name: str) -> None:
     """A finished study's figures and answer, into the study for `autolr dashboard`."""
     from autolr.report.dashboard import publish_quietly
-    from autolr.study.storage import load_study, open_storage
+    from autolr.store.storage import load_study, open_storage
 
     why_not = publish_quietly(load_study(open_storage(url), name, url))
     if why_not is not None:
@@ -206,13 +206,11 @@ def _finish_message(name: str, finished: int, total: int, complete: bool) -> Non
 
 def _tune_in_processes(request: Any, jobs: int, quiet: bool) -> None:
     """Create the study here (settings checked once), then let `jobs` workers share it."""
-    import optuna
-
-    from autolr.study.catalog import progress
-    from autolr.study.opening import check_flags
-    from autolr.study.runner import check_inputs, open_study
+    from autolr.answers.catalog import progress
+    from autolr.store.storage import STORAGE_ENV, load_study, open_storage
+    from autolr.study.opening import check_flags, open_study
+    from autolr.study.runner import check_inputs
     from autolr.study.schedules import expected_trials
-    from autolr.study.storage import STORAGE_ENV, open_storage
     from autolr.study.workers import run_workers
 
     check_flags(request.study_name, request.preset, request.flags, request.storage_url)
@@ -239,9 +237,8 @@ def _tune_in_processes(request: Any, jobs: int, quiet: bool) -> None:
         arguments += ["--artifacts", request.artifacts]
     display = console.JobsDisplay(request.study_name, total, quiet)
     # Watch through a reader: polling never queues for SQLite's write lock.
-    watched = optuna.load_study(
-        study_name=request.study_name, storage=open_storage(request.storage_url, writer=False)
-    )
+    reader = open_storage(request.storage_url, writer=False)
+    watched = load_study(reader, request.study_name, request.storage_url)
 
     def poll() -> None:
         finished, running, best = progress(watched)

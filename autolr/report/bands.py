@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from autolr.answers.results import Recommendation
 from autolr.report.data import Run
-from autolr.study.results import Recommendation
 
 
 @dataclass(frozen=True)

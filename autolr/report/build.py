@@ -17,6 +17,7 @@ from typing import Any
 import optuna
 import plotly.graph_objects as go
 
+from autolr.answers.results import NoResultError, Recommendation, recommend
 from autolr.names import inside
 from autolr.report import figures, page, to_html, to_png
 from autolr.report.bands import BandRow, band_rows
@@ -27,9 +28,8 @@ from autolr.report.pbt import PBT_REPORT
 from autolr.report.scale import SCALE_REPORT
 from autolr.report.summary import FigureEntry, render
 from autolr.report.trace import TRACE_REPORT
-from autolr.study.catalog import stored_settings
-from autolr.study.results import NoResultError, Recommendation, recommend
-from autolr.study.settings import StudySettings
+from autolr.settings import StudySettings
+from autolr.store.stored import stored_settings
 
 REPORTS_DIR = Path("reports")
 MIN_RUNS = 2  # below this there is nothing to compare, whatever the figure

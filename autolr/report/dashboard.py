@@ -16,16 +16,16 @@ import optuna
 import plotly.graph_objects as go
 from optuna.trial import TrialState
 
+from autolr.answers import dashboard
+from autolr.answers.pbt_results import PBTRecommendation
+from autolr.answers.results import Recommendation, best_reached
 from autolr.report import style, to_html
 from autolr.report.build import ReportResult, interactive, kind_of
 from autolr.report.data import ReportError
 from autolr.report.kinds import Answer, Skipped
 from autolr.report.summary import thin_note
-from autolr.study import dashboard
-from autolr.study.catalog import stored_settings
-from autolr.study.pbt_results import PBTRecommendation
-from autolr.study.results import Recommendation, best_reached
-from autolr.study.settings import FIND, StudySettings
+from autolr.settings import FIND, StudySettings
+from autolr.store.stored import stored_settings
 
 
 def publish(study: optuna.Study, result: ReportResult | None = None) -> list[str]:
@@ -170,7 +170,7 @@ def _reading(settings: StudySettings) -> str:
         return (
             "**Reading the values.** Seconds to the target for a run that reached it; for a "
             f"run that stopped short, ({budget} + its projected steps) times its seconds per "
-            "step, and 10x the budget for a diverged run (autolr/study/progress.py)."
+            "step, and 10x the budget for a diverged run (autolr/search/progress.py)."
         )
     return (
         f"**Reading the values.** A run that reached the target is worth its steps (at most "

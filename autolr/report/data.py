@@ -13,16 +13,16 @@ from typing import Literal
 
 from optuna.trial import FrozenTrial, TrialState
 
+from autolr.answers.results import reached
 from autolr.errors import AutolrError
-from autolr.study.results import reached
-from autolr.study.settings import StudySettings
+from autolr.settings import StudySettings
 
 Measure = Literal["seconds", "steps"]
 MEASURES: tuple[Measure, ...] = ("seconds", "steps")
 Outcome = Literal["reached", "diverged", "budget", "time", "pruned"]
 OUTCOMES: tuple[Outcome, ...] = ("reached", "diverged", "budget", "time", "pruned")
 # Why a run did not reach the target, as the figures mark it: its outcome, and for a
-# pruned run the rule that stopped it (see autolr/study/pruning).
+# pruned run the rule that stopped it (see autolr/search/pruning).
 CAUSES: tuple[str, ...] = (
     "diverged",
     "budget",

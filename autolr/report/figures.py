@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from autolr.answers.results import BAND_MARGIN, MIN_BAND_RATES, Recommendation
 from autolr.report import marks, style
 from autolr.report.bands import BandRow
 from autolr.report.chart import (
@@ -36,8 +37,7 @@ from autolr.report.data import (
     curves,
     envelope,
 )
-from autolr.study.results import BAND_MARGIN, MIN_BAND_RATES, Recommendation
-from autolr.study.settings import StudySettings
+from autolr.settings import StudySettings
 
 SPREAD_GREY = "#c8c8c8"
 REACHED_GREY = "#595959"
@@ -121,7 +121,7 @@ def _time_note(settings: StudySettings, unreached: Sequence[Run]) -> str:
     if any(r.outcome == "pruned" for r in unreached):
         note += (
             f" Pruned: slower = past {BAND_MARGIN:g}x its optimizer's best (exact for the "
-            "bands); stalled and behind are heuristics (autolr/study/pruning)."
+            "bands); stalled and behind are heuristics (autolr/search/pruning)."
         )
     if not style.joins_points(settings):
         note += " TPE and random rates are markers only: a line would invent a curve."

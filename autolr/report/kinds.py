@@ -13,11 +13,11 @@ from typing import Generic, TypeVar
 
 import optuna
 
+from autolr.answers.pbt_results import PBTRecommendation
+from autolr.answers.results import Recommendation
 from autolr.report.bands import BandRow
 from autolr.report.chart import Chart
 from autolr.report.summary import FigureEntry
-from autolr.study.pbt_results import PBTRecommendation
-from autolr.study.results import Recommendation
 
 Inputs = TypeVar("Inputs")
 Answer = Recommendation | PBTRecommendation | None  # what `autolr best` would say, if any

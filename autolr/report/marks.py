@@ -6,11 +6,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from autolr.answers.results import Recommendation
 from autolr.report import style
 from autolr.report.chart import Axis, KeyEntry, Look, Mark, Panel, Points, Rule, Span, Symbol
 from autolr.report.data import BINS_PER_DECADE, CAUSES, Run
-from autolr.study.results import Recommendation
-from autolr.study.settings import StudySettings
+from autolr.settings import StudySettings
 
 # Half a grid step either side of the range, so the first and last rates are not clipped.
 EDGE = 10 ** (1 / (2 * BINS_PER_DECADE))

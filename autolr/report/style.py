@@ -10,7 +10,7 @@ import math
 from collections.abc import Sequence
 
 from autolr.report.chart import Symbol
-from autolr.study.settings import StudySettings
+from autolr.settings import StudySettings
 
 # Okabe-Ito colours (readable with the common colour-vision deficiencies); momentum is a
 # lighter blue than plain SGD because it is SGD with momentum.

@@ -10,11 +10,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from autolr.answers.results import MIN_BAND_RATES, Recommendation
 from autolr.report import style
 from autolr.report.bands import BandRow, common_band
 from autolr.report.data import OUTCOMES, Run
-from autolr.study.results import MIN_BAND_RATES, Recommendation
-from autolr.study.settings import StudySettings
+from autolr.settings import StudySettings
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ import optuna
 from optuna.storages import RDBStorage
 from optuna.trial import FrozenTrial, TrialState
 
-from autolr.study.locks import (
+from autolr.store.locks import (
     Lease,
     lease_seconds,
     leased_transaction,
@@ -36,17 +36,17 @@ from autolr.study.locks import (
     note_hold,
     study_lock,
 )
-from autolr.study.observer import TuneObserver
-from autolr.study.recording import known_schema
-from autolr.study.schedules import PlannedSchedule, Schedule
-from autolr.study.slots import SlotQueue
-from autolr.study.storage import (
+from autolr.store.recording import known_schema
+from autolr.store.slots import SlotQueue
+from autolr.store.storage import (
     CLAIM_KEY,
     WORKER_ATTR,
     recover_dead_trials,
     unlabelled,
     worker_identity,
 )
+from autolr.study.observer import TuneObserver
+from autolr.study.schedules import PlannedSchedule, Schedule
 
 
 @dataclass(frozen=True)

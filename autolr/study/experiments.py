@@ -15,12 +15,12 @@ from __future__ import annotations
 import dataclasses
 import math
 
+from autolr.answers.results import Recommendation
 from autolr.config import TrainSettings, check_learning_rate, check_optimizer
 from autolr.errors import ConfigError
 from autolr.importing import load_model_factory
-from autolr.study.results import Recommendation
-from autolr.study.settings import StudySettings
-from autolr.study.space import study_learning_rates
+from autolr.search.space import study_learning_rates
+from autolr.settings import StudySettings
 
 TRACE_VALIDATIONS = 20  # validation passes along a trace: enough points for a curve
 # Each size searches this many times beyond the source study's band on both sides: about

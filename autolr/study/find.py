@@ -1,23 +1,31 @@
 """`autolr find`: the learning-rate range test, stored as a study of its own (NAME-find).
 
-One trial per optimizer, planned like a grid point, so the test runs once per study,
-resumes after a kill, can be shared by workers, and shows up in `studies`, `report` and
-the dashboard. Each trial reports its raw loss at every step as an intermediate value
-(the rate at step i is the i-th of `lr_range.ramp`), stores the verdict as user
-attributes, and its value is the lowest smoothed loss.
+One trial per optimizer, planned like a grid point and run through the same runner as
+every study, so the test runs once per study, resumes after a kill, can be shared by
+workers, and shows up in `studies`, `report` and the dashboard. Each trial reports its
+raw loss at every step as an intermediate value (the rate at step i is the i-th of
+`lr_range.ramp`), stores the verdict as user attributes (find_objective.py), and its
+value is the lowest smoothed loss. `autolr.answers.range_tests` reads them back.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
+from dataclasses import dataclass
 
 import optuna
-from optuna.trial import FrozenTrial, TrialState
+from optuna.storages import RDBStorage
+from optuna.trial import TrialState
 
+from autolr.answers.range_tests import verdicts
 from autolr.config import TrainSettings
-from autolr.study import lr_range
-from autolr.study.settings import FIND, StudySettings
+from autolr.errors import ConfigError
+from autolr.search.lr_range import RangeVerdict
+from autolr.settings import FIND, StudySettings
+from autolr.store.storage import open_storage, study_names
+from autolr.store.stored import SETTINGS_ATTR
+from autolr.study.observer import TuneObserver
+from autolr.study.opening import check_flags, resolve_settings
+from autolr.study.runner import TuneRequest, run_study
 
 
 def find_study_name(study: str) -> str:
@@ -45,58 +53,94 @@ def find_settings(study: str, settings: StudySettings) -> StudySettings:
     )
 
 
-def record_verdict(
-    trial: optuna.Trial,
-    steps: int,
-    seconds: float,
-    weight_count: int,
-    verdict: lr_range.RangeVerdict,
-) -> None:
-    """Store a range test's verdict (and its steps, counted like every trial's)."""
-    trial.set_user_attr("steps", steps)  # counted like every trial's steps
-    trial.set_user_attr("train_seconds", round(seconds, 4))
-    trial.set_user_attr("weight_count", weight_count)
-    trial.set_user_attr("outcome", "range test")
-    for key, value in verdict.to_json().items():
-        trial.set_user_attr(key, _json_number(value))
+@dataclass(frozen=True)
+class FindOutcome:
+    study_name: str  # NAME-find
+    settings: StudySettings  # the range test's own settings
+    verdicts: dict[str, RangeVerdict]  # per optimizer, for the finished tests
+    steps: dict[str, int]  # training steps each test took
+    complete: bool
 
 
-def _json_number(value: object) -> object:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+def find(request: TuneRequest, observer: TuneObserver) -> FindOutcome:
+    """`autolr find`: run or resume the range test of the study `request` names (the
+    study itself need not exist; its settings come from the flags, preset or storage)."""
+    given = bool(request.flags) or request.preset is not None
+    if given:
+        check_flags(request.study_name, request.preset, request.flags, request.storage_url)
+    storage = open_storage(request.storage_url, request.heartbeat_seconds)
+    existing = _stored_test(storage, request.study_name)
+    if existing is not None and not given and request.study_name not in study_names(storage):
+        # `autolr find --study NAME` with no flags shows (or resumes) the stored test.
+        return run_range_tests(request, None, observer, existing)
+    settings = resolve_settings(
+        storage, request.study_name, request.preset, request.flags, request.settings
+    )
+    return run_range_tests(request, settings, observer)
 
 
-def verdict_of(trial: FrozenTrial) -> lr_range.RangeVerdict:
-    """The stored verdict of one finished range-test trial."""
-    attrs = trial.user_attrs
-    band = attrs.get("band")
-    return lr_range.RangeVerdict(
-        valley=bool(attrs.get("valley")),
-        suggestion=attrs.get("suggestion"),
-        band=(float(band[0]), float(band[1])) if band else None,
-        start_loss=_float(attrs.get("start_loss")),
-        lowest_loss=_float(attrs.get("lowest_loss")),
-        lowest_rate=attrs.get("lowest_rate"),
-        reason=str(attrs.get("reason", "")),
+def run_range_tests(
+    request: TuneRequest,
+    settings: StudySettings | None,
+    observer: TuneObserver,
+    test: StudySettings | None = None,
+) -> FindOutcome:
+    """Run or resume NAME-find for `settings` (or exactly `test`, a stored range test's
+    settings). A stored test made with other settings is a clear error, never replaced:
+    its results are the user's."""
+    find_name = find_study_name(request.study_name)
+    if test is None:
+        assert settings is not None
+        test = find_settings(request.study_name, settings)
+        storage = open_storage(request.storage_url, request.heartbeat_seconds)
+        stored = _stored_test(storage, request.study_name)
+        if stored is not None and stored.identity() != test.identity():
+            raise ConfigError(
+                f"the range test of study {request.study_name!r} ({find_name}) was run with "
+                f"{_differences(stored, test)}; give the same settings, or "
+                f"`autolr delete --study {find_name}` to test again"
+            )
+    outcome = run_study(
+        TuneRequest(
+            find_name,
+            request.storage_url,
+            {},
+            timeout=request.timeout,
+            heartbeat_seconds=request.heartbeat_seconds,
+            settings=test,
+        ),
+        observer,
+    )
+    storage = open_storage(request.storage_url)
+    trials = optuna.load_study(study_name=find_name, storage=storage).get_trials(deepcopy=False)
+    done = [t for t in trials if t.state == TrialState.COMPLETE]
+    return FindOutcome(
+        find_name,
+        outcome.settings,
+        verdicts(done),
+        {str(t.params["optimizer"]): int(t.user_attrs.get("steps", 0)) for t in done},
+        outcome.complete,
     )
 
 
-def _float(value: object) -> float:
-    return float(value) if isinstance(value, int | float) else math.nan
+def _stored_test(storage: RDBStorage, study: str) -> StudySettings | None:
+    """The settings NAME-find was made with, if it exists."""
+    name = find_study_name(study)
+    if name not in study_names(storage):
+        return None
+    flat = optuna.load_study(study_name=name, storage=storage).user_attrs.get(SETTINGS_ATTR)
+    return None if flat is None else StudySettings.from_flat(flat)
 
 
-def verdicts(trials: Sequence[FrozenTrial]) -> dict[str, lr_range.RangeVerdict]:
-    """Each optimizer's verdict, from a find study's finished trials."""
-    return {
-        str(t.params["optimizer"]): verdict_of(t)
-        for t in trials
-        if t.state == TrialState.COMPLETE and "valley" in t.user_attrs
-    }
+def _differences(stored: StudySettings, asked: StudySettings) -> str:
+    """`--lr-min 1000 (asked 0.001), --seed 0 (asked 1)`: what differs, by option."""
+    old, new = stored.identity(), asked.identity()
+    return ", ".join(
+        f"--{key.replace('_', '-')} {_show(old[key])} (asked {_show(new.get(key))})"
+        for key in sorted(old)
+        if old[key] != new.get(key)
+    )
 
 
-def curve(trial: FrozenTrial, settings: StudySettings) -> tuple[list[float], list[float]]:
-    """The recorded (rates, raw losses) of one range test; a diverged step has no loss."""
-    rates = lr_range.ramp(settings.lr_min, settings.lr_max, settings.find_steps)
-    steps = sorted(trial.intermediate_values)
-    return [rates[s - 1] for s in steps], [trial.intermediate_values[s] for s in steps]
+def _show(value: object) -> str:
+    return ",".join(map(str, value)) if isinstance(value, list) else str(value)

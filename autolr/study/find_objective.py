@@ -1,4 +1,5 @@
-"""The range test as an Optuna objective (imports Keras; `find.py` reads results without)."""
+"""The range test as an Optuna objective (imports Keras; `answers.range_tests` reads results
+without)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,7 @@ import math
 
 import optuna
 
-from autolr.study import lr_range
-from autolr.study.find import record_verdict
+from autolr.search import lr_range
 from autolr.study.objective import Objective
 from autolr.trainer import Check
 from autolr.trainer.range_test import range_test
@@ -46,3 +46,25 @@ class FindObjective(Objective):
         )
         record_verdict(trial, run.steps, run.train_seconds, run.weight_count, verdict)
         return verdict.lowest_loss if math.isfinite(verdict.lowest_loss) else math.inf
+
+
+def record_verdict(
+    trial: optuna.Trial,
+    steps: int,
+    seconds: float,
+    weight_count: int,
+    verdict: lr_range.RangeVerdict,
+) -> None:
+    """Store a range test's verdict (and its steps, counted like every trial's)."""
+    trial.set_user_attr("steps", steps)  # counted like every trial's steps
+    trial.set_user_attr("train_seconds", round(seconds, 4))
+    trial.set_user_attr("weight_count", weight_count)
+    trial.set_user_attr("outcome", "range test")
+    for key, value in verdict.to_json().items():
+        trial.set_user_attr(key, _json_number(value))
+
+
+def _json_number(value: object) -> object:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

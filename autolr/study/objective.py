@@ -14,11 +14,12 @@ import optuna
 
 from autolr.config import TrainSettings
 from autolr.errors import TrialFailed
-from autolr.study import checkpoints, history, pbt, progress, ties
-from autolr.study.artifacts_db import ArtifactStore
-from autolr.study.prior import SearchSpace, whole_range
-from autolr.study.pruning import StopRules
-from autolr.study.settings import StudySettings
+from autolr.search import pbt, progress, ties
+from autolr.search.prior import SearchSpace, whole_range
+from autolr.search.pruning import StopRules
+from autolr.settings import StudySettings
+from autolr.store import checkpoints, history
+from autolr.store.artifacts_db import ArtifactStore
 from autolr.trainer import Check, StateMismatch, Trainer, TrainResult
 
 
@@ -121,7 +122,7 @@ class Objective:
 
     def value(self, result: TrainResult) -> float:
         """Steps (or seconds) to the target; for a run that stopped short, its projected
-        steps above the budget (see autolr/study/progress.py)."""
+        steps above the budget (see autolr/search/progress.py)."""
         train = self.settings.train
         if self.settings.objective == "time" and result.reached_seconds is not None:
             return float(result.reached_seconds)

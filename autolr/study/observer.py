@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from optuna.trial import FrozenTrial
 
-from autolr.study.settings import StudySettings
+from autolr.settings import StudySettings
 
 if TYPE_CHECKING:
     from autolr.trainer import Check

@@ -15,17 +15,17 @@ from typing import Any
 import optuna
 from optuna.storages import RDBStorage
 
+from autolr import settings as study_settings
+from autolr.answers import dashboard
 from autolr.config import WORKER_INDEX_ENV
 from autolr.errors import ConfigError, StorageError
-from autolr.study import dashboard
-from autolr.study import settings as study_settings
-from autolr.study.catalog import SETTINGS_ATTR
-from autolr.study.locks import LockLost, study_lock
-from autolr.study.prior import SPACE_ATTR, SearchSpace
-from autolr.study.pruning import make_pruner
-from autolr.study.samplers import make_sampler
-from autolr.study.settings import StudySettings
-from autolr.study.storage import creates_sqlite_file
+from autolr.search.prior import SPACE_ATTR, SearchSpace
+from autolr.search.pruning import make_pruner
+from autolr.search.samplers import make_sampler
+from autolr.settings import StudySettings
+from autolr.store.locks import LockLost, study_lock
+from autolr.store.storage import creates_sqlite_file
+from autolr.store.stored import SETTINGS_ATTR
 
 CREATE_ATTEMPTS = 3  # a frozen creator's lease can run out; a few tries always suffice
 

@@ -8,7 +8,6 @@ runs what it claimed, keeps it beating, and records how it ended.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import logging
 import signal
 import time
@@ -22,15 +21,16 @@ from optuna.storages import RDBStorage
 from optuna.trial import FrozenTrial, TrialState
 
 from autolr.errors import TrialFailed
+from autolr.search.prior import SearchSpace
+from autolr.settings import FIND, StudySettings
 from autolr.signals import held
+from autolr.store.locks import LockLost
+from autolr.store.recording import RecordedTrial
+from autolr.store.storage import Heartbeat, open_storage
 from autolr.study.claims import make_claims
-from autolr.study.locks import LockLost
 from autolr.study.observer import NullObserver, TuneObserver
-from autolr.study.opening import check_flags, open_study, resolve_settings
-from autolr.study.recording import RecordedTrial
-from autolr.study.schedules import Schedule, expected_trials, finished_count, make_schedule
-from autolr.study.settings import FIND, StudySettings
-from autolr.study.storage import Heartbeat, open_storage
+from autolr.study.opening import open_study
+from autolr.study.schedules import Schedule, finished_count, make_schedule
 from autolr.study.view import StudyView
 
 if TYPE_CHECKING:
@@ -88,29 +88,13 @@ def check_inputs(settings: StudySettings) -> None:
             load_model_factory(settings.model.factory, scale)
 
 
-def tune(request: TuneRequest, observer: TuneObserver) -> TuneOutcome:
-    started = time.monotonic()
-    if request.settings is None:
-        check_flags(request.study_name, request.preset, request.flags, request.storage_url)
+def run_study(
+    request: TuneRequest, observer: TuneObserver, space: SearchSpace | None = None
+) -> TuneOutcome:
+    """Open (or create) the study and train its trials until it is done, or until
+    --timeout. `space` is the range-test prior's search space (`tuning.tune` finds it);
+    flags were checked by the caller before the storage was opened."""
     storage = open_storage(request.storage_url, request.heartbeat_seconds)
-    settings = resolve_settings(
-        storage, request.study_name, request.preset, request.flags, request.settings
-    )
-    space = None
-    if settings.prior == "find":
-        from autolr.study.find_runner import prior_space
-
-        check_inputs(settings)
-        space = prior_space(storage, request, settings, observer)
-        if space is None:
-            # --timeout ran out during the range test: none of the study's trials has run.
-            total = expected_trials(settings, request.n_trials)
-            return TuneOutcome(request.study_name, settings, 0, 0, total, complete=False)
-        if request.timeout is not None:
-            # What is left, if anything: a study resumed with no time left still reports
-            # what it holds (below, the worker claims nothing past its deadline).
-            left = request.timeout - (time.monotonic() - started)
-            request = dataclasses.replace(request, timeout=max(left, 1e-9))
     study, settings = open_study(
         storage,
         request.study_name,
@@ -127,7 +111,7 @@ def tune(request: TuneRequest, observer: TuneObserver) -> TuneOutcome:
             + " (range-test bands widened 3x)"
         )
     # Keras loads only now that there is training to do.
-    from autolr.study import checkpoints
+    from autolr.store import checkpoints
     from autolr.study.find_objective import FindObjective
     from autolr.study.objective import Objective, PBTObjective, Trainers
 
@@ -276,4 +260,4 @@ class _Worker:
         return self.study.tell(trial, skip_if_finished=True, **outcome)
 
 
-__all__ = ["NullObserver", "TuneObserver", "TuneOutcome", "TuneRequest", "open_study", "tune"]
+__all__ = ["NullObserver", "TuneObserver", "TuneOutcome", "TuneRequest", "run_study"]

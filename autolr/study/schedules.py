@@ -15,13 +15,13 @@ from typing import Literal, Protocol
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from autolr.study import pbt
-from autolr.study.artifacts_db import ArtifactStore
-from autolr.study.settings import PLANNED, StudySettings
-from autolr.study.space import PlannedPoint
+from autolr.search import pbt
+from autolr.search.space import PlannedPoint
+from autolr.settings import PLANNED, StudySettings
+from autolr.store.artifacts_db import ArtifactStore
+from autolr.store.slots import GRID_ATTR
 
 Next = Literal["run", "wait", "done"]
-GRID_ATTR = "grid_point"
 # TPE and random trials when --n-trials is not given: with the range-test prior and early
 # stops, 20 finds a rate inside the best optimizer's band (scripts/bench_search.py).
 DEFAULT_SAMPLED_TRIALS = 20
@@ -147,7 +147,7 @@ class PopulationSchedule:
 
         Safe without the lock: the oldest generation still needed only moves forward, so
         a stale snapshot deletes less, never something a claim could still inherit."""
-        from autolr.study import checkpoints  # imports Keras: only in training workers
+        from autolr.store import checkpoints  # imports Keras: only in training workers
 
         trials = study.get_trials(deepcopy=False)
         population = self.population(trials)
@@ -174,7 +174,7 @@ def expected_trials(
 ) -> int:
     """How many finished trials the study asks for (what --jobs' progress bar counts to)."""
     if settings.sampler in PLANNED:
-        from autolr.study.space import planned_points
+        from autolr.search.space import planned_points
 
         size = len(planned_points(settings))
     elif settings.sampler == "pbt":
@@ -192,7 +192,7 @@ def make_schedule(
 ) -> Schedule:
     """The schedule for a study's sampler; `limit` is --n-trials (None: the default)."""
     if settings.sampler in PLANNED:
-        from autolr.study.space import planned_points, run_order
+        from autolr.search.space import planned_points, run_order
 
         points = planned_points(settings)
         return PlannedSchedule(run_order(points) if settings.sampler == "grid" else points, limit)

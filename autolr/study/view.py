@@ -20,20 +20,15 @@ import math
 import time
 
 import optuna
-import sqlalchemy
 from optuna.storages import RDBStorage
-from optuna.trial import FrozenTrial, TrialState
+from optuna.trial import FrozenTrial
 
-from autolr.study.recording import known_schema
-from autolr.study.results import best_reached, reached
+from autolr.answers.results import best_reached, reached
+from autolr.store.counts import count_finished
 from autolr.study.schedules import finished_count
 
 LOOKUP_SECONDS = 5.0  # a display may learn of another worker's better trial this late
 READ_SECONDS = 10.0  # the whole study: only while nothing has reached
-_FINISHED = (TrialState.COMPLETE.name, TrialState.PRUNED.name)
-_trials = sqlalchemy.table(
-    "trials", sqlalchemy.column("study_id"), sqlalchemy.column("state")
-)  # Optuna's, read only
 
 
 class StudyView:
@@ -45,18 +40,10 @@ class StudyView:
 
     def done(self) -> int:
         """Trials finished (complete or stopped early), all workers together."""
-        if not known_schema(self.storage):  # Optuna's tables are not as this reads them
+        counted = count_finished(self.storage, self.study_id)
+        if counted is None:  # Optuna's tables are not as the count reads them
             return finished_count(self.study.get_trials(deepcopy=False))
-        query = (
-            sqlalchemy.select(sqlalchemy.func.count())
-            .select_from(_trials)
-            .where(
-                _trials.c.study_id == self.study_id,
-                sqlalchemy.cast(_trials.c.state, sqlalchemy.String).in_(_FINISHED),
-            )
-        )
-        with self.storage.engine.connect() as connection:
-            return int(connection.execute(query).scalar_one())
+        return counted
 
     def best(self, finished: FrozenTrial) -> FrozenTrial | None:
         """The best trial that reached the target; `finished` (just told) counts too."""

@@ -3,7 +3,7 @@
 Smith (2015) and fastai's `lr_find`: from fresh weights, raise the learning rate a little
 at every step and record the loss. Where the loss falls fastest, and where it blows up,
 say which rates can train the model. This module only trains and records; reading the
-curve is `autolr.study.lr_range`'s job, and it decides when to stop through `on_step`.
+curve is `autolr.search.lr_range`'s job, and it decides when to stop through `on_step`.
 """
 
 from __future__ import annotations

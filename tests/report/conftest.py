@@ -13,12 +13,13 @@ import pytest
 from optuna.distributions import CategoricalDistribution, FloatDistribution
 from optuna.trial import FrozenTrial, TrialState
 
+from autolr.answers.results import recommend
 from autolr.config import TrainSettings
-from autolr.study.catalog import SETTINGS_ATTR, stored_settings
+from autolr.settings import StudySettings
+from autolr.store.stored import SETTINGS_ATTR, stored_settings
 from autolr.study.experiments import scale_settings, trace_settings
-from autolr.study.results import recommend
-from autolr.study.runner import NullObserver, TuneRequest, tune
-from autolr.study.settings import StudySettings
+from autolr.study.runner import NullObserver, TuneRequest
+from autolr.study.tuning import tune
 from tests.helpers import SCALE
 
 GRID_OPTIMIZERS = ("adam", "momentum")

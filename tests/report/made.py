@@ -10,7 +10,7 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution
 from optuna.trial import FrozenTrial, TrialState
 
 from autolr.config import TrainSettings
-from autolr.study.settings import PBTSettings, StudySettings
+from autolr.settings import PBTSettings, StudySettings
 
 RATE = FloatDistribution(1e-4, 1.0, log=True)
 OPTIMIZERS = CategoricalDistribution(["adam", "sgd", "momentum"])

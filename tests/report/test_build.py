@@ -17,12 +17,12 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
+from autolr.answers.results import recommend
 from autolr.report import ReportError, default_out_dir, figures, to_html, write_report
 from autolr.report.build import SUMMARY, read_inputs
 from autolr.report.chart import Line, marks_tagged
 from autolr.report.page import INDEX
-from autolr.study.catalog import stored_settings
-from autolr.study.results import recommend
+from autolr.store.stored import stored_settings
 from tests.report.conftest import (
     GRID_OPTIMIZERS,
     MADE_SETTINGS,

@@ -14,9 +14,9 @@ import plotly.graph_objects as go
 import pytest
 from optuna_dashboard import get_note, save_note
 
+from autolr.answers import dashboard
 from autolr.report.dashboard import publish
-from autolr.study import dashboard
-from autolr.study.storage import open_storage
+from autolr.store.storage import open_storage
 from tests.helpers import invoke, small_pbt_args
 from tests.report.conftest import MADE_SETTINGS, TPE_TRIALS, MadeStudy
 

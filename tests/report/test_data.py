@@ -7,6 +7,7 @@ import math
 import optuna
 import pytest
 
+from autolr.answers.results import recommend
 from autolr.report.bands import band_rows, common_band
 from autolr.report.data import (
     ReportError,
@@ -15,9 +16,8 @@ from autolr.report.data import (
     rate_bin,
     read_runs,
 )
-from autolr.study.results import recommend
-from autolr.study.settings import StudySettings
-from autolr.study.space import study_learning_rates
+from autolr.search.space import study_learning_rates
+from autolr.settings import StudySettings
 from tests.report.conftest import MADE_SETTINGS, TPE_TRIALS, made_trial
 
 

@@ -10,12 +10,12 @@ import math
 import optuna
 import pytest
 
+from autolr.answers.results import recommend
 from autolr.report import figures, style, to_html, to_png
 from autolr.report.bands import band_rows
 from autolr.report.build import read_inputs
 from autolr.report.chart import Area, Chart, Line, Points, Rule, Segments, Span, Text, marks_tagged
 from autolr.report.data import read_runs
-from autolr.study.results import recommend
 from tests.report.conftest import DISTRIBUTIONS, MADE_SETTINGS, TPE_TRIALS, made_trial
 
 RUNS = read_runs(MADE_SETTINGS, TPE_TRIALS)

@@ -9,13 +9,13 @@ from pathlib import Path
 import optuna
 import pytest
 
+from autolr.answers.pbt_results import recommend_pbt
+from autolr.answers.results import NoResultError
 from autolr.report import ReportError, to_html, to_png, write_report
 from autolr.report.chart import Chart, Line, Rule, Segments, marks_tagged
 from autolr.report.pbt import figure
 from autolr.report.pbt.data import segments
-from autolr.study.catalog import stored_settings
-from autolr.study.pbt_results import recommend_pbt
-from autolr.study.results import NoResultError
+from autolr.store.stored import stored_settings
 from tests.report.conftest import PBT_FLAGS, MadeStudy
 from tests.report.made import PBT_SETTINGS, PBT_TRIALS, pbt_trial
 

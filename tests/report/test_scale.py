@@ -9,6 +9,8 @@ import optuna
 import pytest
 from matplotlib.collections import PolyCollection
 
+from autolr.answers.scaling import best_by_size, scale_runs
+from autolr.answers.sizefit import fit_line
 from autolr.report import ReportError, to_html, to_png, write_report
 from autolr.report.chart import (
     Area,
@@ -23,8 +25,6 @@ from autolr.report.chart import (
 )
 from autolr.report.scale import figure, rate_figure
 from autolr.report.scale.data import Target, by_size, rate_series, sizes, time_series
-from autolr.study.scaling import best_by_size, scale_runs
-from autolr.study.sizefit import fit_line
 from tests.report.conftest import SCALE_RATES, SCALES, MadeStudy
 from tests.report.made import SCALE_SETTINGS, SCALE_TRIALS, SIZES
 from tests.report.test_chart import html_legend

@@ -16,7 +16,7 @@ from autolr.report import ReportError, to_html, to_png, write_report
 from autolr.report.chart import Line, Points, Rule
 from autolr.report.trace import figure
 from autolr.report.trace.data import trace_runs
-from autolr.study.catalog import stored_settings
+from autolr.store.stored import stored_settings
 from tests.report.conftest import TRACE_STEPS, TRACE_VALIDATE_EVERY, MadeStudy
 from tests.report.made import TRACE_SETTINGS, TRACE_TRIALS
 

@@ -18,12 +18,12 @@ import optuna
 import pytest
 import sqlalchemy
 
-from autolr.study import deletion
-from autolr.study.locks import leased_transaction
+from autolr.store import deletion
+from autolr.store.locks import leased_transaction
+from autolr.store.slots import TABLE, Slot, SlotQueue
+from autolr.store.storage import STORAGE_ENV, open_storage
 from autolr.study.opening import open_study
 from autolr.study.schedules import PlannedSchedule, make_schedule
-from autolr.study.slots import TABLE, Slot, SlotQueue
-from autolr.study.storage import STORAGE_ENV, open_storage
 from tests.helpers import SMALL_GRID_POINTS, assert_grid_complete_once
 from tests.stub_worker import SMALL_GRID_FLAGS, make_worker
 
@@ -231,7 +231,7 @@ def test_deleting_a_study_removes_its_slots(postgres_url: str, tmp_path: Path) -
 def test_an_unknown_optuna_schema_falls_back_to_the_study_lock(postgres_url: str) -> None:
     """The queue reads Optuna's tables directly; under a layout it does not know (a newer
     Optuna), planned studies claim under the study lock as sampled ones do."""
-    from autolr.study import recording
+    from autolr.store import recording
     from autolr.study.claims import LockedClaims, QueuedClaims, make_claims
     from autolr.study.observer import NullObserver
 

@@ -11,7 +11,7 @@ import optuna
 import pytest
 
 from autolr.config import DataSpec, ModelSpec, TrainSettings
-from autolr.study.find_runner import find
+from autolr.study.find import find
 from autolr.study.runner import NullObserver, TuneRequest
 from tests.helpers import SCALE, AutolrProcess, assert_clean_error, invoke
 

@@ -11,9 +11,9 @@ import pytest
 from optuna.distributions import CategoricalDistribution, FloatDistribution
 from optuna.trial import FrozenTrial, TrialState
 
-from autolr.study.results import NoResultError, best_reached, reached, recommend
-from autolr.study.settings import StudySettings
-from autolr.study.storage import open_storage
+from autolr.answers.results import NoResultError, best_reached, reached, recommend
+from autolr.settings import StudySettings
+from autolr.store.storage import open_storage
 from autolr.study.view import StudyView
 
 RATE = FloatDistribution(1e-6, 100.0, log=True)

@@ -35,14 +35,14 @@ def test_scale_multiplies_conv_filters_and_the_first_dense_width_as_the_study_di
     ],
 )
 def test_reference_weight_count_matches_a_hand_computation(scale: float, expected: int) -> None:
-    from autolr.study.scaling import reference_weight_count
+    from autolr.answers.scaling import reference_weight_count
 
     assert reference_weight_count(scale) == expected
 
 
 @pytest.mark.parametrize("scale", [0.125, 0.25, 1.0, 2.5])
 def test_the_weight_formula_used_without_keras_matches_the_model(scale: float) -> None:
-    from autolr.study.scaling import reference_weight_count
+    from autolr.answers.scaling import reference_weight_count
 
     assert reference_weight_count(scale) == reference_cnn(scale).count_params()
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import optuna
 from optuna.trial import TrialState
 
-from autolr.study import lr_range
-from autolr.study.find import curve, verdict_of
-from autolr.study.settings import StudySettings
+from autolr.answers.range_tests import curve, verdict_of
+from autolr.search import lr_range
+from autolr.settings import StudySettings
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from autolr.report.find import figure
 from autolr.report.find.data import FindCurve, find_curves
 from autolr.report.kinds import FigureSpec, ReportKind, always
 from autolr.report.summary import FigureEntry, figure_section
-from autolr.study import lr_range
-from autolr.study.catalog import stored_settings
-from autolr.study.settings import StudySettings
+from autolr.search import lr_range
+from autolr.settings import StudySettings
+from autolr.store.stored import stored_settings
 
 FIND_TITLE = "learning-rate range test"
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from optuna.trial import FrozenTrial, TrialState
 
-from autolr.study import pbt
-from autolr.study.history import checks as stored_checks
+from autolr.search import pbt
+from autolr.store.history import checks as stored_checks
 
 EXPLOITS = ("exploit-perturb", "exploit-resample")
 

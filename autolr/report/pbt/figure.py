@@ -28,7 +28,7 @@ from autolr.report.chart import (
     Symbol,
 )
 from autolr.report.pbt.data import Segment, by_member
-from autolr.study.settings import StudySettings
+from autolr.settings import StudySettings
 
 PANELS = (style.LEARNING_RATE, style.TRAINING_ACCURACY)
 # A colour per member (repeating past twelve; hover names the member).

@@ -8,16 +8,16 @@ from dataclasses import dataclass
 
 import optuna
 
+from autolr.answers.pbt_results import PBTRecommendation, recommend_pbt
+from autolr.answers.results import NoResultError
 from autolr.report import style
 from autolr.report.data import ReportError
 from autolr.report.kinds import FigureSpec, ReportKind, always
 from autolr.report.pbt import figure, summary
 from autolr.report.pbt.data import Segment, segments
 from autolr.report.summary import FigureEntry
-from autolr.study.catalog import stored_settings
-from autolr.study.pbt_results import PBTRecommendation, recommend_pbt
-from autolr.study.results import NoResultError
-from autolr.study.settings import StudySettings
+from autolr.settings import StudySettings
+from autolr.store.stored import stored_settings
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+from autolr.answers.pbt_results import Interval, PBTRecommendation
 from autolr.report.pbt.data import EXPLOITS, Segment
 from autolr.report.summary import FigureEntry, figure_section
-from autolr.study.pbt import generations
-from autolr.study.pbt_results import Interval, PBTRecommendation
-from autolr.study.settings import StudySettings
+from autolr.search.pbt import generations
+from autolr.settings import StudySettings
 
 ACTIONS = ("start", "continue", *EXPLOITS)
 

@@ -1,7 +1,7 @@
 """A scale study's sizes as the series its figures draw (pure: no plotting).
 
 The analysis (each size's best rate, the fits and their intervals) is
-`autolr.study.scaling`'s and `autolr.study.sizefit`'s, the same numbers `autolr scale`
+`autolr.answers.scaling`'s and `autolr.answers.sizefit`'s, the same numbers `autolr scale`
 and `autolr best --for-scale` print; this module only arranges them per figure.
 """
 
@@ -13,8 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from autolr.study.scaling import ScaleRun, SizeBest
-from autolr.study.sizefit import Line, RateFit, fit_line, fit_rates
+from autolr.answers.scaling import ScaleRun, SizeBest
+from autolr.answers.sizefit import Line, RateFit, fit_line, fit_rates
+from autolr.report import style
+from autolr.settings import StudySettings
 
 MILLION = 1e6
 AXES = ("scale", "weights")  # the size measures: the 2018 study's, and the weight count
@@ -147,3 +149,25 @@ def sizes(best: dict[str, list[SizeBest]]) -> dict[float, int]:
     """The weight count of each scale that ran, smallest first."""
     found = {b.scale: b.weights for bs in best.values() for b in bs}
     return dict(sorted(found.items()))
+
+
+@dataclass(frozen=True)
+class ScaleInputs:
+    study: str
+    settings: StudySettings
+    runs: tuple[ScaleRun, ...]
+    best: dict[str, list[SizeBest]]  # per optimizer, per size
+    by_scale: tuple[TimeSeries, ...]  # seconds vs the scale factor (the 2018 study's axis)
+    by_weights: tuple[TimeSeries, ...]  # seconds vs the weight count
+    rates: tuple[RateSeries, ...]  # best rate vs the weight count, with its fit
+    sizes: tuple[SizeSeries, ...]  # the first optimizer's runs, per size
+    weights: dict[float, int]  # per scale
+
+    def subtitle(self) -> str:
+        scales = ", ".join(style.scale_label(s) for s in self.weights)
+        model = self.settings.model.factory or "reference CNN"
+        return style.target_subtitle(
+            self.settings,
+            f"{model} at {scales}",
+            f"{', '.join(self.best)} · {len(self.runs)} finished runs",
+        )

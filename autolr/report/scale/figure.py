@@ -9,12 +9,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from autolr.answers.sizefit import CONFIDENCE
 from autolr.report import style
 from autolr.report.chart import Area, Axis, Chart, KeyEntry, Line, Look, Mark, Panel, Points, Text
 from autolr.report.marks import EDGE
 from autolr.report.scale.data import AXIS_LABELS, MILLION, SizeSeries, TimeSeries, axis_value
 from autolr.report.scale.fit_lines import fit_lines
-from autolr.study.sizefit import CONFIDENCE
 
 SIZE = (11.0, 5.6)
 KEY_GREY = "#4d4d4d"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import optuna
 
+from autolr.answers.scaling import best_by_size, scale_runs
 from autolr.report import style
 from autolr.report.data import ReportError
 from autolr.report.kinds import FigureSpec, ReportKind
@@ -15,42 +15,16 @@ from autolr.report.scale.data import (
     RATE_TITLE,
     SEARCH_TITLE,
     TIME_TITLES,
-    RateSeries,
-    SizeSeries,
-    TimeSeries,
+    ScaleInputs,
     by_size,
     rate_series,
     sizes,
     time_series,
 )
 from autolr.report.summary import FigureEntry
-from autolr.study.catalog import stored_settings
-from autolr.study.scaling import ScaleRun, SizeBest, best_by_size, scale_runs
-from autolr.study.settings import StudySettings
+from autolr.store.stored import stored_settings
 
 RATE_AXIS = "weights"  # the report fits the rate against the weight count, for any model
-
-
-@dataclass(frozen=True)
-class ScaleInputs:
-    study: str
-    settings: StudySettings
-    runs: tuple[ScaleRun, ...]
-    best: dict[str, list[SizeBest]]  # per optimizer, per size
-    by_scale: tuple[TimeSeries, ...]  # seconds vs the scale factor (the 2018 study's axis)
-    by_weights: tuple[TimeSeries, ...]  # seconds vs the weight count
-    rates: tuple[RateSeries, ...]  # best rate vs the weight count, with its fit
-    sizes: tuple[SizeSeries, ...]  # the first optimizer's runs, per size
-    weights: dict[float, int]  # per scale
-
-    def subtitle(self) -> str:
-        scales = ", ".join(style.scale_label(s) for s in self.weights)
-        model = self.settings.model.factory or "reference CNN"
-        return style.target_subtitle(
-            self.settings,
-            f"{model} at {scales}",
-            f"{', '.join(self.best)} · {len(self.runs)} finished runs",
-        )
 
 
 def read(study: optuna.Study) -> ScaleInputs:

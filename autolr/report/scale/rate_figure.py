@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from autolr.answers.sizefit import CONFIDENCE
 from autolr.report import style
 from autolr.report.chart import (
     Area,
@@ -22,7 +23,6 @@ from autolr.report.chart import (
 )
 from autolr.report.scale.data import AXIS_LABELS, RateSeries, Target, axis_value
 from autolr.report.scale.fit_lines import fit_lines
-from autolr.study.sizefit import CONFIDENCE
 
 SIZE = (11.0, 5.8)
 KEY_GREY = "#4d4d4d"

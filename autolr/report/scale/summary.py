@@ -4,16 +4,12 @@ the c + k·x lines of the time to the target, the same numbers `autolr scale` pr
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
+from autolr.answers.sizefit import CONFIDENCE
 from autolr.report import style
-from autolr.report.scale.data import MILLION, RateSeries, TimeSeries
+from autolr.report.scale.data import MILLION, RateSeries, ScaleInputs, TimeSeries
 from autolr.report.scale.rate_figure import two_places
 from autolr.report.summary import FigureEntry, figure_section
-from autolr.study.sizefit import CONFIDENCE
-
-if TYPE_CHECKING:
-    from autolr.report.scale.kind import ScaleInputs
 
 
 def render(inputs: ScaleInputs, figures: Sequence[FigureEntry]) -> str:

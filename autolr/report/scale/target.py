@@ -9,11 +9,11 @@ from typing import Any
 import optuna
 from optuna.storages import RDBStorage
 
+from autolr.answers.scaling import best_by_size
 from autolr.report import style, to_html, to_png
 from autolr.report.data import ReportError
 from autolr.report.scale.data import RATE_TITLE, Target, rate_series
 from autolr.report.scale.rate_figure import rate_vs_size
-from autolr.study.scaling import best_by_size
 
 NAME = "rate_vs_size"
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from optuna.trial import FrozenTrial, TrialState
 
-from autolr.study.history import checks as stored_checks
+from autolr.store.history import checks as stored_checks
 
 VALIDATION = 4  # index of val_accuracy in a stored check: [step, s, acc, loss, val]
 

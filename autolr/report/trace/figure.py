@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from autolr.report import style
 from autolr.report.chart import Axis, Chart, KeyEntry, Line, Look, Mark, Panel, Points, Rule
 from autolr.report.trace.data import Curve, TraceRun
-from autolr.study.settings import StudySettings
+from autolr.settings import StudySettings
 
 PANELS = (style.VALIDATION_ACCURACY, style.TRAINING_ACCURACY)
 TOP = 1.003  # a little above 1, so a curve at 1 is not hidden by the frame

@@ -13,8 +13,8 @@ from autolr.report.kinds import FigureSpec, ReportKind
 from autolr.report.summary import FigureEntry
 from autolr.report.trace import figure, summary
 from autolr.report.trace.data import TraceRun, trace_runs
-from autolr.study.catalog import stored_settings
-from autolr.study.settings import StudySettings
+from autolr.settings import StudySettings
+from autolr.store.stored import stored_settings
 
 
 @dataclass(frozen=True)

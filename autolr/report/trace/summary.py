@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from autolr.report.summary import FigureEntry, figure_section
 from autolr.report.trace.data import TraceRun
-from autolr.study.settings import StudySettings
+from autolr.settings import StudySettings
 
 
 def render(
