@@ -7,10 +7,12 @@ Nothing here imports a deep-learning framework, so commands that only read resul
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
 from autolr.errors import ConfigError
+from autolr.metrics import ACCURACY_METRICS, METRICS, Goal
 
 # Environment variables autolr reads (documented in the README).
 THREADS_ENV = "AUTOLR_THREADS"  # per-process thread cap, set for --jobs workers
@@ -18,20 +20,45 @@ WORKER_INDEX_ENV = "AUTOLR_WORKER_INDEX"  # which --jobs worker this is (offsets
 PARENT_ENV = "AUTOLR_PARENT_PID"  # a --jobs worker stops when this process is gone
 DEBUG_ENV = "AUTOLR_DEBUG"  # show tracebacks and framework start-up output
 
-# The six optimizers of the 2018 study, by their CLI names.
+# The six optimizers of the 2018 study, by their CLI names, with TF1's settings.
 OPTIMIZERS: tuple[str, ...] = ("sgd", "momentum", "adam", "adagrad", "adadelta", "rmsprop")
+# Optimizers Keras 3 ships, by lowercase name, with Keras's defaults (nesterov: SGD with
+# momentum 0.9 and Nesterov's correction).
+KERAS_OPTIMIZERS: tuple[str, ...] = (
+    "adamw",
+    "nadam",
+    "adamax",
+    "lion",
+    "lamb",
+    "adafactor",
+    "ftrl",
+    "nesterov",
+)
+BUILTIN_OPTIMIZERS: tuple[str, ...] = (*OPTIMIZERS, *KERAS_OPTIMIZERS)
+# What a user's own --model is searched with when no --optimizers are given: the study's
+# six (the 2018 grid measured their bands) and AdamW, today's most common default.
+USER_MODEL_OPTIMIZERS: tuple[str, ...] = (*OPTIMIZERS, "adamw")
 
 # Seeds reach numpy (below 2**32) after --jobs adds each worker's index: keep headroom.
 MAX_SEED = 2**31 - 1
 
-Metric = Literal["window", "cumulative"]
-METRICS: tuple[str, ...] = ("window", "cumulative")
+TASKS: tuple[str, ...] = ("classification", "regression")
+# How the training accuracy (or loss) at a check is averaged: over the steps since the
+# previous check, or since step 0 (what TF's tutorial printed as it went).
+Average = Literal["window", "cumulative"]
+AVERAGES: tuple[str, ...] = ("window", "cumulative")
+# Validation metrics are measured at every check on the first VAL_SIZE validation
+# examples: all 10,000 of MNIST's would cost a check more than its 50 training steps on a
+# CPU (scripts/bench_validation.py); 0 means all of them.
+DEFAULT_VAL_SIZE = 1000
 
 
-def check_optimizer(name: str) -> str:
-    """Return `name` if it is one of the six optimizers, else raise a one-line error."""
-    if name not in OPTIMIZERS:
-        raise ConfigError(f"unknown optimizer {name!r}; choose from {', '.join(OPTIMIZERS)}")
+def check_optimizer(name: str, own: Iterable[str] = ()) -> str:
+    """Return `name` if it is a built-in optimizer or one of `own` (--optimizer-fn),
+    else raise a one-line error."""
+    if name not in BUILTIN_OPTIMIZERS and name not in own:
+        names = ", ".join((*BUILTIN_OPTIMIZERS, *own))
+        raise ConfigError(f"unknown optimizer {name!r}; choose from {names}")
     return name
 
 
@@ -52,16 +79,19 @@ class DataSpec:
     path: str | None = None
     train_size: int | None = None
     data_fn: str | None = None
+    task: str = "classification"  # integer class labels; regression: float targets (MSE)
 
     def __post_init__(self) -> None:
         if self.train_size is not None and self.train_size < 1:
             raise ConfigError(f"--train-size must be at least 1, got {self.train_size}")
         if self.data_fn is not None and ":" not in self.data_fn:
             raise ConfigError(f"--data-fn must look like module:function, got {self.data_fn!r}")
+        if self.task not in TASKS:
+            raise ConfigError(f"unknown task {self.task!r}; choose classification or regression")
 
     def identity(self) -> dict[str, Any]:
         """The fields that change results (everything but the file's location)."""
-        return {"train_size": self.train_size, "data_fn": self.data_fn}
+        return {"train_size": self.train_size, "data_fn": self.data_fn, "task": self.task}
 
 
 @dataclass(frozen=True)
@@ -81,12 +111,29 @@ class ModelSpec:
         return self.factory if self.factory else f"reference CNN x{self.scale:g}"
 
 
+def reference_weight_count(
+    scale: float, input_shape: tuple[int, ...] = (28, 28, 1), outputs: int = 10
+) -> int:
+    """Weights of the reference CNN at `scale`, worked out without building it (3,274,634
+    at scale 1 on MNIST): two 5x5 convolutions, each pooled by 2, a dense layer of
+    round(1024 * scale) units and the output layer (autolr/trainer/models.py)."""
+    height, width, channels = (*input_shape, 1, 1, 1)[:3]
+    filters1, filters2 = max(1, round(32 * scale)), max(1, round(64 * scale))
+    hidden = max(1, round(1024 * scale))
+    pooled = (height // 2 // 2) * (width // 2 // 2)
+    conv1 = 5 * 5 * channels * filters1 + filters1
+    conv2 = 5 * 5 * filters1 * filters2 + filters2
+    dense = pooled * filters2 * hidden + hidden
+    return conv1 + conv2 + dense + hidden * outputs + outputs
+
+
 @dataclass(frozen=True)
 class TrainSettings:
     """How one trial trains and when it stops (defaults: the 2018 study's setup)."""
 
-    target: float = 0.97  # training accuracy that counts as "trained"
-    metric: Metric = "window"  # accuracy over the batches since the last check
+    target: float = 0.97  # the metric's value that counts as "trained"
+    metric: str = "accuracy"  # Keras's names: accuracy, val_accuracy, loss, val_loss
+    average: Average = "window"  # training metrics over the steps since the last check
     max_steps: int = 6000  # step budget
     # Wall-clock budget. None (the default): the step budget alone decides, so a result
     # does not depend on machine load. The 2018 study's 120 s cut is the mnist-2018 preset.
@@ -95,14 +142,23 @@ class TrainSettings:
     batch_size: int = 100
     seed: int = 0
     validate_every: int | None = None  # steps between validation passes; None: never
+    val_size: int = DEFAULT_VAL_SIZE  # validation examples measured at a check (0: all)
     divergence_factor: float = 100.0  # loss above this many times the untrained loss
     stop_at_target: bool = True  # off: train the whole budget, noting when it got there
 
     def __post_init__(self) -> None:
-        if not 0 < self.target <= 1:
-            raise ConfigError(f"--target must be in (0, 1], got {self.target}")
         if self.metric not in METRICS:
-            raise ConfigError(f"unknown metric {self.metric!r}; choose window or cumulative")
+            raise ConfigError(f"unknown metric {self.metric!r}; choose from {', '.join(METRICS)}")
+        if self.metric in ACCURACY_METRICS and not 0 < self.target <= 1:
+            raise ConfigError(f"--target must be in (0, 1] for {self.metric}, got {self.target}")
+        if not (math.isfinite(self.target) and self.target > 0):
+            raise ConfigError(
+                f"--target must be a positive loss for {self.metric}, got {self.target}"
+            )
+        if self.average not in AVERAGES:
+            raise ConfigError(f"unknown average {self.average!r}; choose window or cumulative")
+        if self.val_size < 0:
+            raise ConfigError(f"--val-size must be 0 (all) or more, got {self.val_size}")
         for name in ("max_steps", "check_every", "batch_size"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"--{name.replace('_', '-')} must be at least 1")
@@ -117,6 +173,10 @@ class TrainSettings:
         if self.divergence_factor <= 1:
             raise ConfigError("divergence factor must be above 1")
 
+    @property
+    def goal(self) -> Goal:
+        return Goal(self.metric, self.target)
+
     def describe_budget(self) -> str:
         """The per-run budget in words: '1500 steps', or '6000 steps or 120 s'."""
         if self.max_seconds is None:
@@ -127,3 +187,17 @@ class TrainSettings:
 def as_dict(obj: Any) -> dict[str, Any]:
     """A frozen dataclass as a plain dict (for JSON and TOML round trips)."""
     return {f.name: getattr(obj, f.name) for f in fields(obj)}
+
+
+def describe_goal(train: TrainSettings) -> str:
+    """The goal with how it is measured: "97% train accuracy (window average)",
+    "validation loss <= 0.05 (first 1000 validation examples)"."""
+    goal = train.goal
+    if goal.validation:
+        where = (
+            "all validation examples"
+            if train.val_size == 0
+            else (f"first {train.val_size} validation examples")
+        )
+        return f"{goal.describe()} ({where})"
+    return f"{goal.describe()} ({train.average} average)"

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from autolr.errors import ConfigError
+from autolr.errors import AutolrError, ConfigError
 
 DEFAULT_SCALE = 1.0  # ModelSpec's default: a factory without `scale` is built at this one
 
@@ -34,6 +34,23 @@ def load_callable(reference: str, what: str) -> Callable[..., Any]:
     if not callable(target):
         raise ConfigError(f"{what} {reference!r} is not callable")
     return target
+
+
+def call_user_code(
+    function: Callable[..., Any],
+    what: str,
+    *args: Any,
+    error: type[AutolrError] = ConfigError,
+    **kwargs: Any,
+) -> Any:
+    """Call a user's function; what it raises (or a sys.exit) becomes one line naming it,
+    never a traceback and never autolr exiting silently with the user's code."""
+    try:
+        return function(*args, **kwargs)
+    except SystemExit as exc:
+        raise error(f"{what} called sys.exit({exc.code!r}) instead of returning") from None
+    except Exception as exc:
+        raise error(f"{what} raised {type(exc).__name__}: {exc}") from exc
 
 
 def load_model_factory(reference: str, scale: float) -> Callable[[], Any]:

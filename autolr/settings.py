@@ -17,8 +17,18 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from autolr.config import OPTIMIZERS, DataSpec, ModelSpec, TrainSettings, check_optimizer
+from autolr.config import (
+    AVERAGES,
+    BUILTIN_OPTIMIZERS,
+    OPTIMIZERS,
+    USER_MODEL_OPTIMIZERS,
+    DataSpec,
+    ModelSpec,
+    TrainSettings,
+    check_optimizer,
+)
 from autolr.errors import ConfigError
+from autolr.metrics import ACCURACY_METRICS, LOSS_METRICS
 
 SAMPLERS: tuple[str, ...] = ("grid", "tpe", "random", "pbt")
 # Studies made by `autolr trace` and `autolr scale`: a fixed list of points, like a grid.
@@ -73,6 +83,8 @@ class StudySettings:
     source: str | None = None  # trace, scale and find studies: the study they serve
     prior: str = "none"  # find: search each optimizer's range-test band; none: the range
     find_steps: int = DEFAULT_FIND_STEPS
+    # A user's own optimizers (--optimizer-fn): name -> module:function of the learning rate.
+    optimizer_fns: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.sampler in EXPERIMENTS:
@@ -95,8 +107,19 @@ class StudySettings:
             raise ConfigError(f"unknown objective {self.objective!r}; choose steps or time")
         if not self.optimizers:
             raise ConfigError("--optimizers needs at least one optimizer")
+        for name, reference in self.optimizer_fns:
+            if name in BUILTIN_OPTIMIZERS:
+                raise ConfigError(
+                    f"--optimizer-fn {reference!r} is named {name!r} like a built-in optimizer; "
+                    "name your function differently"
+                )
         for name in self.optimizers:
-            check_optimizer(name)
+            check_optimizer(name, self.own_optimizers)
+        if self.data.task == "regression" and self.train.metric in ACCURACY_METRICS:
+            raise ConfigError(
+                f"--metric {self.train.metric} needs class labels; --task regression trains "
+                "to a loss: use --metric loss or --metric val_loss with a --target loss"
+            )
         if len(set(self.optimizers)) != len(self.optimizers):
             raise ConfigError("--optimizers lists an optimizer twice")
         for name, value in (("--lr-min", self.lr_min), ("--lr-max", self.lr_max)):
@@ -106,6 +129,11 @@ class StudySettings:
             raise ConfigError(
                 f"--lr-min ({self.lr_min:g}) must be below --lr-max ({self.lr_max:g})"
             )
+
+    @property
+    def own_optimizers(self) -> dict[str, str]:
+        """The user's optimizers (--optimizer-fn), name -> module:function."""
+        return dict(self.optimizer_fns)
 
     def to_flat(self) -> dict[str, Any]:
         """One flat dict with the CLI's option names (underscored), for TOML and storage."""
@@ -120,10 +148,13 @@ class StudySettings:
             "model": self.model.factory,
             "train_size": self.data.train_size,
             "data_fn": self.data.data_fn,
+            "task": self.data.task,
             "data": self.data.path,
             "prior": self.prior,
             "find_steps": self.find_steps,
         }
+        if self.optimizer_fns:
+            flat["optimizer_fns"] = dict(self.optimizer_fns)
         flat.update(dataclasses.asdict(self.train))
         if self.sampler == "pbt":
             pbt = dataclasses.asdict(self.pbt)
@@ -143,6 +174,7 @@ class StudySettings:
 
     @classmethod
     def from_flat(cls, flat: dict[str, Any]) -> StudySettings:
+        flat = _upgraded(flat)
         unknown = set(flat) - KNOWN_KEYS
         if unknown:
             raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
@@ -166,6 +198,7 @@ class StudySettings:
                     path=flat.get("data"),
                     train_size=flat.get("train_size"),
                     data_fn=flat.get("data_fn"),
+                    task=flat.get("task") or "classification",
                 ),
                 pbt=PBTSettings(**pbt),
                 points=tuple(
@@ -175,9 +208,21 @@ class StudySettings:
                 # Studies made before priors existed searched the whole range.
                 prior=flat.get("prior") or "none",
                 find_steps=int(_or(flat.get("find_steps"), DEFAULT_FIND_STEPS)),
+                optimizer_fns=tuple(
+                    (str(k), str(v)) for k, v in (flat.get("optimizer_fns") or {}).items()
+                ),
             )
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"invalid setting: {exc}") from exc
+
+
+def _upgraded(flat: dict[str, Any]) -> dict[str, Any]:
+    """Settings as stored by earlier versions, in today's terms, meaning what they meant:
+    `metric` was the averaging of training accuracy (window or cumulative), which is now
+    `average`, the metric being training accuracy."""
+    if flat.get("metric") in AVERAGES:
+        flat = {**flat, "average": flat.get("average") or flat["metric"], "metric": "accuracy"}
+    return flat
 
 
 def _or(value: Any, default: float) -> float:
@@ -202,6 +247,8 @@ KNOWN_KEYS = (
         "source",
         "prior",
         "find_steps",
+        "task",
+        "optimizer_fns",
     }
     | {f.name for f in dataclasses.fields(TrainSettings)}
     | {f.name for f in dataclasses.fields(PBTSettings)}
@@ -255,10 +302,7 @@ def resolve(
     `flags` holds only the options the user actually gave.
     """
     if stored is None:
-        merged = {**preset, **flags}
-        if "prior" not in merged:
-            merged["prior"] = default_prior(merged.get("sampler", "tpe"))
-        return StudySettings.from_flat(merged)
+        return StudySettings.from_flat(_new_study(preset, flags))
     stored_settings = StudySettings.from_flat(stored)
     canonical_stored = stored_settings.identity()
     asked = StudySettings.from_flat({**stored, **flags}).identity()
@@ -272,6 +316,37 @@ def resolve(
             f"this study was created with {details}; use a new --study name for other settings"
         )
     return StudySettings.from_flat({**stored, "data": flags.get("data", preset.get("data"))})
+
+
+def _new_study(preset: dict[str, Any], flags: dict[str, Any]) -> dict[str, Any]:
+    """A new study's flat settings: the preset, the flags, and defaults that depend on
+    them (the prior on the sampler, the metric on the task, the optimizers on the model)."""
+    preset = _upgraded(preset)
+    merged = {**preset, **flags}
+    merged.setdefault("prior", default_prior(merged.get("sampler", "tpe")))
+    if merged.get("task") == "regression" and "metric" not in flags:
+        merged["metric"] = preset.get("metric") if preset.get("metric") in LOSS_METRICS else "loss"
+    _check_loss_target(preset, flags, merged)
+    if "optimizers" not in merged:
+        merged["optimizers"] = list(USER_MODEL_OPTIMIZERS if merged.get("model") else OPTIMIZERS)
+    own = [name for name in merged.get("optimizer_fns") or {} if name not in merged["optimizers"]]
+    merged["optimizers"] = [*merged["optimizers"], *own]
+    return merged
+
+
+def _check_loss_target(
+    preset: dict[str, Any], flags: dict[str, Any], merged: dict[str, Any]
+) -> None:
+    """A loss has no natural target (an accuracy's 0.97 means nothing for it): a loss
+    metric needs its --target given with it, by flag or in the same preset."""
+    if merged.get("metric") not in LOSS_METRICS or "target" in flags:
+        return
+    if "target" in preset and preset.get("metric") in LOSS_METRICS:
+        return
+    raise ConfigError(
+        f"--metric {merged['metric']} needs --target: the loss a run must fall to (e.g. the "
+        "loss of a model you would call trained; `autolr find` shows the losses seen)"
+    )
 
 
 def default_prior(sampler: str) -> str:

@@ -160,10 +160,10 @@ def _closed_port() -> int:
     ("change", "fragment"),
     [
         ({"--sampler": "bayes"}, "unknown sampler 'bayes'"),
-        ({"--optimizers": "adam,lion"}, "unknown optimizer 'lion'"),
+        ({"--optimizers": "adam,lionn"}, "unknown optimizer 'lionn'"),
         ({"--lr-min": "0.5", "--lr-max": "0.1"}, "--lr-min (0.5) must be below --lr-max (0.1)"),
         ({"--lr-min": "-1"}, "--lr-min must be a positive number"),
-        ({"--data": "/no/such/mnist.npz"}, "MNIST file not found: /no/such/mnist.npz"),
+        ({"--data": "/no/such/mnist.npz"}, "data file not found: /no/such/mnist.npz"),
         ({"--storage": "sqlite-but-not-a-url"}, "malformed storage URL"),
         ({"--storage": "sqlite:////no/such/dir/x.db"}, "storage directory does not exist"),
         ({"--model": "nowhere_module:build"}, "cannot import module 'nowhere_module'"),
@@ -179,7 +179,7 @@ def test_bad_input_is_one_line_and_a_non_zero_exit(
 def test_bad_data_leaves_no_study_behind(workdir: Path, mnist: str) -> None:
     args = small_grid_args("typo", mnist)
     args[args.index("--data") + 1] = "/no/such/file.npz"
-    assert_clean_error(invoke(*args), "MNIST file not found")
+    assert_clean_error(invoke(*args), "data file not found")
     assert json.loads(invoke("studies", "--json").stdout) == []
 
 

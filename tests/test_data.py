@@ -69,14 +69,14 @@ def test_offline_with_no_file_says_how_to_supply_one(monkeypatch) -> None:
 
 
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match="MNIST file not found"):
+    with pytest.raises(DataError, match="data file not found"):
         load_dataset(DataSpec(path=str(tmp_path / "missing.npz")))
 
 
 def test_a_file_that_is_not_an_npz_is_a_clear_error(tmp_path: Path) -> None:
     bogus = tmp_path / "mnist.npz"
     bogus.write_text("not a zip archive")
-    with pytest.raises(DataError, match="cannot read MNIST file"):
+    with pytest.raises(DataError, match="cannot read data file"):
         load_dataset(DataSpec(path=str(bogus)))
 
 

@@ -107,9 +107,16 @@ def _nan_images() -> np.ndarray:
             "x_train has 2 NaN or infinite values (the first in example 7",
         ),
         ({"y_test": np.zeros(90, int)}, "x_test has 100 examples but y_test has 90 labels"),
-        ({"y_train": np.full(300, 2.5)}, "y_train: labels must be integers in 0..9; found 2.5"),
-        ({"y_train": np.arange(300) * 3 - 5}, "y_train: labels must be integers in 0..9; found -5"),
-        ({"y_test": np.arange(100) + 5}, "y_test: labels must be integers in 0..9; found 104"),
+        (
+            {"y_train": np.full(300, 2.5)},
+            "y_train: labels must be integers in 0..C-1 (C classes); found 2.5 (float targets "
+            "are --task regression)",
+        ),
+        ({"y_train": np.arange(300) * 3 - 5}, "y_train: labels must be integers in 0..C-1"),
+        (
+            {"y_test": np.arange(100) - 5},
+            "y_test: labels must be integers in 0..C-1 (C classes); found -5",
+        ),
     ],
 )
 def test_bad_mnist_files_are_refused_up_front(
@@ -124,7 +131,7 @@ def test_a_text_file_as_data_never_suggests_unpickling(workdir: Path) -> None:
     text = workdir / "mnist.csv"
     text.write_text("label,pixel0\n5,0\n")
     result = _tune(str(text))
-    assert_clean_error(result, f"cannot read MNIST file {text}: not an .npz archive")
+    assert_clean_error(result, f"cannot read data file {text}: not an .npz archive")
     assert "pickle" not in result.output
     _assert_nothing_stored(workdir)
 
@@ -148,7 +155,7 @@ def test_bad_data_from_a_function_is_refused_up_front(
     [
         ("raises", "--model 'preflight_models:raises' raised RuntimeError: boom"),
         ("not_a_model", "must return a keras.Model, got dict"),
-        ("three_classes", "it must output 10 logits per example"),
+        ("three_classes", "it must output 10 values per example"),
         (
             "colour_images",
             "--model 'preflight_models:colour_images' cannot take this data's examples, "

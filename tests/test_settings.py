@@ -63,7 +63,7 @@ def test_the_data_path_may_change_between_resumes() -> None:
     ("flags", "message"),
     [
         ({"sampler": "bayes"}, "unknown sampler 'bayes'"),
-        ({"optimizers": ["adam", "lion"]}, "unknown optimizer 'lion'"),
+        ({"optimizers": ["adam", "lionn"]}, "unknown optimizer 'lionn'"),
         ({"lr_min": 1.0, "lr_max": 0.1}, "--lr-min .* must be below --lr-max"),
         ({"lr_min": 0.0}, "--lr-min must be a positive number"),
         ({"objective": "loss"}, "unknown objective"),

@@ -19,6 +19,7 @@ from typing import Any
 import optuna
 from optuna.storages import BaseStorage
 
+from autolr.config import describe_goal
 from autolr.settings import FIND, StudySettings
 
 KIND_ATTR = "kind"
@@ -37,7 +38,7 @@ def metric_name(settings: StudySettings) -> str:
     if settings.sampler == FIND:
         return "lowest smoothed training loss (range test)"
     train = settings.train
-    goal = f"to {train.target * 100:g}% train accuracy"
+    goal = f"to {train.goal.describe()}"
     if settings.objective == "time":
         return f"seconds {goal}"
     steps = "lineage steps" if settings.sampler == "pbt" else "steps"
@@ -63,7 +64,7 @@ def target(settings: StudySettings) -> str:
     if settings.sampler == FIND:
         return f"none: {settings.find_steps} steps per optimizer, the rate rising"
     return (
-        f"{train.target:g} training accuracy ({train.metric} metric), "
+        f"{describe_goal(train)}, batch {train.batch_size}, "
         f"budget {train.describe_budget()} per run"
     )
 

@@ -16,6 +16,8 @@ from typing import Any
 from optuna.trial import FrozenTrial, TrialState
 
 from autolr.answers.results import MIN_BAND_RATES, NoResultError, best_reached, shown_value
+from autolr.config import describe_goal
+from autolr.metrics import final_metric
 from autolr.search import pbt
 from autolr.settings import StudySettings
 
@@ -30,7 +32,7 @@ class Interval:
     optimizer: str
     learning_rate: float
     action: str
-    final_accuracy: float
+    final_value: float  # the study's metric at the interval's end (NaN: not measured)
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,9 @@ class PBTRecommendation:
     target: float
     schedule: tuple[Interval, ...]
     per_optimizer: dict[str, dict[str, Any]]
+    metric: str = "accuracy"
+    goal: str = ""
+    batch_size: int = 100
 
     @property
     def band_rates(self) -> int:
@@ -66,7 +71,7 @@ class PBTRecommendation:
 def recommend_pbt(
     study_name: str, settings: StudySettings, trials: Sequence[FrozenTrial]
 ) -> PBTRecommendation:
-    winner = best_reached([t for t in trials if pbt.MEMBER in t.user_attrs])
+    winner = best_reached([t for t in trials if pbt.MEMBER in t.user_attrs], settings.train.goal)
     if winner is None:
         intervals = [t for t in trials if t.state == TrialState.COMPLETE]
         raise NoResultError(
@@ -91,6 +96,9 @@ def recommend_pbt(
         target=settings.train.target,
         schedule=schedule,
         per_optimizer=_per_optimizer(trials, settings),
+        metric=settings.train.metric,
+        goal=describe_goal(settings.train),
+        batch_size=settings.train.batch_size,
     )
 
 
@@ -105,7 +113,7 @@ def _interval(trial: FrozenTrial) -> Interval:
         optimizer=str(trial.params["optimizer"]),
         learning_rate=float(trial.params["learning_rate"]),
         action=str(attrs.get(pbt.ACTION)),
-        final_accuracy=float(attrs.get("final_accuracy", 0.0)),
+        final_value=final_metric(attrs),
     )
 
 
@@ -132,7 +140,7 @@ def _per_optimizer(
                 "intervals": 0,
             }
             continue
-        best = max(used, key=lambda t: t.user_attrs.get("final_accuracy", 0.0))
+        best = max(used, key=lambda t: _score(t, settings))
         rates = [float(t.params["learning_rate"]) for t in used]
         reached = [t for t in used if t.user_attrs.get("reached")]
         summary[name] = {
@@ -147,3 +155,11 @@ def _per_optimizer(
             "intervals": len(used),
         }
     return summary
+
+
+def _score(trial: FrozenTrial, settings: StudySettings) -> float:
+    """How good an interval's end was, higher better, whatever the metric's direction."""
+    value = final_metric(trial.user_attrs)
+    if value != value:
+        return -math.inf
+    return value if settings.train.goal.rises else -value

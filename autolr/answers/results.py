@@ -6,16 +6,20 @@ are easy to check against hand-made trials.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from optuna.trial import FrozenTrial, TrialState
 
+from autolr.config import describe_goal
 from autolr.errors import AutolrError
+from autolr.metrics import Goal, final_metric
 from autolr.search.pruning import DEFAULT_MARGIN
 from autolr.search.ties import whole_steps
 from autolr.settings import StudySettings
+from autolr.store.history import checks, column
 
 BAND_MARGIN = DEFAULT_MARGIN  # pruning keeps every rate within this margin: bands are exact
 # A band whose edges rest on fewer rates than this is reported as such: one or two rates
@@ -24,7 +28,11 @@ MIN_BAND_RATES = 3
 
 
 class NoResultError(AutolrError):
-    """No trial of the study reached the target."""
+    """No trial of the study reached the target; `details` says how close runs came."""
+
+    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.details = details or {}
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,9 @@ class Recommendation:
     target: float
     finished_trials: int
     per_optimizer: dict[str, OptimizerResult]
+    metric: str = "accuracy"  # what the target is of (Keras's names)
+    goal: str = ""  # the goal in words, with how it is measured
+    batch_size: int = 100
 
     @property
     def band_rates(self) -> int:
@@ -77,27 +88,33 @@ def reached(trial: FrozenTrial) -> bool:
     return trial.state == TrialState.COMPLETE and bool(trial.user_attrs.get("reached"))
 
 
-def rank_key(trial: FrozenTrial) -> tuple[float, float, float]:
+def rank_key(trial: FrozenTrial, goal: Goal | None = None) -> tuple[float, float, float]:
     """Order trials that reached the target: fewest steps (or seconds) first; on a tie
     (checks come every 50 steps), the one that cleared the target by more, then the
-    lower rate."""
+    lower rate. (With the steps objective the value itself carries this tie-break.)"""
+    value = final_metric(trial.user_attrs)
+    cleared = goal.cleared(value) if goal is not None else value
     return (
         float(trial.value if trial.value is not None else float("inf")),
-        -float(trial.user_attrs.get("final_accuracy", 0.0)),
+        -(cleared if cleared == cleared else 0.0),
         float(trial.params.get("learning_rate", 0.0)),
     )
 
 
-def best_reached(trials: Sequence[FrozenTrial]) -> FrozenTrial | None:
+def best_reached(trials: Sequence[FrozenTrial], goal: Goal | None = None) -> FrozenTrial | None:
+    """The best trial that reached the target (`goal` None: ranked as for accuracy)."""
     good = [t for t in trials if reached(t)]
-    return min(good, key=rank_key) if good else None
+    return min(good, key=lambda t: rank_key(t, goal)) if good else None
 
 
 def summarise_optimizer(
-    trials: Sequence[FrozenTrial], margin: float, objective: str = "steps"
+    trials: Sequence[FrozenTrial],
+    margin: float,
+    objective: str = "steps",
+    goal: Goal | None = None,
 ) -> OptimizerResult:
     """Best rate, and the band of rates that reached within `margin` x the best value."""
-    best = best_reached(trials)
+    best = best_reached(trials, goal)
     finished = [t for t in trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED)]
     if best is None or best.value is None:
         return OptimizerResult(None, None, None, 0, len(finished))
@@ -128,18 +145,19 @@ def recommend(
     """The fastest optimizer and rate, with bands, or NoResultError if none reached."""
     per_optimizer = {
         name: summarise_optimizer(
-            [t for t in trials if t.params.get("optimizer") == name], margin, settings.objective
+            [t for t in trials if t.params.get("optimizer") == name],
+            margin,
+            settings.objective,
+            settings.train.goal,
         )
         for name in settings.optimizers
     }
     finished = sum(r.trials for r in per_optimizer.values())
-    winner_trial = best_reached([t for t in trials if t.params.get("optimizer") in per_optimizer])
+    winner_trial = best_reached(
+        [t for t in trials if t.params.get("optimizer") in per_optimizer], settings.train.goal
+    )
     if winner_trial is None:
-        raise NoResultError(
-            f"no trial of study {study_name!r} reached the target {settings.train.target:g} "
-            f"({finished} finished); widen the learning-rate range, raise the budget "
-            "(--max-steps) or lower --target"
-        )
+        raise nothing_reached(study_name, settings, trials, finished)
     optimizer = str(winner_trial.params["optimizer"])  # ties broken as within an optimizer
     winner = per_optimizer[optimizer]
     assert winner.learning_rate is not None and winner.value is not None and winner.band
@@ -154,4 +172,64 @@ def recommend(
         target=settings.train.target,
         finished_trials=finished,
         per_optimizer=per_optimizer,
+        metric=settings.train.metric,
+        goal=describe_goal(settings.train),
+        batch_size=settings.train.batch_size,
     )
+
+
+def nothing_reached(
+    study_name: str, settings: StudySettings, trials: Sequence[FrozenTrial], finished: int
+) -> NoResultError:
+    """Why there is no answer, and how close the runs came: the best value of the metric
+    any run reached at a check (with its optimizer and rate) and a target they did reach,
+    so the study can be rerun at it."""
+    goal = settings.train.goal
+    message = f"no trial of study {study_name!r} reached {goal.describe()} ({finished} finished)"
+    seen = best_seen(trials, goal)
+    if seen is None:
+        return NoResultError(
+            f"{message}; widen the learning-rate range, raise the budget (--max-steps) "
+            "or change --target"
+        )
+    value, trial = seen
+    reachable = reachable_target(value, goal)
+    details = {
+        "metric": goal.metric,
+        "best_value": value,
+        "optimizer": trial.params.get("optimizer"),
+        "learning_rate": trial.params.get("learning_rate"),
+        "trial": trial.number,
+        "reachable_target": reachable,
+    }
+    return NoResultError(
+        f"{message}; the best {goal.words()} any run reached was {goal.show(value)} "
+        f"({details['optimizer']}, lr {details['learning_rate']:.3g}): rerun with "
+        f"--target {reachable:g} (reached by these runs), a longer budget (--max-steps) or a "
+        "wider learning-rate range",
+        details,
+    )
+
+
+def best_seen(trials: Sequence[FrozenTrial], goal: Goal) -> tuple[float, FrozenTrial] | None:
+    """The best value of the goal's metric at any check of any finished run."""
+    best: tuple[float, FrozenTrial] | None = None
+    for trial in trials:
+        if trial.state not in (TrialState.COMPLETE, TrialState.PRUNED):
+            continue
+        for row in checks(trial):
+            value = column(row, goal.metric)
+            if value is not None and (best is None or goal.better(value, best[0])):
+                best = (value, trial)
+    return best
+
+
+def reachable_target(value: float, goal: Goal) -> float:
+    """A round target at or just short of `value`: an accuracy floored to 0.01, a loss
+    raised to two significant digits."""
+    if goal.rises:
+        return math.floor(value * 100) / 100
+    if value <= 0:
+        return value
+    digits = 1 - math.floor(math.log10(value))
+    return math.ceil(value * 10**digits) / 10**digits

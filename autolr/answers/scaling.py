@@ -14,19 +14,9 @@ from dataclasses import dataclass
 from optuna.trial import FrozenTrial, TrialState
 
 from autolr.answers.results import BAND_MARGIN, summarise_optimizer
+from autolr.config import reference_weight_count
 
-
-def reference_weight_count(
-    scale: float, side: int = 28, channels: int = 1, classes: int = 10
-) -> int:
-    """Weights of the reference CNN at `scale`, without building it (3,274,634 at 1)."""
-    filters1, filters2 = max(1, round(32 * scale)), max(1, round(64 * scale))
-    hidden = max(1, round(1024 * scale))
-    pooled = side // 2 // 2
-    conv1 = 5 * 5 * channels * filters1 + filters1
-    conv2 = 5 * 5 * filters1 * filters2 + filters2
-    dense = pooled * pooled * filters2 * hidden + hidden
-    return conv1 + conv2 + dense + hidden * classes + classes
+__all__ = ["SizeBest", "best_by_size", "reference_weight_count", "scale_runs"]
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import typer
 
 from autolr import console
 from autolr.cli import completion as complete
+from autolr.cli.checks import name_list
 from autolr.config import DEBUG_ENV
 from autolr.errors import AutolrError, Interrupted, Terminated
 from autolr.names import check_study_name
@@ -154,12 +155,50 @@ Storage = Annotated[
     ),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
-Target = Annotated[float | None, typer.Option(help="Training accuracy to reach [0.97].")]
+Target = Annotated[
+    float | None,
+    typer.Option(
+        help="The --metric's value that counts as trained: an accuracy to reach, or a loss to "
+        "fall to (a loss metric needs one) [0.97]."
+    ),
+]
 Metric = Annotated[
     str | None,
     typer.Option(
-        help="window: accuracy since the last check; cumulative: since step 0 [window].",
+        help="What a run is judged by (Keras's names): accuracy, val_accuracy, loss or "
+        "val_loss [accuracy; regression: loss].",
         autocompletion=complete.metrics,
+    ),
+]
+Average = Annotated[
+    str | None,
+    typer.Option(
+        help="Training metrics over the steps since the last check (window) or since step 0 "
+        "(cumulative) [window].",
+        autocompletion=complete.averages,
+    ),
+]
+Task = Annotated[
+    str | None,
+    typer.Option(
+        help="classification (integer labels, cross-entropy) or regression (float targets "
+        "(N,) or (N, k), mean squared error) [classification].",
+        autocompletion=complete.tasks,
+    ),
+]
+BatchSize = Annotated[int | None, typer.Option(help="Examples per training step [100].")]
+ValSize = Annotated[
+    int | None,
+    typer.Option(
+        help="Validation metrics: measured at every check on the first N validation "
+        "examples, 0 for all [1000]."
+    ),
+]
+OptimizerFn = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="Your own optimizer: module:function taking the learning rate and returning a "
+        "keras.optimizers.Optimizer; searched as the function's name (repeatable)."
     ),
 ]
 MaxSteps = Annotated[int | None, typer.Option(help="Step budget per trial [6000].")]
@@ -174,11 +213,19 @@ Scale = Annotated[
     ),
 ]
 TrainSize = Annotated[int | None, typer.Option(help="Train on the first N examples [all].")]
-Data = Annotated[str | None, typer.Option(help="Path to mnist.npz [$AUTOLR_MNIST, Keras cache].")]
+Data = Annotated[
+    str | None,
+    typer.Option(
+        help="A Keras-layout .npz (x_train, y_train, x_test, y_test): images, feature vectors "
+        "or token sequences [MNIST: $AUTOLR_MNIST, the Keras cache, or the 10,000 images "
+        "shipped with autolr]."
+    ),
+]
 Model = Annotated[
     str | None,
     typer.Option(
-        help="Your own model: module:function returning an uncompiled keras.Model (logits)."
+        help="Your own model: module:function returning an uncompiled keras.Model that "
+        "outputs a logit per class (or a value per regression target)."
     ),
 ]
 DataFn = Annotated[
@@ -190,7 +237,9 @@ Seed = Annotated[int | None, typer.Option(help="Seed for weights, batches and sa
 Optimizers = Annotated[
     str | None,
     typer.Option(
-        help="Comma-separated subset of sgd,momentum,adam,adagrad,adadelta,rmsprop.",
+        help="Comma-separated: the study's sgd,momentum,adam,adagrad,adadelta,rmsprop (TF1 "
+        "settings), Keras's adamw,nadam,adamax,lion,lamb,adafactor,ftrl,nesterov [the study's "
+        "six; with --model, and adamw].",
         autocompletion=complete.optimizer_list,
     ),
 ]
@@ -223,6 +272,37 @@ def floats(text: str | None, option: str) -> list[float] | None:
 def given(**options: Any) -> dict[str, Any]:
     """Only the options the user actually set (None means 'not given')."""
     return {key: value for key, value in options.items() if value is not None}
+
+
+def setting_flags(options: dict[str, Any]) -> dict[str, Any]:
+    """The study settings among a command's options (pass `locals()` first thing), only
+    those the user gave, in the settings' own terms. Typer needs every command's
+    parameters spelled out; what they mean as settings is said once, here."""
+    from autolr.settings import KNOWN_KEYS
+
+    flags = {k: v for k, v in options.items() if k in KNOWN_KEYS and v is not None}
+    if "optimizers" in flags:
+        flags["optimizers"] = name_list(flags["optimizers"], "--optimizers")
+    if "perturb" in flags:
+        flags["perturb"] = floats(flags["perturb"], "--perturb")
+    if options.get("optimizer_fn"):
+        flags["optimizer_fns"] = optimizer_functions(options["optimizer_fn"])
+    return flags
+
+
+def optimizer_functions(references: list[str]) -> dict[str, str]:
+    """--optimizer-fn module:function (repeatable) as name -> reference, named by the
+    function (`my_opts:sgd_warm` is searched as `sgd_warm`)."""
+    named: dict[str, str] = {}
+    for reference in references:
+        module, sep, attribute = reference.rpartition(":")
+        if not sep or not module or not attribute:
+            raise AutolrError(f"--optimizer-fn must look like module:function, got {reference!r}")
+        name = attribute.rpartition(".")[2]
+        if name in named:
+            raise AutolrError(f"--optimizer-fn names {name!r} twice")
+        named[name] = reference
+    return named
 
 
 # -- commands -----------------------------------------------------------------------

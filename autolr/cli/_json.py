@@ -29,7 +29,8 @@ def json_errors(command: F) -> F:
             raise  # the command has already said what it had to
         except (Exception, KeyboardInterrupt) as exc:
             if kwargs.get("json_output"):
-                console.print_json({"error": scrub(_message(exc))})
+                details = getattr(exc, "details", None) or {}  # e.g. how close runs came
+                console.print_json({"error": scrub(_message(exc)), **details})
             raise
 
     return wrapper  # type: ignore[return-value]

@@ -12,7 +12,8 @@ import os
 
 import typer
 
-from autolr.config import METRICS, OPTIMIZERS
+from autolr.config import AVERAGES, BUILTIN_OPTIMIZERS, TASKS
+from autolr.metrics import METRICS
 
 
 def samplers(incomplete: str) -> list[str]:
@@ -25,6 +26,14 @@ def metrics(incomplete: str) -> list[str]:
     return [name for name in METRICS if name.startswith(incomplete)]
 
 
+def averages(incomplete: str) -> list[str]:
+    return [name for name in AVERAGES if name.startswith(incomplete)]
+
+
+def tasks(incomplete: str) -> list[str]:
+    return [name for name in TASKS if name.startswith(incomplete)]
+
+
 def objectives(incomplete: str) -> list[str]:
     from autolr.settings import OBJECTIVES
 
@@ -32,7 +41,7 @@ def objectives(incomplete: str) -> list[str]:
 
 
 def optimizer(incomplete: str) -> list[str]:
-    return [name for name in OPTIMIZERS if name.startswith(incomplete)]
+    return [name for name in BUILTIN_OPTIMIZERS if name.startswith(incomplete)]
 
 
 def optimizer_list(incomplete: str) -> list[str]:
@@ -40,7 +49,9 @@ def optimizer_list(incomplete: str) -> list[str]:
     done, _, last = incomplete.rpartition(",")
     chosen = set(done.split(",")) if done else set()
     prefix = f"{done}," if done else ""
-    return [prefix + name for name in OPTIMIZERS if name.startswith(last) and name not in chosen]
+    return [
+        prefix + name for name in BUILTIN_OPTIMIZERS if name.startswith(last) and name not in chosen
+    ]
 
 
 def presets(incomplete: str) -> list[str]:

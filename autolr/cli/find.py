@@ -9,6 +9,7 @@ import typer
 
 from autolr import console
 from autolr.cli._app import (
+    BatchSize,
     Data,
     DataFn,
     FindSteps,
@@ -16,6 +17,7 @@ from autolr.cli._app import (
     LrMax,
     LrMin,
     Model,
+    OptimizerFn,
     Optimizers,
     Preset,
     Quiet,
@@ -23,15 +25,15 @@ from autolr.cli._app import (
     Seed,
     Storage,
     Study,
+    Task,
     TrainSize,
     app,
     friendly_errors,
-    given,
     resumable,
+    setting_flags,
     storage_url,
 )
 from autolr.cli._json import json_errors
-from autolr.cli.checks import name_list
 from autolr.errors import AutolrError
 
 
@@ -50,6 +52,9 @@ def find(
     data: Data = None,
     model: Model = None,
     data_fn: DataFn = None,
+    task: Task = None,
+    batch_size: BatchSize = None,
+    optimizer_fn: OptimizerFn = None,
     seed: Seed = None,
     preset: Preset = None,
     out: Annotated[
@@ -63,6 +68,7 @@ def find(
     Stored as the study STUDY-find (one trial per optimizer), so it runs once, resumes,
     and `autolr tune --prior find` (the default for tpe, random and pbt) starts from it.
     """
+    flags = setting_flags(locals())  # before any other local: the options as settings
     from autolr.report import write_report
     from autolr.report.dashboard import publish
     from autolr.store.storage import load_study, open_storage
@@ -70,18 +76,6 @@ def find(
     from autolr.study.runner import TuneRequest
 
     console.setup_logging(quiet)
-    flags = given(
-        optimizers=name_list(optimizers, "--optimizers"),
-        lr_min=lr_min,
-        lr_max=lr_max,
-        find_steps=find_steps,
-        scale=scale,
-        train_size=train_size,
-        data=data,
-        model=model,
-        data_fn=data_fn,
-        seed=seed,
-    )
     url = storage_url(storage)
     request = TuneRequest(study_name=study, storage_url=url, flags=flags, preset=preset)
     display = console.TuneLog() if quiet else console.TuneDisplay()

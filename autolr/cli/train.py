@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from autolr import console
 from autolr.cli import completion as complete
 from autolr.cli._app import (
+    Average,
+    BatchSize,
     Data,
     DataFn,
     Json,
@@ -16,13 +18,16 @@ from autolr.cli._app import (
     MaxSteps,
     Metric,
     Model,
+    OptimizerFn,
     Scale,
     Seed,
     Target,
+    Task,
     TrainSize,
+    ValSize,
     app,
     friendly_errors,
-    given,
+    setting_flags,
 )
 from autolr.cli._json import json_errors
 
@@ -34,13 +39,17 @@ def train(
     optimizer: Annotated[
         str,
         typer.Option(
-            help="sgd, momentum, adam, adagrad, adadelta, rmsprop",
+            help="An optimizer's name (see tune --optimizers), or your --optimizer-fn's.",
             autocompletion=complete.optimizer,
         ),
     ],
     lr: Annotated[float, typer.Option("--lr", help="Learning rate.")],
-    target: Target = None,
+    task: Task = None,
     metric: Metric = None,
+    target: Target = None,
+    average: Average = None,
+    batch_size: BatchSize = None,
+    val_size: ValSize = None,
     max_steps: MaxSteps = None,
     max_seconds: MaxSeconds = None,
     scale: Scale = None,
@@ -48,42 +57,45 @@ def train(
     data: Data = None,
     model: Model = None,
     data_fn: DataFn = None,
+    optimizer_fn: OptimizerFn = None,
     seed: Seed = None,
     validate_every: Annotated[
-        int | None, typer.Option(help="Measure validation accuracy every N steps.")
+        int | None, typer.Option(help="Measure validation metrics every N steps.")
     ] = None,
     json_output: Json = False,
 ) -> None:
     """Train one configuration to the target and report how long it took."""
-    from autolr.config import (
-        DataSpec,
-        ModelSpec,
-        TrainSettings,
-        check_learning_rate,
-        check_optimizer,
-    )
+    flags = setting_flags(locals())  # before any other local: the options as settings
+    from autolr.config import check_learning_rate
 
-    check_optimizer(optimizer)
     check_learning_rate(lr)
-    settings = TrainSettings(
-        **given(
-            target=target,
-            metric=metric,
-            max_steps=max_steps,
-            max_seconds=max_seconds,
-            seed=seed,
-            validate_every=validate_every,
-        )
-    )
-    model_spec = ModelSpec(**given(scale=scale, factory=model))
-    data_spec = DataSpec(path=data, train_size=train_size, data_fn=data_fn)
+    settings = one_run_settings(optimizer, flags)
     from autolr.data import load_dataset
     from autolr.trainer import Trainer
     from autolr.trainer.preflight import check_model
 
-    check_model(model_spec, load_dataset(data_spec), settings.seed)  # one line, not a trace
-    result = Trainer(model_spec, data_spec, settings).train(optimizer, lr).to_dict()
+    dataset = load_dataset(settings.data)
+    check_model(  # one line, not a trace
+        settings.model,
+        dataset,
+        settings.train.seed,
+        settings.train.batch_size,
+        settings.own_optimizers,
+    )
+    for note in dataset.notes:
+        console.note(note)
+    trainer = Trainer(settings.model, settings.data, settings.train, settings.own_optimizers)
+    result = {**trainer.train(optimizer, lr).to_dict(), "metric": settings.train.metric}
     if json_output:
         console.print_json(result)
     else:
         console.show_train_result(result)
+
+
+def one_run_settings(optimizer: str, flags: dict[str, Any]) -> Any:
+    """The settings of `autolr train`: a study's, of one optimizer and no preset (so a
+    loss metric needs its --target, and a regression trains to a loss, as in `tune`)."""
+    from autolr.settings import resolve
+
+    flags = {**flags, "optimizers": [optimizer], "sampler": "grid", "prior": "none"}
+    return resolve({}, None, flags)

@@ -10,6 +10,8 @@ import typer
 from autolr import console
 from autolr.cli import completion as complete
 from autolr.cli._app import (
+    Average,
+    BatchSize,
     Data,
     DataFn,
     FindSteps,
@@ -19,6 +21,7 @@ from autolr.cli._app import (
     MaxSteps,
     Metric,
     Model,
+    OptimizerFn,
     Optimizers,
     Preset,
     Scale,
@@ -26,15 +29,16 @@ from autolr.cli._app import (
     Storage,
     Study,
     Target,
+    Task,
     TrainSize,
+    ValSize,
     app,
-    floats,
     friendly_errors,
-    given,
     resumable,
+    setting_flags,
     storage_url,
 )
-from autolr.cli.checks import name_list, positive_seconds
+from autolr.cli.checks import positive_seconds
 from autolr.config import WORKER_INDEX_ENV
 from autolr.errors import AutolrError
 
@@ -70,8 +74,12 @@ def tune(
         ),
     ] = None,
     find_steps: FindSteps = None,
-    target: Target = None,
+    task: Task = None,
     metric: Metric = None,
+    target: Target = None,
+    average: Average = None,
+    batch_size: BatchSize = None,
+    val_size: ValSize = None,
     max_steps: MaxSteps = None,
     max_seconds: MaxSeconds = None,
     scale: Scale = None,
@@ -79,6 +87,7 @@ def tune(
     data: Data = None,
     model: Model = None,
     data_fn: DataFn = None,
+    optimizer_fn: OptimizerFn = None,
     seed: Seed = None,
     objective: Annotated[
         str | None,
@@ -126,35 +135,11 @@ def tune(
     quiet: Annotated[bool, typer.Option("--quiet", help="Log lines instead of live bars.")] = False,
 ) -> None:
     """Run (or resume) a study: train trials until it holds enough of them."""
+    flags = setting_flags(locals())  # before any other local: the options as settings
     from autolr.study.runner import TuneRequest
 
     positive_seconds(timeout, "--timeout")
     console.setup_logging(quiet)
-    flags = given(
-        sampler=sampler,
-        lr_min=lr_min,
-        lr_max=lr_max,
-        target=target,
-        metric=metric,
-        max_steps=max_steps,
-        max_seconds=max_seconds,
-        scale=scale,
-        train_size=train_size,
-        data=data,
-        model=model,
-        data_fn=data_fn,
-        seed=seed,
-        objective=objective,
-        prune=prune,
-        optimizers=name_list(optimizers, "--optimizers"),
-        prior=prior,
-        find_steps=find_steps,
-        population=population,
-        interval=interval,
-        quantile=quantile,
-        resample_prob=resample_prob,
-        perturb=floats(perturb, "--perturb"),
-    )
     request = TuneRequest(
         study_name=study,
         storage_url=storage_url(storage),
@@ -213,7 +198,9 @@ def _tune_in_processes(request: Any, jobs: int, quiet: bool) -> None:
     from autolr.study.schedules import expected_trials
     from autolr.study.workers import run_workers
 
-    check_flags(request.study_name, request.preset, request.flags, request.storage_url)
+    check_flags(
+        request.study_name, request.preset, request.flags, request.storage_url, check_inputs
+    )
     storage = open_storage(request.storage_url)
     _, settings = open_study(
         storage, request.study_name, request.preset, request.flags, check=check_inputs

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import sys
 from typing import Any
 
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.text import Text
+
+from autolr.metrics import final_metric
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)  # an error stays one line
 out = Console(highlight=False, soft_wrap=True)
@@ -58,7 +61,7 @@ def describe_trial(trial: Any) -> str:
         end = attrs.get("lineage_steps", 0) + attrs.get("steps", 0)
         verdict = (
             f"member {attrs['member']} generation {attrs['generation']} "
-            f"({attrs.get('action')}): accuracy {attrs.get('final_accuracy', 0):.3f} "
+            f"({attrs.get('action')}): {_final(attrs)} "
             f"at step {end}"
             + (", target reached" if attrs.get("reached") else "")
             + (", diverged" if attrs.get("diverged") else "")
@@ -93,6 +96,12 @@ def describe_trial(trial: Any) -> str:
         f"trial {trial.number} {params.get('optimizer')} lr={rate(params.get('learning_rate'))}"
         f": {verdict}"
     )
+
+
+def _final(attrs: dict[str, Any]) -> str:
+    """The metric a run ended at: "final metric 0.912" (its name is the study's)."""
+    value = final_metric(attrs)
+    return "no measurement" if math.isnan(value) else f"metric {value:.4g}"
 
 
 PRUNE_REASONS = {

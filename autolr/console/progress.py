@@ -15,6 +15,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from autolr.config import describe_goal
 from autolr.console.base import describe_best, describe_trial, err, log, rate
 
 
@@ -28,9 +29,25 @@ def study_line(settings: Any) -> str:
         )
     return (
         f"{settings.sampler} over {','.join(settings.optimizers)}, "
-        f"lr {settings.lr_min:g}..{settings.lr_max:g}, target {settings.train.target:g}, "
-        f"budget {settings.train.describe_budget()}, {settings.model.describe()}"
+        f"lr {settings.lr_min:g}..{settings.lr_max:g}, to {describe_goal(settings.train)}, "
+        f"batch {settings.train.batch_size}, budget {settings.train.describe_budget()}, "
+        f"{settings.model.describe()}"
     )
+
+
+def measured(check: Any) -> str:
+    """A check's numbers, those it has: " acc 0.912 loss 0.31 val_loss 0.35"."""
+    parts = []
+    for label, value, digits in (
+        ("acc", check.accuracy, ".3f"),
+        ("loss", check.loss, ".3g"),
+        ("val_acc", getattr(check, "val_accuracy", None), ".3f"),
+        ("val_loss", getattr(check, "val_loss", None), ".3g"),
+    ):
+        if value is None or (label != "loss" and math.isnan(value)):
+            continue
+        parts.append(f" {label} {value:{digits}}" if math.isfinite(value) else f" {label} nan")
+    return "".join(parts)
 
 
 class TuneLog:
@@ -114,12 +131,8 @@ class TuneDisplay(TuneLog):
     def check(self, number: int, check: Any) -> None:
         if self.current is None:
             return
-        loss = "nan" if not math.isfinite(check.loss) else f"{check.loss:.3g}"
-        accuracy = "" if math.isnan(check.accuracy) else f" acc {check.accuracy:.3f}"
         self.progress.update(
-            self.current,
-            completed=check.step,
-            description=f"{self.trial_label}{accuracy} loss {loss}",
+            self.current, completed=check.step, description=f"{self.trial_label}{measured(check)}"
         )
 
     def trial_finished(self, trial: Any, done: int, best: Any) -> None:

@@ -15,7 +15,7 @@ def show_train_result(result: dict[str, Any]) -> None:
     out.print(
         f"{result['optimizer']} lr={rate(result['learning_rate'])}: {outcome} after "
         f"{result['steps']} steps, {result['train_seconds']:.2f}s training "
-        f"({result['total_seconds']:.2f}s total), accuracy {result['final_accuracy']:.4f}"
+        f"({result['total_seconds']:.2f}s total), {result['metric']} {result['final_value']:.4g}"
     )
 
 
@@ -28,7 +28,8 @@ def show_recommendation(rec: Any, objective_unit: str) -> None:
             (rec.optimizer, "bold"),
             " with learning rate ",
             (rate(rec.learning_rate), "bold"),
-            f" ({rec.value:.4g} {objective_unit} to {rec.target:g} accuracy)",
+            f" ({rec.value:.4g} {objective_unit} to {rec.goal or f'{rec.target:g} accuracy'}"
+            f", batch {rec.batch_size})",
         )
     )
     span = _span(low, high)
@@ -67,7 +68,7 @@ def show_pbt_recommendation(rec: Any) -> None:
     out.print(
         Text.assemble(
             (rec.study, "bold"),
-            f" (PBT): the winning lineage reached {rec.target:g} accuracy in "
+            f" (PBT): the winning lineage reached {rec.goal or f'{rec.target:g} accuracy'} in "
             f"{rec.value:.0f} steps with ",
             (rec.optimizer, "bold"),
         )
@@ -80,7 +81,7 @@ def show_pbt_recommendation(rec: Any) -> None:
     if rec.thin_band:
         out.print(f"  the lineage used {rec.band_rates} rate(s) with {rec.optimizer}: a thin band")
     table = Table(title="winning lineage: learning-rate schedule")
-    for column in ("steps", "optimizer", "rate", "member", "action", "accuracy"):
+    for column in ("steps", "optimizer", "rate", "member", "action", rec.metric):
         table.add_column(column, justify="left" if column in ("optimizer", "action") else "right")
     for interval in rec.schedule:
         table.add_row(
@@ -89,7 +90,7 @@ def show_pbt_recommendation(rec: Any) -> None:
             rate(interval.learning_rate),
             str(interval.member),
             interval.action,
-            f"{interval.final_accuracy:.3f}",
+            f"{interval.final_value:.4g}",
         )
     out.print(table)
 

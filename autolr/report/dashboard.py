@@ -118,7 +118,8 @@ def _answer(answer: Answer, settings: StudySettings, trials: Sequence[Any]) -> s
             )
         return (
             f"## autolr best: {answer.optimizer} at learning rate {answer.learning_rate:.3g}\n\n"
-            f"{answer.value:.4g} {unit} to {answer.target:g} training accuracy{number}. "
+            f"{answer.value:.4g} {unit} to {answer.goal or f'{answer.target:g} accuracy'}"
+            f"{number}, batch size {answer.batch_size}. "
             f"Rates that work, within {answer.margin:g}x of the best: {band}"
             f"{thin_note(answer.band_rates) if answer.thin_band else ''}.\n\n" + "\n".join(rows)
         )

@@ -52,7 +52,7 @@ class Run:
     outcome: Outcome
     steps: int | None  # steps trained: to the target if reached, else to the stop
     seconds: float | None  # training seconds, likewise
-    final_accuracy: float | None
+    final_metric: float | None  # the study's metric at the last check
     stop_reason: str | None = None  # which rule pruned it (slower, stalled, behind)
     projected_steps: int | None = None  # unreached: steps it would have needed, if known
 
@@ -88,10 +88,8 @@ class Run:
             if self.projected_steps is not None
             else "not on course (projected beyond 8x the budget)"
         )
-        accuracy = (
-            f", accuracy {self.final_accuracy:.4f}" if self.final_accuracy is not None else ""
-        )
-        return f"{head}: {what}{accuracy}; {projected}"
+        ended = f", ended at {self.final_metric:.4g}" if self.final_metric is not None else ""
+        return f"{head}: {what}{ended}; {projected}"
 
     def value(self, measure: Measure) -> float:
         """Steps or seconds to the target; NaN (a gap in a line) if not reached."""
@@ -124,7 +122,7 @@ def _run(trial: FrozenTrial) -> Run:
         outcome=_outcome(trial),
         steps=int(attrs["steps"]) if "steps" in attrs else None,
         seconds=float(attrs["train_seconds"]) if "train_seconds" in attrs else None,
-        final_accuracy=_optional_float(attrs.get("final_accuracy")),
+        final_metric=_optional_float(attrs.get("final_metric", attrs.get("final_accuracy"))),
         stop_reason=attrs.get("stop_reason"),
         projected_steps=attrs.get("projected_steps"),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from autolr.config import describe_goal
 from autolr.report.chart import Symbol
 from autolr.settings import StudySettings
 
@@ -90,7 +91,8 @@ def subtitle(settings: StudySettings, runs: int) -> str:
     """What was trained, to what target, and how the rates were chosen: the context a
     reader needs to compare this figure with another study's."""
     return (
-        f"{settings.model.describe()} to {settings.train.target:g} training accuracy · "
+        f"{settings.model.describe()} to {describe_goal(settings.train)}, batch "
+        f"{settings.train.batch_size} · "
         f"{settings.sampler} sampler, {runs} finished runs · "
         f"budget {settings.train.describe_budget()}"
     )
@@ -163,7 +165,7 @@ def _rgb(hex_colour: str) -> tuple[int, int, int]:
 
 def target_subtitle(settings: StudySettings, model: str, what: str) -> str:
     """Subtitle of a trace, scale or PBT figure: the model, the target, and what ran."""
-    return f"{model} to {settings.train.target:g} training accuracy · {what}"
+    return f"{model} to {describe_goal(settings.train)} · {what}"
 
 
 def scale_label(scale: float) -> str:

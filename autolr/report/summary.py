@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from autolr.answers.results import MIN_BAND_RATES, Recommendation
+from autolr.config import describe_goal
 from autolr.report import style
 from autolr.report.bands import BandRow, common_band
 from autolr.report.data import OUTCOMES, Run
@@ -52,9 +53,9 @@ def render(
 
 def _setup(settings: StudySettings, runs: Sequence[Run]) -> str:
     return (
-        f"{settings.model.describe()} trained to {settings.train.target:g} training accuracy "
-        f"({settings.train.metric} metric, budget {settings.train.describe_budget()} "
-        f"per run); {settings.sampler} sampler over "
+        f"{settings.model.describe()} trained to {describe_goal(settings.train)}, batch size "
+        f"{settings.train.batch_size}, budget {settings.train.describe_budget()} "
+        f"per run; {settings.sampler} sampler over "
         f"{', '.join(settings.optimizers)} at learning rates {settings.lr_min:g} to "
         f"{settings.lr_max:g}; {len(runs)} finished runs; objective: {settings.objective}.\n"
     )

@@ -28,6 +28,7 @@ from optuna.samplers import BaseSampler
 from optuna.storages import RDBStorage
 from optuna.trial import FrozenTrial, TrialState
 
+from autolr.metrics import final_metric
 from autolr.search.prior import SearchSpace, whole_range
 from autolr.settings import StudySettings
 
@@ -119,11 +120,15 @@ class Population:
         return (min(unfinished) - 1) if unfinished else self.generations - 1
 
     def score(self, slot: Slot) -> float:
-        """Training accuracy at the end of the interval; lost or diverged ranks last."""
+        """The study's metric at the end of the interval, higher better (a loss counts
+        negated); lost, diverged or unmeasured ranks last."""
         trial = self.by_slot[slot]
         if trial.state != TrialState.COMPLETE or trial.user_attrs.get("diverged"):
             return -math.inf
-        return float(trial.user_attrs.get("final_accuracy", -math.inf))
+        value = final_metric(trial.user_attrs)
+        if not math.isfinite(value):
+            return -math.inf
+        return value if self.settings.train.goal.rises else -value
 
 
 def decide(

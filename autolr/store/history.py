@@ -1,11 +1,13 @@
 """A trial's per-check history, kept out of the attributes people read.
 
-Each check is stored as [step, seconds, accuracy, loss] plus the validation accuracy when
-it was measured. The list grows with the budget (120 checks for the 2018 setup), so as a
-user attribute it filled optuna-dashboard's trial page with one long line. It lives in a
-trial system attribute instead, which reports and `autolr trace` read through `checks`;
-the dashboard plots the same checks as intermediate values, in the objective's unit.
-Studies stored before this change kept it as the user attribute "history", still read.
+Each check is stored as [step, seconds, accuracy, loss], plus [validation accuracy,
+validation loss] when they were measured (null where a value does not exist: a
+regression has no accuracy, a diverged run no finite loss); read them with `column`. The
+list grows with the budget (120 checks for the 2018 setup), so as a user attribute it
+filled optuna-dashboard's trial page with one long line. It lives in a trial system
+attribute instead, which reports and `autolr trace` read through `checks`; the dashboard
+plots the same checks as intermediate values, in the objective's unit. Studies stored
+before this change kept it as the user attribute "history", still read.
 """
 
 from __future__ import annotations
@@ -23,13 +25,27 @@ HISTORY_ATTR = "autolr:history"
 LEGACY_ATTR = "history"
 
 
+COLUMNS = ("step", "seconds", "accuracy", "loss", "val_accuracy", "val_loss")
+
+
 def rows(history: Sequence[Check]) -> list[list[float | None]]:
-    """Checks as JSON rows (JSON has no NaN or infinity: a diverged loss is null)."""
+    """Checks as JSON rows (JSON has no NaN or infinity: those are null)."""
     return [
-        [c.step, round(c.seconds, 4), round(c.accuracy, 6), _finite(c.loss)]
-        + ([round(c.val_accuracy, 6)] if c.val_accuracy is not None else [])
+        [c.step, round(c.seconds, 4), _finite(c.accuracy), _finite(c.loss)]
+        + (
+            [_finite(c.val_accuracy), _finite(c.val_loss)]
+            if c.val_accuracy is not None or c.val_loss is not None
+            else []
+        )
         for c in history
     ]
+
+
+def column(row: Sequence[Any], name: str) -> float | None:
+    """One value of a stored check by name (COLUMNS); None where it was not measured."""
+    index = COLUMNS.index(name)
+    value = row[index] if index < len(row) else None
+    return None if value is None else float(value)
 
 
 def store(trial: optuna.Trial, history: Sequence[Check]) -> None:
@@ -49,5 +65,7 @@ def checks(trial: FrozenTrial) -> list[list[Any]]:
     return list(found)
 
 
-def _finite(value: float) -> float | None:
-    return round(value, 6) if value == value and abs(value) != float("inf") else None
+def _finite(value: float | None) -> float | None:
+    if value is None or value != value or abs(value) == float("inf"):
+        return None
+    return round(value, 6)

@@ -25,7 +25,7 @@ from autolr.store.storage import open_storage, study_names
 from autolr.store.stored import SETTINGS_ATTR
 from autolr.study.observer import TuneObserver
 from autolr.study.opening import check_flags, resolve_settings
-from autolr.study.runner import TuneRequest, run_study
+from autolr.study.runner import TuneRequest, check_inputs, run_study
 
 
 def find_study_name(study: str) -> str:
@@ -45,11 +45,18 @@ def find_settings(study: str, settings: StudySettings) -> StudySettings:
         lr_min=settings.lr_min,
         lr_max=settings.lr_max,
         prune=False,
-        train=TrainSettings(batch_size=settings.train.batch_size, seed=settings.train.seed),
+        # The range test reads the training loss, whatever the study's metric and target:
+        # a study that changes them later reuses the same test.
+        train=TrainSettings(
+            batch_size=settings.train.batch_size,
+            seed=settings.train.seed,
+            metric="loss" if settings.data.task == "regression" else "accuracy",
+        ),
         model=settings.model,
         data=settings.data,
         source=study,
         find_steps=settings.find_steps,
+        optimizer_fns=settings.optimizer_fns,
     )
 
 
@@ -67,7 +74,9 @@ def find(request: TuneRequest, observer: TuneObserver) -> FindOutcome:
     study itself need not exist; its settings come from the flags, preset or storage)."""
     given = bool(request.flags) or request.preset is not None
     if given:
-        check_flags(request.study_name, request.preset, request.flags, request.storage_url)
+        check_flags(
+            request.study_name, request.preset, request.flags, request.storage_url, check_inputs
+        )
     storage = open_storage(request.storage_url, request.heartbeat_seconds)
     existing = _stored_test(storage, request.study_name)
     if existing is not None and not given and request.study_name not in study_names(storage):

@@ -14,6 +14,7 @@ import optuna
 
 from autolr.config import TrainSettings
 from autolr.errors import TrialFailed
+from autolr.metrics import FINAL_METRIC
 from autolr.search import pbt, progress, ties
 from autolr.search.prior import SearchSpace, whole_range
 from autolr.search.pruning import StopRules
@@ -43,7 +44,9 @@ class Trainers:
         if scale is not None:
             model = dataclasses.replace(model, scale=scale)
         if model.scale not in self._by_scale:
-            self._by_scale[model.scale] = Trainer(model, self.settings.data, self.settings.train)
+            self._by_scale[model.scale] = Trainer(
+                model, self.settings.data, self.settings.train, self.settings.own_optimizers
+            )
         return self._by_scale[model.scale]
 
 
@@ -85,7 +88,7 @@ class Objective:
         def on_check(check: Check) -> bool:
             # Intermediate values are what the run would be worth if it stopped now, in
             # the objective's unit: pruners compare them, and a pruned trial keeps the last.
-            checks.append((check.step, check.accuracy))
+            checks.append((check.step, check.value))
             now = self._value_now(checks, check, _pace(check), learning_rate)
             trial.report(now, check.step)
             if self.settings.objective == "time":  # lets stop rules read values as steps
@@ -110,14 +113,14 @@ class Objective:
         learning_rate: float,
     ) -> float:
         train = self.settings.train
-        reached = check.step if check.accuracy >= train.target else None
+        reached = check.step if train.goal.reached(check.value) else None
         steps = progress.steps_value(
-            checks, train.target, train.max_steps, reached_step=reached, diverged=False
+            checks, train.goal, train.max_steps, reached_step=reached, diverged=False
         )
         if not math.isfinite(check.loss):
             steps = progress.diverged_value(train.max_steps)
         elif reached is not None:
-            steps += self._tie_break(check.accuracy, learning_rate)
+            steps += self._tie_break(check.value, learning_rate)
         return self._in_unit(steps, seconds_per_step)
 
     def value(self, result: TrainResult) -> float:
@@ -127,23 +130,23 @@ class Objective:
         if self.settings.objective == "time" and result.reached_seconds is not None:
             return float(result.reached_seconds)
         steps = progress.steps_value(
-            [(c.step, c.accuracy) for c in result.history],
-            train.target,
+            [(c.step, c.value) for c in result.history],
+            train.goal,
             train.max_steps,
             reached_step=result.reached_step,
             diverged=result.diverged,
         )
         if result.reached_step is not None:
-            steps += self._tie_break(result.final_accuracy, result.learning_rate)
+            steps += self._tie_break(result.final_value, result.learning_rate)
         return self._in_unit(steps, result.train_seconds / max(result.steps, 1))
 
-    def _tie_break(self, accuracy: float, learning_rate: float) -> float:
+    def _tie_break(self, value: float, learning_rate: float) -> float:
         """The fraction of a step that orders runs which reached at the same check the
         way `autolr best` does, so tools that see only the value agree (see ties.py)."""
         if self.settings.objective != "steps":
             return 0.0
         s = self.settings
-        return ties.tie_break(accuracy, s.train.target, learning_rate, s.lr_min, s.lr_max)
+        return ties.tie_break(value, s.train.goal, learning_rate, s.lr_min, s.lr_max)
 
     def _in_unit(self, steps: float, seconds_per_step: float) -> float:
         return steps if self.settings.objective == "steps" else steps * seconds_per_step
@@ -203,7 +206,7 @@ class PBTObjective(Objective):
         def on_check(check: Check) -> bool:
             # Values count the lineage's steps, not just this interval's.
             lineage_check = dataclasses.replace(check, step=start_step + check.step)
-            checks.append((lineage_check.step, check.accuracy))
+            checks.append((lineage_check.step, check.value))
             now = self._value_now(checks, lineage_check, _pace(check), learning_rate)
             trial.report(now, lineage_check.step)
             if self.listener is not None:
@@ -234,13 +237,13 @@ class PBTObjective(Objective):
         train = self.settings.train
         steps = progress.steps_value(
             checks,
-            train.target,
+            train.goal,
             train.max_steps,
             reached_step=None if result.reached_step is None else start_step + result.reached_step,
             diverged=result.diverged,
         )
         if result.reached_step is not None:
-            steps += self._tie_break(result.final_accuracy, learning_rate)
+            steps += self._tie_break(result.final_value, learning_rate)
         return self._in_unit(steps, result.train_seconds / max(result.steps, 1))
 
 
@@ -254,7 +257,7 @@ def record_result(
     trial.set_user_attr("outcome", "pruned" if result.stopped else result.outcome)
     if not result.reached and not result.diverged:
         projected = progress.projected_steps(
-            [(start_step + c.step, c.accuracy) for c in result.history], train.target
+            [(start_step + c.step, c.value) for c in result.history], train.goal
         )
         # Beyond the cap a projection means nothing: None reads "not on course".
         on_course = projected <= progress.PROJECTION_CAP * train.max_steps
@@ -264,9 +267,15 @@ def record_result(
     trial.set_user_attr("steps", result.steps)
     trial.set_user_attr("train_seconds", round(result.train_seconds, 4))
     trial.set_user_attr("total_seconds", round(result.total_seconds, 4))
-    trial.set_user_attr("final_accuracy", round(result.final_accuracy, 6))
+    trial.set_user_attr("final_accuracy", _rounded(result.final_accuracy))
+    trial.set_user_attr(FINAL_METRIC, _rounded(result.final_value))
     trial.set_user_attr("weight_count", result.weight_count)
     if result.reached_step is not None and result.reached_step != result.steps:
         trial.set_user_attr("reached_step", result.reached_step)  # trained on past the target
         trial.set_user_attr("reached_seconds", round(result.reached_seconds or 0.0, 4))
     history.store(trial, result.history)
+
+
+def _rounded(value: float) -> float | None:
+    """A measured value for storage: rounded, and None where there is none (NaN)."""
+    return round(value, 6) if math.isfinite(value) else None

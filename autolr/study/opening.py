@@ -84,14 +84,23 @@ def resolve_settings(
     return _settings(name, preset, flags, explicit, _stored_settings(storage, name))
 
 
-def check_flags(name: str, preset: str | None, flags: dict[str, Any], url: str) -> None:
+def check_flags(
+    name: str,
+    preset: str | None,
+    flags: dict[str, Any],
+    url: str,
+    check: Callable[[StudySettings], None] | None = None,
+) -> None:
     """Where opening the storage would create a SQLite file, first check the flags as
-    the new study will take them (`--seed -1`, `--target 2` refused): bad input creates
-    nothing. Where a database exists, a stored study may hold the settings that the flags
-    complete (a resumed `--lr-max` is checked against its stored `--lr-min`, not the
-    preset's), so the check waits for it."""
+    the new study will take them (`--seed -1`, `--target 2` refused), then the data and
+    the model (`check`): bad input creates nothing. Where a database exists, a stored
+    study may hold the settings that the flags complete (a resumed `--lr-max` is checked
+    against its stored `--lr-min`, not the preset's), so the check waits for it; opening
+    a study checks its inputs before writing anything to it."""
     if creates_sqlite_file(url):
-        _settings(name, preset, flags, None, None)
+        settings = _settings(name, preset, flags, None, None)
+        if check is not None:
+            check(settings)
 
 
 def _store_space(

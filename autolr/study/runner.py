@@ -71,16 +71,29 @@ def check_inputs(settings: StudySettings) -> None:
     """Load and check the data (cached for training), then build the model and run one
     batch through it, so that bad data, a mistyped path or a model that does not fit
     fails before the study is made. Once per process for the same inputs: `tune` with
-    the range-test prior opens two studies on them."""
+    the range-test prior opens two studies on them. What was done to the data is said
+    in a line each (pixels scaled, labels that look wrong)."""
     # Importing the trainer imports Keras with its start-up output hidden, before a
     # user's --data-fn or --model module (loaded below) can import it noisily.
     from autolr.data import load_dataset
     from autolr.importing import load_model_factory
     from autolr.trainer.preflight import check_model
 
-    inputs = repr((settings.model, settings.data, settings.train.seed))
+    train = settings.train
+    inputs = repr(
+        (settings.model, settings.data, train.seed, train.batch_size, settings.optimizer_fns)
+    )
     if inputs not in _CHECKED:
-        check_model(settings.model, load_dataset(settings.data), settings.train.seed)
+        dataset = load_dataset(settings.data)
+        check_model(
+            settings.model,
+            dataset,
+            settings.train.seed,
+            settings.train.batch_size,
+            settings.own_optimizers,
+        )
+        for note in dataset.notes:
+            (log.warning if note.startswith("warning:") else log.info)(note)
         _CHECKED.add(inputs)
     if settings.model.factory and settings.sampler == "scale":
         # Every size the study trains (a scale study's points have their own).

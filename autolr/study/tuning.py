@@ -28,7 +28,13 @@ def tune(request: TuneRequest, observer: TuneObserver) -> TuneOutcome:
     first. Bad flags are refused before the storage is opened."""
     started = time.monotonic()
     if request.settings is None:
-        check_flags(request.study_name, request.preset, request.flags, request.storage_url)
+        check_flags(
+            request.study_name,
+            request.preset,
+            request.flags,
+            request.storage_url,
+            check_inputs,
+        )
     storage = open_storage(request.storage_url, request.heartbeat_seconds)
     settings = resolve_settings(
         storage, request.study_name, request.preset, request.flags, request.settings

@@ -36,11 +36,16 @@ class TrainingState:
     optimizer_values: tuple[np.ndarray, ...]
 
 
-def loss_and_accuracy(logits: Any, labels: Any) -> tuple[Any, Any]:
-    """Sparse softmax cross-entropy and batch accuracy, in backend-neutral Keras ops."""
-    loss = ops.mean(ops.sparse_categorical_crossentropy(labels, logits, from_logits=True))
-    predictions = ops.cast(ops.argmax(logits, axis=-1), "int32")
-    accuracy = ops.mean(ops.cast(ops.equal(predictions, labels), "float32"))
+def loss_and_accuracy(outputs: Any, targets: Any, task: str) -> tuple[Any, Any]:
+    """A batch's mean loss and accuracy, in backend-neutral Keras ops: sparse softmax
+    cross-entropy over logits for classification; mean squared error for regression,
+    whose accuracy is reported as 0 (it has none)."""
+    if task == "regression":
+        loss = ops.mean(ops.square(ops.subtract(ops.cast(outputs, "float32"), targets)))
+        return loss, ops.zeros((), "float32")
+    loss = ops.mean(ops.sparse_categorical_crossentropy(targets, outputs, from_logits=True))
+    predictions = ops.cast(ops.argmax(outputs, axis=-1), "int32")
+    accuracy = ops.mean(ops.cast(ops.equal(predictions, targets), "float32"))
     return loss, accuracy
 
 
@@ -55,6 +60,16 @@ def device_arrays(dataset: Dataset) -> tuple[Any, Any]:
     return ops.convert_to_tensor(dataset.x_train), ops.convert_to_tensor(dataset.y_train)
 
 
+@functools.lru_cache(maxsize=2)
+def validation_arrays(dataset: Dataset, size: int) -> tuple[Any, Any]:
+    """The first `size` validation examples (0: all) as backend tensors, once per process."""
+    count = len(dataset.x_val) if size == 0 else min(size, len(dataset.x_val))
+    return (
+        ops.convert_to_tensor(dataset.x_val[:count]),
+        ops.convert_to_tensor(dataset.y_val[:count]),
+    )
+
+
 class Engine(abc.ABC):
     """Owns one optimizer for a shared model and runs chunks of training steps."""
 
@@ -66,9 +81,12 @@ class Engine(abc.ABC):
         dataset: Dataset,
         initial_model_values: Sequence[np.ndarray],
         batch_size: int,
+        val_size: int = 0,
     ) -> None:
         self.model = model
         self.batch_size = batch_size
+        self.val_size = val_size
+        self.task = dataset.task
         self.optimizer = optimizer
         self.optimizer_name = optimizer_name
         self.dataset = dataset
@@ -130,16 +148,27 @@ class Engine(abc.ABC):
     def run(self, batch_indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Train one step per row of `batch_indices`; return per-step loss and accuracy."""
 
-    def evaluate(self, x: np.ndarray, y: np.ndarray) -> float:
-        """Accuracy of the current weights on (x, y), in inference mode."""
-        correct = 0
-        for start in range(0, len(x), EVAL_BATCH):
-            logits = self.model.predict_on_batch(x[start : start + EVAL_BATCH])
-            correct += int(np.sum(np.argmax(logits, axis=-1) == y[start : start + EVAL_BATCH]))
-        return correct / len(x)
+    def evaluate(self) -> tuple[float, float]:
+        """(loss, accuracy) of the current weights on the validation examples (the first
+        `val_size`), in inference mode, by a compiled function; accuracy is NaN for
+        regression."""
+        x, y = validation_arrays(self.dataset, self.val_size)
+        total_loss, total_correct = 0.0, 0.0
+        count = int(x.shape[0])
+        for start in range(0, count, EVAL_BATCH):
+            stop = min(start + EVAL_BATCH, count)
+            loss, accuracy = self.evaluate_batch(x[start:stop], y[start:stop])
+            total_loss += float(loss) * (stop - start)
+            total_correct += float(accuracy) * (stop - start)
+        accuracy = np.nan if self.task == "regression" else total_correct / count
+        return total_loss / count, accuracy
+
+    @abc.abstractmethod
+    def evaluate_batch(self, x: Any, y: Any) -> tuple[Any, Any]:
+        """Mean loss and accuracy on one batch, in inference mode (compiled)."""
 
 
-def _engine_class(backend: str) -> type[Engine]:
+def engine_class(backend: str) -> type[Engine]:
     """Each backend's engine module imports its framework, so only the one in use loads."""
     if backend == "tensorflow":
         from autolr.trainer.engine_tensorflow import TensorFlowEngine
@@ -150,16 +179,3 @@ def _engine_class(backend: str) -> type[Engine]:
 
         return JaxEngine
     raise NotImplementedError(f"Keras backend {backend!r} is not supported (use tensorflow or jax)")
-
-
-def create_engine(
-    model: keras.Model,
-    optimizer: keras.optimizers.Optimizer,
-    optimizer_name: str,
-    dataset: Dataset,
-    initial_model_values: Sequence[np.ndarray],
-    batch_size: int,
-) -> Engine:
-    """The engine for the Keras backend in use."""
-    engine_class = _engine_class(keras.backend.backend())
-    return engine_class(model, optimizer, optimizer_name, dataset, initial_model_values, batch_size)

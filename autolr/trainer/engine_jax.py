@@ -25,6 +25,7 @@ class JaxEngine(Engine):
         donate = () if jax.default_backend() == "cpu" else (0,)
         self._jitted = jax.jit(self._train_chunk, donate_argnums=donate)
         self._compiled: dict[int, Any] = {}
+        self._evaluate = jax.jit(self._evaluate_batch)
 
     def _loss(
         self, trainable: list[Any], non_trainable: list[Any], x: Any, y: Any
@@ -32,7 +33,7 @@ class JaxEngine(Engine):
         logits, non_trainable = self.model.stateless_call(
             trainable, non_trainable, x, training=True
         )
-        loss, accuracy = loss_and_accuracy(logits, y)
+        loss, accuracy = loss_and_accuracy(logits, y, self.task)
         return loss, (accuracy, non_trainable)
 
     def _train_chunk(self, state: Any, x: Any, y: Any, batch_indices: Any) -> Any:
@@ -50,6 +51,14 @@ class JaxEngine(Engine):
             return (trainable, non_trainable, optimizer_values), (loss, accuracy)
 
         return jax.lax.scan(step, state, batch_indices)
+
+    def _evaluate_batch(self, trainable: Any, non_trainable: Any, x: Any, y: Any) -> Any:
+        outputs, _ = self.model.stateless_call(trainable, non_trainable, x, training=False)
+        return loss_and_accuracy(outputs, y, self.task)
+
+    def evaluate_batch(self, x: Any, y: Any) -> tuple[Any, Any]:
+        trainable, non_trainable, _ = self._state()
+        return self._evaluate(trainable, non_trainable, x, y)
 
     def _state(self) -> tuple[list[Any], list[Any], list[Any]]:
         return (

@@ -20,6 +20,7 @@ class TensorFlowEngine(Engine):
             input_signature=[tf.TensorSpec([None, self.batch_size], tf.int32)],
             reduce_retracing=True,
         )
+        self._evaluate = tf.function(self._evaluate_batch, reduce_retracing=True)
 
     def _train_chunk(self, batch_indices: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         self.trace_count += 1  # Python side effect: runs only while tracing
@@ -32,11 +33,17 @@ class TensorFlowEngine(Engine):
             y = tf.gather(self.y, batch_indices[i])
             with tf.GradientTape() as tape:
                 logits = self.model(x, training=True)
-                loss, accuracy = loss_and_accuracy(logits, y)
+                loss, accuracy = loss_and_accuracy(logits, y, self.task)
             self.optimizer.apply(tape.gradient(loss, trainable), trainable)
             losses = losses.write(i, tf.cast(loss, tf.float32))
             accuracies = accuracies.write(i, accuracy)
         return losses.stack(), accuracies.stack()
+
+    def _evaluate_batch(self, x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        return loss_and_accuracy(self.model(x, training=False), y, self.task)
+
+    def evaluate_batch(self, x: Any, y: Any) -> tuple[Any, Any]:
+        return self._evaluate(x, y)
 
     def prepare(self, n_steps: int) -> None:
         self._chunk.get_concrete_function()

@@ -7,7 +7,7 @@ from keras import layers
 
 from autolr.config import ModelSpec
 from autolr.errors import ConfigError
-from autolr.importing import load_model_factory
+from autolr.importing import call_user_code, load_model_factory
 
 
 def reference_cnn(
@@ -34,28 +34,32 @@ def reference_cnn(
 
 
 def build_model(
-    spec: ModelSpec, input_shape: tuple[int, ...], num_classes: int, seed: int
+    spec: ModelSpec, input_shape: tuple[int, ...], num_outputs: int, seed: int
 ) -> keras.Model:
     """Build the model a spec names, with weights initialised from `seed`; a `--model`
-    function that takes a `scale` keyword is called with the spec's scale."""
+    function that takes a `scale` keyword is called with the spec's scale. The model must
+    output `num_outputs` values per example (a logit per class, or a value per regression
+    target) as one tensor, and have weights to train."""
     keras.utils.set_random_seed(seed)
     if spec.factory is None:
-        return reference_cnn(spec.scale, input_shape, num_classes)
-    factory = load_model_factory(spec.factory, spec.scale)
-    try:
-        model = factory()
-    except Exception as exc:
-        raise ConfigError(f"--model {spec.factory!r} raised {type(exc).__name__}: {exc}") from exc
+        return reference_cnn(spec.scale, input_shape, num_outputs)
+    what = f"--model {spec.factory!r}"
+    model = call_user_code(load_model_factory(spec.factory, spec.scale), what)
     if not isinstance(model, keras.Model):
-        raise ConfigError(
-            f"--model {spec.factory!r} must return a keras.Model, got {type(model).__name__}"
-        )
+        raise ConfigError(f"{what} must return a keras.Model, got {type(model).__name__}")
     if not model.built:
         model.build((None, *input_shape))
     outputs = model.compute_output_spec(keras.KerasTensor((1, *input_shape)))
-    if tuple(outputs.shape)[-1] != num_classes:
+    if isinstance(outputs, list | tuple | dict):
         raise ConfigError(
-            f"--model {spec.factory!r} outputs {tuple(outputs.shape)}; it must output "
-            f"{num_classes} logits per example"
+            f"{what} has {len(outputs)} outputs; autolr trains a model with one output "
+            f"tensor of {num_outputs} values per example"
         )
+    if tuple(outputs.shape)[-1] != num_outputs:
+        raise ConfigError(
+            f"{what} outputs {tuple(outputs.shape)}; it must output {num_outputs} values per "
+            "example (a logit per class, or a value per regression target)"
+        )
+    if not model.trainable_weights:
+        raise ConfigError(f"{what} has no trainable weights: there is nothing to tune")
     return model

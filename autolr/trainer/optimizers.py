@@ -1,18 +1,22 @@
-"""The six optimizers with the settings of the study's TensorFlow 1 reference code.
+"""Optimizers by name: the study's six with its TensorFlow 1 settings, the others Keras 3
+ships with Keras's defaults, and a user's own (`--optimizer-fn module:function`).
 
 Keras 3's defaults differ from TF1's (epsilons, Adagrad's accumulator, RMSProp's initial
-mean square), and the study's valleys depend on them, so every setting is spelled out.
+mean square), and the study's valleys depend on them, so for the six every setting is
+spelled out. The learning rate is always a variable of the optimizer, assigned per trial.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import keras
 from keras import ops
 
 from autolr.config import check_learning_rate, check_optimizer
+from autolr.errors import ConfigError
+from autolr.importing import call_user_code, load_callable
 
 
 class TF1RMSprop(keras.optimizers.Optimizer):
@@ -70,10 +74,46 @@ _FACTORIES: dict[str, Callable[[float], keras.optimizers.Optimizer]] = {
     "adagrad": lambda lr: keras.optimizers.Adagrad(lr, initial_accumulator_value=0.1, epsilon=0.0),
     "adadelta": lambda lr: keras.optimizers.Adadelta(lr, rho=0.95, epsilon=1e-8),
     "rmsprop": lambda lr: TF1RMSprop(lr, rho=0.9, epsilon=1e-10),
+    # Keras 3's own, with Keras's defaults.
+    "adamw": lambda lr: keras.optimizers.AdamW(lr),
+    "nadam": lambda lr: keras.optimizers.Nadam(lr),
+    "adamax": lambda lr: keras.optimizers.Adamax(lr),
+    "lion": lambda lr: keras.optimizers.Lion(lr),
+    "lamb": lambda lr: keras.optimizers.Lamb(lr),
+    "adafactor": lambda lr: keras.optimizers.Adafactor(lr),
+    "ftrl": lambda lr: keras.optimizers.Ftrl(lr),
+    "nesterov": lambda lr: keras.optimizers.SGD(lr, momentum=0.9, nesterov=True),
 }
 
 
-def make_optimizer(name: str, learning_rate: float = 0.001) -> keras.optimizers.Optimizer:
-    """A fresh optimizer by CLI name; its learning rate is a variable, changed per trial."""
-    check_optimizer(name)
-    return _FACTORIES[name](check_learning_rate(learning_rate))
+def make_optimizer(
+    name: str, learning_rate: float = 0.001, own: Mapping[str, str] | None = None
+) -> keras.optimizers.Optimizer:
+    """A fresh optimizer by CLI name, or by the name of a user's function in `own`
+    (name -> module:function); its learning rate is a variable, changed per trial."""
+    own = own or {}
+    check_optimizer(name, own)
+    learning_rate = check_learning_rate(learning_rate)
+    if name in _FACTORIES:
+        return _FACTORIES[name](learning_rate)
+    return user_optimizer(own[name], learning_rate)
+
+
+def user_optimizer(reference: str, learning_rate: float) -> keras.optimizers.Optimizer:
+    """What a user's `--optimizer-fn` makes of a rate, checked: a Keras optimizer whose
+    learning rate is a plain value (a schedule could not be set per trial)."""
+    what = f"--optimizer-fn {reference!r}"
+    optimizer = call_user_code(load_callable(reference, "--optimizer-fn"), what, learning_rate)
+    if not isinstance(optimizer, keras.optimizers.Optimizer):
+        raise ConfigError(
+            f"{what} must return a keras.optimizers.Optimizer for a learning rate, got "
+            f"{type(optimizer).__name__}"
+        )
+    try:
+        optimizer.learning_rate = learning_rate  # what every trial does
+    except TypeError:
+        raise ConfigError(
+            f"{what} returned an optimizer with a learning-rate schedule; autolr sets the "
+            "rate per trial: pass the rate it is given as a number"
+        ) from None
+    return optimizer

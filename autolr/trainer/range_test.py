@@ -41,7 +41,7 @@ def range_test(
     compiled function is the same one trials use, so nothing extra is traced for
     TensorFlow (JAX compiles one more, single-step executable).
     """
-    check_optimizer(optimizer)
+    check_optimizer(optimizer, trainer.optimizer_fns)
     engine = trainer.engine(optimizer)
     engine.reset(learning_rates[0])
     engine.prepare(1)

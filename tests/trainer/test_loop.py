@@ -125,10 +125,10 @@ def trainer_data_path(trainer: Trainer) -> str:
     return mnist_path()
 
 
-def test_cumulative_metric_averages_every_batch_since_the_start(
+def test_cumulative_average_takes_every_batch_since_the_start(
     small_model: ModelSpec, small_data: DataSpec
 ) -> None:
-    settings = TrainSettings(target=1.0, max_steps=150, metric="cumulative")
+    settings = TrainSettings(target=1.0, max_steps=150, average="cumulative")
     window = Trainer(small_model, small_data, TrainSettings(target=1.0, max_steps=150))
     cumulative = Trainer(small_model, small_data, settings)
     by_window = window.train("adam", 1e-3).history
@@ -162,7 +162,7 @@ def test_continuing_from_a_snapshot_picks_up_where_it_stopped(
 
 
 def test_missing_data_file_is_a_clear_error(small_model: ModelSpec, tmp_path) -> None:
-    with pytest.raises(DataError, match="MNIST file not found"):
+    with pytest.raises(DataError, match="data file not found"):
         Trainer(small_model, DataSpec(path=str(tmp_path / "nope.npz")))
 
 

@@ -76,7 +76,7 @@ def test_model_with_wrong_output_width_is_a_clear_error(tmp_path: Path, monkeypa
         " keras.layers.Dense(3)])\n"
     )
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(ConfigError, match="10 logits"):
+    with pytest.raises(ConfigError, match="10 values per example"):
         build_model(ModelSpec(factory="bad_models:three"), (28, 28, 1), 10, seed=0)
 
 

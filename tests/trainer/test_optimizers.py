@@ -55,7 +55,7 @@ def test_learning_rate_is_a_variable_not_a_constant() -> None:
     assert float(keras.ops.convert_to_numpy(optimizer.learning_rate)) == pytest.approx(0.5)
 
 
-@pytest.mark.parametrize("bad", ["nadam", "", "Adam"])
+@pytest.mark.parametrize("bad", ["nadamw", "", "Adam"])
 def test_unknown_optimizer_is_a_clear_error(bad: str) -> None:
     with pytest.raises(ConfigError, match="unknown optimizer"):
         make_optimizer(bad, 0.01)

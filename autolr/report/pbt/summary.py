@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from autolr.answers.pbt_results import Interval, PBTRecommendation
+from autolr.config import describe_goal
 from autolr.report.pbt.data import EXPLOITS, Segment
 from autolr.report.summary import FigureEntry, figure_section
 from autolr.search.pbt import generations
@@ -44,8 +45,8 @@ def _setup(settings: StudySettings, found: Sequence[Segment]) -> str:
     p, train = settings.pbt, settings.train
     done = len({s.generation for s in found})
     return (
-        f"{settings.model.describe()} trained to {train.target:g} training accuracy "
-        f"({train.metric} metric); a population of {p.population} members over "
+        f"{settings.model.describe()} trained to {describe_goal(train)} (batch "
+        f"{train.batch_size}); a population of {p.population} members over "
         f"{', '.join(settings.optimizers)} at learning rates {settings.lr_min:g} to "
         f"{settings.lr_max:g}, the bottom {p.quantile:.0%} copying the top {p.quantile:.0%} every "
         f"{p.interval} steps, for up to {generations(settings)} generations "
@@ -88,13 +89,13 @@ def _no_winner(study: str, settings: StudySettings, found: Sequence[Segment]) ->
 def _schedule(schedule: Sequence[Interval]) -> str:
     lines = [
         "| generation | member | lineage steps | optimizer | learning rate | action "
-        "| training accuracy at end |",
+        "| metric at end |",
         "|---:|---:|---|---|---:|---|---:|",
     ]
     for i in schedule:
         lines.append(
             f"| {i.generation} | {i.member} | {i.start_step} to {i.start_step + i.steps} | "
-            f"{i.optimizer} | {i.learning_rate:.3g} | {i.action} | {i.final_accuracy:.4f} |"
+            f"{i.optimizer} | {i.learning_rate:.3g} | {i.action} | {i.final_value:.4g} |"
         )
     return "\n".join(lines) + "\n"
 

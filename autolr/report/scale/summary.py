@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from autolr.answers.sizefit import CONFIDENCE
+from autolr.config import describe_goal
 from autolr.report import style
 from autolr.report.scale.data import MILLION, RateSeries, ScaleInputs, TimeSeries
 from autolr.report.scale.rate_figure import two_places
@@ -42,7 +43,7 @@ def _setup(inputs: ScaleInputs) -> str:
         f"Follows up {source}: {settings.model.factory or 'the reference CNN'} at "
         f"{len(inputs.weights)} sizes ({scales}), each with a search over "
         f"{', '.join(inputs.best)} at a window of rates, trained to "
-        f"{settings.train.target:g} training accuracy ({settings.train.metric} metric, "
+        f"{describe_goal(settings.train)} (batch {settings.train.batch_size}, "
         f"budget {settings.train.describe_budget()} per run); {len(inputs.runs)} finished "
         "runs.\n"
     )
