@@ -27,14 +27,14 @@ RUNS = trace_runs(TRACE_TRIALS, TRACE_SETTINGS.optimizers)
 def test_runs_keep_both_curves_and_when_they_reached() -> None:
     adam, sgd, momentum = RUNS
     assert adam.training.steps == (50, 100, 150, 200)
-    assert adam.training.accuracy == (0.8, 0.92, 0.95, 0.97)
+    assert adam.training.values == (0.8, 0.92, 0.95, 0.97)
     # Validation ran only at the checks that carry a fifth entry.
-    assert (adam.validation.steps, adam.validation.accuracy) == ((100, 200), (0.91, 0.93))
+    assert (adam.validation.steps, adam.validation.values) == ((100, 200), (0.91, 0.93))
     assert adam.reached_point == (1.0, 0.92)
     # Reached at the last check: no reached_step stored, so it is the run's own length.
     assert (sgd.reached_step, sgd.reached_seconds, sgd.reached_point) == (200, 1.6, (1.6, 0.91))
     assert momentum.reached_point is None and momentum.reached_step is None
-    assert (sgd.final_accuracy, sgd.final_validation) == (0.91, 0.95)
+    assert (sgd.final_training, sgd.final_validation) == (0.91, 0.95)
     assert sgd.validation.best() == (0.95, 200)
     assert adam.label == "adam, lr 0.001"
 
@@ -58,11 +58,13 @@ def test_figure_has_a_line_per_optimizer_in_each_panel_and_a_mark_where_it_reach
         assert [line.legend for line in lines] == [r.label for r in RUNS]
         assert [line.tag for line in lines] == [f"{which}:{r.optimizer}" for r in RUNS]
         assert panel.x.label == "training time (s)"
-        # The target on both panels; the accuracy axis starts at 0.9 - 2 x 0.1, which
-        # already shows every final accuracy (the lowest is momentum's 0.78).
-        assert [m.at for m in panel.marks if isinstance(m, Rule)] == [0.9]
+        # The target on the panel of the metric the runs were judged by (training
+        # accuracy); the accuracy axis starts at 0.9 - 2 x 0.1, which already shows every
+        # final accuracy (the lowest is momentum's 0.78).
+        rules = [m.at for m in panel.marks if isinstance(m, Rule)]
+        assert rules == ([0.9] if which == "training" else [])
         assert panel.y.range == pytest.approx((0.7, 1.003))
-    assert list(validation.marks[1].xs) == [1.0, 2.0]  # seconds of the validated checks
+    assert list(validation.marks[0].xs) == [1.0, 2.0]  # seconds of the validated checks
     reached = [m for m in training.marks if isinstance(m, Points)]
     assert [(m.xs, m.ys) for m in reached] == [([1.0], [0.92]), ([1.6], [0.91])]
     assert chart.title == "made: trace" and chart.subtitle == "the subtitle"
@@ -90,7 +92,7 @@ def test_summary_table_repeats_the_runs(made_study: MadeStudy, tmp_path: Path) -
     assert result.recommendation is None and result.bands == () and result.skipped == ()
     summary = result.summary.read_text()
     assert "First to the target: **adam, lr 0.001** (step 100, 1 s)." in summary
-    assert "Highest validation accuracy at the end: **sgd, lr 0.1** (0.9500)." in summary
+    assert "Best validation accuracy at the end: **sgd, lr 0.1** (0.95)." in summary
     rows = [line for line in summary.splitlines() if line.startswith("| adam |")]
     assert rows == ["| adam | 0.001 | step 100 (1 s) | 200 | 0.9700 | 0.9300 | 0.9300 (step 200) |"]
     assert "| momentum | 0.05 | never | 200 | 0.8000 | 0.7800 | 0.7800 (step 200) |" in summary

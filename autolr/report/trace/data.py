@@ -1,8 +1,9 @@
 """A trace study's trials as accuracy curves over training time (pure: no plotting).
 
 A trace trains each optimizer at its best rate for a fixed budget, past the target, and
-records training accuracy at every check and validation accuracy every few checks: the
-2018 study's figure 4, which asks whether reaching the target fast also generalises.
+records the training metric at every check and the validation metric every few checks:
+the 2018 study's figure 4, which asks whether reaching the target fast also generalises.
+A study judged by accuracy is traced in accuracy; one judged by a loss, in that loss.
 """
 
 from __future__ import annotations
@@ -13,28 +14,53 @@ from dataclasses import dataclass
 
 from optuna.trial import FrozenTrial, TrialState
 
+from autolr.metrics import Goal
 from autolr.store.history import checks as stored_checks
+from autolr.store.history import column
 
-VALIDATION = 4  # index of val_accuracy in a stored check: [step, s, acc, loss, val]
+
+@dataclass(frozen=True)
+class Measure:
+    """What a trace draws: accuracy, or loss, on the training and validation examples."""
+
+    name: str  # "accuracy" or "loss"
+    higher_is_better: bool
+
+    @property
+    def training(self) -> str:
+        return self.name
+
+    @property
+    def validation(self) -> str:
+        return f"val_{self.name}"
+
+
+ACCURACY = Measure("accuracy", True)
+LOSS = Measure("loss", False)
+
+
+def measure(goal: Goal) -> Measure:
+    return ACCURACY if goal.rises else LOSS
 
 
 @dataclass(frozen=True)
 class Curve:
-    """Accuracy at each check: where training stood after so many steps and seconds."""
+    """The measure at each check: where training stood after so many steps and seconds."""
 
     steps: tuple[int, ...]
     seconds: tuple[float, ...]
-    accuracy: tuple[float, ...]
+    values: tuple[float, ...]
+    higher_is_better: bool = True
 
     def __len__(self) -> int:
         return len(self.steps)
 
     def best(self) -> tuple[float, int] | None:
-        """The highest accuracy and the first step it was seen at."""
-        if not self.accuracy:
+        """The best value (highest accuracy, lowest loss) and the first step it was seen at."""
+        if not self.values:
             return None
-        top = max(self.accuracy)
-        return top, self.steps[self.accuracy.index(top)]
+        top = max(self.values) if self.higher_is_better else min(self.values)
+        return top, self.steps[self.values.index(top)]
 
 
 @dataclass(frozen=True)
@@ -56,35 +82,42 @@ class TraceRun:
     def label(self) -> str:
         return f"{self.optimizer}, lr {self.learning_rate:.3g}"
 
-    @property
-    def reached_point(self) -> tuple[float, float] | None:
-        """(seconds, training accuracy) at the check that first reached the target."""
+    def reached_on(self, curve: Curve) -> tuple[float, float] | None:
+        """(seconds, value on `curve`) at the check that first reached the target."""
         if self.reached_step is None or self.reached_seconds is None:
             return None
-        found = dict(zip(self.training.steps, self.training.accuracy, strict=True))
+        found = dict(zip(curve.steps, curve.values, strict=True))
         return self.reached_seconds, found.get(self.reached_step, math.nan)
 
     @property
-    def final_accuracy(self) -> float | None:
-        return self.training.accuracy[-1] if len(self.training) else None
+    def reached_point(self) -> tuple[float, float] | None:
+        """(seconds, training value) at the check that first reached the target."""
+        return self.reached_on(self.training)
+
+    @property
+    def final_training(self) -> float | None:
+        return self.training.values[-1] if len(self.training) else None
 
     @property
     def final_validation(self) -> float | None:
-        return self.validation.accuracy[-1] if len(self.validation) else None
+        return self.validation.values[-1] if len(self.validation) else None
 
 
-def trace_runs(trials: Sequence[FrozenTrial], optimizers: Sequence[str]) -> list[TraceRun]:
+def trace_runs(
+    trials: Sequence[FrozenTrial],
+    optimizers: Sequence[str],
+    drawn: Measure = ACCURACY,
+) -> list[TraceRun]:
     """Finished runs in the study's optimizer order (its source study's order)."""
     done = [t for t in trials if t.state == TrialState.COMPLETE and "optimizer" in t.params]
     order = {name: i for i, name in enumerate(optimizers)}
     done.sort(key=lambda t: (order.get(str(t.params["optimizer"]), len(order)), t.number))
-    return [_trace_run(t) for t in done]
+    return [_trace_run(t, drawn) for t in done]
 
 
-def _trace_run(trial: FrozenTrial) -> TraceRun:
+def _trace_run(trial: FrozenTrial, drawn: Measure) -> TraceRun:
     attrs = trial.user_attrs
-    history = [h for h in stored_checks(trial) if h[2] is not None]
-    validated = [h for h in history if len(h) > VALIDATION and h[VALIDATION] is not None]
+    history = stored_checks(trial)
     steps, seconds = int(attrs.get("steps", 0)), float(attrs.get("train_seconds", 0.0))
     reached = bool(attrs.get("reached"))
     # `reached_step` is stored only when the run trained on past the target; a run that
@@ -95,8 +128,8 @@ def _trace_run(trial: FrozenTrial) -> TraceRun:
         number=trial.number,
         optimizer=str(trial.params["optimizer"]),
         learning_rate=float(trial.params["learning_rate"]),
-        training=_curve(history, 2),
-        validation=_curve(validated, VALIDATION),
+        training=_curve(history, drawn.training, drawn.higher_is_better),
+        validation=_curve(history, drawn.validation, drawn.higher_is_better),
         reached_step=None if reached_step is None else int(reached_step),
         reached_seconds=None if reached_seconds is None else float(reached_seconds),
         steps=steps,
@@ -105,9 +138,13 @@ def _trace_run(trial: FrozenTrial) -> TraceRun:
     )
 
 
-def _curve(history: Sequence[Sequence[float]], column: int) -> Curve:
+def _curve(history: Sequence[Sequence[float]], name: str, higher_is_better: bool) -> Curve:
+    """The checks where `name` was measured (and finite)."""
+    measured = [(h, column(h, name)) for h in history]
+    kept = [(h, v) for h, v in measured if v is not None]
     return Curve(
-        steps=tuple(int(h[0]) for h in history),
-        seconds=tuple(float(h[1]) for h in history),
-        accuracy=tuple(float(h[column]) for h in history),
+        steps=tuple(int(h[0]) for h, _ in kept),
+        seconds=tuple(float(h[1]) for h, _ in kept),
+        values=tuple(float(v) for _, v in kept),
+        higher_is_better=higher_is_better,
     )

@@ -12,7 +12,7 @@ from autolr.report.data import ReportError
 from autolr.report.kinds import FigureSpec, ReportKind
 from autolr.report.summary import FigureEntry
 from autolr.report.trace import figure, summary
-from autolr.report.trace.data import TraceRun, trace_runs
+from autolr.report.trace.data import Measure, TraceRun, measure, trace_runs
 from autolr.settings import StudySettings
 from autolr.store.stored import stored_settings
 
@@ -22,6 +22,7 @@ class TraceInputs:
     study: str
     settings: StudySettings
     runs: tuple[TraceRun, ...]
+    drawn: Measure
 
     @property
     def title(self) -> str:
@@ -40,20 +41,21 @@ class TraceInputs:
 def read(study: optuna.Study) -> TraceInputs:
     """The trace's finished runs, or a one-line ReportError if none has finished."""
     settings = stored_settings(study)
-    runs = tuple(trace_runs(study.get_trials(deepcopy=False), settings.optimizers))
+    drawn = measure(settings.train.goal)
+    runs = tuple(trace_runs(study.get_trials(deepcopy=False), settings.optimizers, drawn))
     if not runs:
         source = settings.source or "SOURCE"
         raise ReportError(
             f"trace study {study.study_name!r} has no finished run yet: let "
             f"`autolr trace --study {source}` run"
         )
-    return TraceInputs(study.study_name, settings, runs)
+    return TraceInputs(study.study_name, settings, runs, drawn)
 
 
 def _no_history(inputs: TraceInputs) -> str | None:
     if any(len(r.training) for r in inputs.runs):
         return None
-    return "no run recorded an accuracy check"
+    return "no run recorded a check"
 
 
 def _summary(inputs: TraceInputs, entries: Sequence[FigureEntry]) -> str:
@@ -65,11 +67,12 @@ FIGURES: tuple[FigureSpec[TraceInputs], ...] = (
         "accuracy_over_time",
         "Accuracy over training time",
         "Validation accuracy (left; the 2018 study's figure 4) and training accuracy "
-        "(right) against training time, one line per optimizer at its best rate. The "
-        "dashed line is the training-accuracy target; the large marker is the check at "
+        "(right; for a study judged by a loss, that loss on a log scale) against training "
+        "time, one line per optimizer at its best rate. The dashed line is the target, on "
+        "the panel of the metric the runs were judged by; the large marker is the check at "
         "which each run first reached it.",
         _no_history,
-        lambda i: figure.accuracy_figure(i.runs, i.settings, i.title, i.subtitle),
+        lambda i: figure.accuracy_figure(i.runs, i.settings, i.title, i.subtitle, i.drawn),
     ),
 )
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from autolr.config import describe_goal
 from autolr.report.summary import FigureEntry, figure_section
-from autolr.report.trace.data import TraceRun
+from autolr.report.trace.data import TraceRun, measure
 from autolr.settings import StudySettings
 
 
@@ -17,11 +18,11 @@ def render(
     figures: Sequence[FigureEntry],
 ) -> str:
     parts = [
-        f"# Trace `{study}`: accuracy over training time\n",
+        f"# Trace `{study}`: {settings.train.goal.words()} over training time\n",
         _setup(settings, runs),
-        _findings(runs),
+        _findings(runs, measure(settings.train.goal).name),
         "## Per optimizer\n",
-        _table(runs),
+        _table(runs, measure(settings.train.goal).higher_is_better),
         figure_section(figures),
     ]
     return "\n".join(p for p in parts if p)
@@ -34,13 +35,13 @@ def _setup(settings: StudySettings, runs: Sequence[TraceRun]) -> str:
     return (
         f"Follows up {source}: each optimizer at its best rate, trained for "
         f"{train.max_steps} steps whether or not it reached the target, to see how it "
-        f"goes on. {settings.model.describe()}, target {train.target:g} training accuracy "
-        f"({train.metric} metric, checked every {train.check_every} steps); validation "
-        f"accuracy measured {every}; {len(runs)} finished runs.\n"
+        f"goes on. {settings.model.describe()}, to {describe_goal(train)}, checked every "
+        f"{train.check_every} steps; validation measured {every}; {len(runs)} finished "
+        "runs.\n"
     )
 
 
-def _findings(runs: Sequence[TraceRun]) -> str:
+def _findings(runs: Sequence[TraceRun], name: str) -> str:
     lines = []
     reached = [r for r in runs if r.reached_seconds is not None]
     if reached:
@@ -53,26 +54,26 @@ def _findings(runs: Sequence[TraceRun]) -> str:
         lines.append("No run reached the target.")
     validated = [r for r in runs if r.final_validation is not None]
     if validated:
-        best = max(validated, key=lambda r: (r.final_validation or 0.0, -r.number))
+        sign = 1.0 if validated[0].validation.higher_is_better else -1.0
+        best = max(validated, key=lambda r: (sign * (r.final_validation or 0.0), -r.number))
         lines.append(
-            f"Highest validation accuracy at the end: **{best.label}** "
-            f"({best.final_validation:.4f})."
+            f"Best validation {name} at the end: **{best.label}** ({best.final_validation:.4g})."
         )
     return " ".join(lines) + "\n"
 
 
-def _table(runs: Sequence[TraceRun]) -> str:
+def _table(runs: Sequence[TraceRun], accuracy: bool) -> str:
     lines = [
         "| optimizer | learning rate | reached the target at | steps trained "
-        "| final training accuracy | final validation accuracy | best validation accuracy |",
+        "| final training value | final validation value | best validation value |",
         "|---|---:|---|---:|---:|---:|---|",
     ]
     for r in runs:
         best = r.validation.best()
         lines.append(
             f"| {r.optimizer} | {r.learning_rate:.3g} | {_reached(r)} | {r.steps} | "
-            f"{_accuracy(r.final_accuracy)} | {_accuracy(r.final_validation)} | "
-            f"{'-' if best is None else f'{best[0]:.4f} (step {best[1]})'} |"
+            f"{_shown(r.final_training, accuracy)} | {_shown(r.final_validation, accuracy)} | "
+            f"{'-' if best is None else f'{_shown(best[0], accuracy)} (step {best[1]})'} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -83,5 +84,8 @@ def _reached(run: TraceRun) -> str:
     return f"step {run.reached_step} ({run.reached_seconds:.3g} s)"
 
 
-def _accuracy(value: float | None) -> str:
-    return "-" if value is None else f"{value:.4f}"
+def _shown(value: float | None, accuracy: bool) -> str:
+    """An accuracy to 4 places, a loss to 4 significant digits."""
+    if value is None:
+        return "-"
+    return f"{value:.4f}" if accuracy else f"{value:.4g}"
