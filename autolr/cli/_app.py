@@ -187,6 +187,13 @@ Task = Annotated[
     ),
 ]
 BatchSize = Annotated[int | None, typer.Option(help="Examples per training step [100].")]
+CheckEvery = Annotated[
+    int | None,
+    typer.Option(
+        help="Steps between checks of the metric: a run's steps to the target are counted "
+        "in these [50]."
+    ),
+]
 ValSize = Annotated[
     int | None,
     typer.Option(

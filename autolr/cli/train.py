@@ -11,6 +11,7 @@ from autolr.cli import completion as complete
 from autolr.cli._app import (
     Average,
     BatchSize,
+    CheckEvery,
     Data,
     DataFn,
     Json,
@@ -49,6 +50,7 @@ def train(
     target: Target = None,
     average: Average = None,
     batch_size: BatchSize = None,
+    check_every: CheckEvery = None,
     val_size: ValSize = None,
     max_steps: MaxSteps = None,
     max_seconds: MaxSeconds = None,

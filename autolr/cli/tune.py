@@ -12,6 +12,7 @@ from autolr.cli import completion as complete
 from autolr.cli._app import (
     Average,
     BatchSize,
+    CheckEvery,
     Data,
     DataFn,
     FindSteps,
@@ -79,6 +80,7 @@ def tune(
     target: Target = None,
     average: Average = None,
     batch_size: BatchSize = None,
+    check_every: CheckEvery = None,
     val_size: ValSize = None,
     max_steps: MaxSteps = None,
     max_seconds: MaxSeconds = None,

@@ -3,8 +3,8 @@
 Examples may be images of any size and channel count (N, H, W) or (N, H, W, C), flat
 feature vectors (N, F), or integer token sequences (N, T) for an Embedding model. Only
 what is clearly pixels is scaled, and each decision is said in one line (`Dataset.notes`):
-- uint8 values, and integer or integral float images (3 or more axes) in 0..255, are
-  divided by 255;
+- uint8 values, and integer or integral float images (3 or more axes) whose values reach
+  past 127 and stay within 0..255 (8-bit pixels), are divided by 255;
 - other floats are used as they are (images already in [0, 1], standardised features);
 - other integers with 2 axes are token ids, kept as integers for an Embedding.
 Labels are integer classes 0..C-1 for classification, float targets (N,) or (N, k) for
@@ -20,6 +20,9 @@ import numpy as np
 from autolr.errors import DataError
 
 PIXEL_MAX = 255.0
+# Images whose largest value passes this are read as 8-bit pixels: a 0..16 scale (as in
+# scikit-learn's digits) is the data's own and is kept.
+PIXEL_EVIDENCE = 127.0
 # A class count this far above the distinct labels seen says the labels are codes, not
 # 0..C-1 (a label 999 among ten classes would silently make a 1000-way classifier).
 SPARSE_LABELS_FACTOR = 2
@@ -185,7 +188,7 @@ def _examples(x_train: np.ndarray, x_val: np.ndarray) -> tuple[np.ndarray, np.nd
     integral = x_train.dtype.kind in "iub" or bool(
         np.all(x_train == np.round(x_train)) and np.all(x_val == np.round(x_val))
     )
-    if images and integral and both_min >= 0 and 1 < both_max <= PIXEL_MAX:
+    if images and integral and both_min >= 0 and PIXEL_EVIDENCE < both_max <= PIXEL_MAX:
         kind = "integer" if x_train.dtype.kind in "iub" else "float"
         return (
             _scaled(x_train),
