@@ -35,8 +35,8 @@ def test_segments_start_from_their_parents_weights() -> None:
     ]
     copied = SEGMENTS[1]  # member 0 copied member 1 (accuracy 0.7) at step 50
     assert (copied.start, copied.end, copied.donor, copied.parent) == (50, 100, 1, 1)
-    assert (copied.start_accuracy, copied.checks) == (0.7, ((100, 0.8),))
-    assert SEGMENTS[0].parent is None and SEGMENTS[0].start_accuracy is None
+    assert (copied.start_value, copied.checks) == (0.7, ((100, 0.8),))
+    assert SEGMENTS[0].parent is None and SEGMENTS[0].start_value is None
 
 
 def chart() -> Chart:
@@ -150,8 +150,8 @@ def test_a_study_with_no_winner_still_gets_its_figure(
     assert result.recommendation is None and result.skipped == ()
     assert {f.name for f in result.files} >= {"lineages.png", "lineages.html"}
     summary = result.summary.read_text()
-    assert "**No member reached the target 0.9 yet.**" in summary
-    assert "member 0 at generation 2 (sgd, lr 0.125), 0.8800 training accuracy" in summary
+    assert "**No member reached 90% train accuracy yet.**" in summary
+    assert "member 0 at generation 2 (sgd, lr 0.125), train accuracy 0.8800" in summary
     assert advice in summary
     assert "## Winning schedule" not in summary
 
@@ -183,7 +183,7 @@ def test_a_real_pbt_report(pbt_study: optuna.Study, tmp_path: Path) -> None:
     try:
         rec = recommend_pbt("small-pbt", stored_settings(pbt_study), trials)
     except NoResultError:
-        assert result.recommendation is None and "No member reached the target" in summary
+        assert result.recommendation is None and "No member reached 90% train accuracy" in summary
     else:
         assert result.recommendation == rec
         for i in rec.schedule:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from autolr.metrics import Goal
 from autolr.report import style
 from autolr.report.chart import (
     Axis,
@@ -78,14 +79,15 @@ def lineage_figure(
     exploits = _exploit_marks(found, by_trial)
     rates += exploits[0] + _diverged(found, "rate")
     errors += exploits[1] + _diverged(found, "error")
-    target = settings.train.target
-    errors.append(Rule("y", 1 - target, Look(style.TARGET_GREY, width=1, dash="dash")))
-    if winner and winner[-1].accuracy is not None:
-        last, accuracy = winner[-1], winner[-1].accuracy
+    goal = settings.train.goal
+    target = goal.target
+    errors.append(Rule("y", goal.target_gap, Look(style.TARGET_GREY, width=1, dash="dash")))
+    if winner and winner[-1].end_gap is not None:
+        last = winner[-1]
         errors.append(
             Points(
                 [last.end],
-                [1 - accuracy],
+                [last.end_gap],
                 Look("gold", symbol="star", size=15, edge="black"),
                 hover=f"{_describe(last)}\nreached the target at step {last.end}",
                 tag="reached",
@@ -97,8 +99,8 @@ def lineage_figure(
         Panel(
             errors,
             Axis(style.LINEAGE_STEP, range=(0, end)),
-            _error_axis(found, target),
-            PANELS[1],
+            _error_axis(found, goal),
+            goal.words(),
             col=1,
         ),
     ]
@@ -122,7 +124,7 @@ def _point(s: Segment, which: str) -> list[tuple[float, float]]:
     """An interval's own points: its rate held over its steps, or its checks' errors."""
     if which == "rate":
         return [(s.start, s.learning_rate), (s.end, s.learning_rate)]
-    return [(step, 1 - accuracy) for step, accuracy in s.checks]
+    return list(s.gaps)
 
 
 def _start(s: Segment, by_trial: dict[int, Segment], which: str) -> tuple[float, float] | None:
@@ -132,7 +134,7 @@ def _start(s: Segment, by_trial: dict[int, Segment], which: str) -> tuple[float,
         return None
     if which == "rate":
         return (s.start, parent.learning_rate)
-    return None if parent.accuracy is None else (s.start, 1 - parent.accuracy)
+    return None if parent.end_gap is None else (s.start, parent.end_gap)
 
 
 def _path(
@@ -217,10 +219,10 @@ def _exploit_marks(
 
 
 def _diverged(found: Sequence[Segment], which: str) -> list[Mark]:
-    hits = [s for s in found if s.diverged and (which == "rate" or s.accuracy is not None)]
+    hits = [s for s in found if s.diverged and (which == "rate" or s.end_gap is not None)]
     if not hits:
         return []
-    ys = [s.learning_rate if which == "rate" else 1 - (s.accuracy or 0.0) for s in hits]
+    ys = [s.learning_rate if which == "rate" else (s.end_gap or 1.0) for s in hits]
     return [
         Points(
             [s.end for s in hits],
@@ -242,15 +244,19 @@ def _rate_axis(settings: StudySettings) -> Axis:
     )
 
 
-def _error_axis(found: Sequence[Segment], target: float) -> Axis:
-    """Accuracy on a log scale of 1 - accuracy, reversed so that up is better."""
+def _error_axis(found: Sequence[Segment], goal: Goal) -> Axis:
+    """Accuracy on a log scale of 1 - accuracy, reversed so that up is better; a loss on
+    a log scale, reversed too."""
+    target = goal.target
+    if not goal.rises:
+        return Axis(f"{goal.words()} (log scale)", log=True, reversed=True)
     accuracies = [a for s in found for _, a in s.checks] or [target]
     best = min(max(max(accuracies), target), 0.9999)
     worst = max(min(min(accuracies), 0.5), 0.0)
     low, high = (1 - best) / 1.6, min(1.0, (1 - worst) * 1.15)
     ticks = [a for a in ACCURACY_TICKS if low <= 1 - a <= high]
     return Axis(
-        "training accuracy (log scale of 1 - accuracy)",
+        f"{goal.words()} (log scale of 1 - accuracy)",
         log=True,
         range=(low, high),
         reversed=True,
@@ -261,7 +267,7 @@ def _error_axis(found: Sequence[Segment], target: float) -> Axis:
 
 def _describe(s: Segment) -> str:
     donor = f" from member {s.donor}" if s.donor is not None else ""
-    accuracy = f", accuracy {s.accuracy:.4f}" if s.accuracy is not None else ""
+    accuracy = f", metric {s.value:.4g}" if s.value is not None else ""
     return (
         f"member {s.member}, generation {s.generation} (trial {s.trial})\n"
         f"{s.optimizer} lr {s.learning_rate:.3g}, {s.action}{donor}{accuracy}"

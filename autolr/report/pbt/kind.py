@@ -48,7 +48,7 @@ def read(study: optuna.Study) -> PBTInputs:
     name = study.study_name
     settings = stored_settings(study)
     trials = study.get_trials(deepcopy=False)
-    found = tuple(segments(trials))
+    found = tuple(segments(trials, settings.train.goal))
     if not found:
         raise ReportError(
             f"PBT study {name!r} has no finished member-interval yet: let "

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from autolr.answers.pbt_results import Interval, PBTRecommendation
 from autolr.config import describe_goal
+from autolr.metrics import Goal
 from autolr.report.pbt.data import EXPLOITS, Segment
 from autolr.report.summary import FigureEntry, figure_section
 from autolr.search.pbt import generations
@@ -30,10 +31,10 @@ def render(
         _answer(rec) if rec is not None else _no_winner(study, settings, found),
     ]
     if rec is not None:
-        parts += ["## Winning schedule\n", _schedule(rec.schedule)]
+        parts += ["## Winning schedule\n", _schedule(rec.schedule, settings.train.goal)]
     parts += [
         "## Per optimizer\n",
-        _optimizers(found, settings.optimizers),
+        _optimizers(found, settings.optimizers, settings.train.goal),
         "## What the population did\n",
         _actions(found),
         figure_section(figures),
@@ -68,14 +69,15 @@ def _answer(rec: PBTRecommendation) -> str:
 
 
 def _no_winner(study: str, settings: StudySettings, found: Sequence[Segment]) -> str:
-    text = f"**No member reached the target {settings.train.target:g} yet.**"
-    scored = [s for s in found if s.accuracy is not None]
+    goal = settings.train.goal
+    text = f"**No member reached {goal.describe()} yet.**"
+    scored = [s for s in found if s.value is not None]
     if scored:
-        best = max(scored, key=lambda s: (s.accuracy or 0.0, -s.trial))
+        best = min(scored, key=lambda s: (s.end_gap or 0.0, s.trial))
         text += (
-            f" The most accurate so far: member {best.member} at generation "
+            f" The closest so far: member {best.member} at generation "
             f"{best.generation} ({best.optimizer}, lr {best.learning_rate:.3g}), "
-            f"{best.accuracy:.4f} training accuracy after {best.end} steps."
+            f"{goal.words()} {goal.show(best.value or 0.0)} after {best.end} steps."
         )
     last = generations(settings) - 1
     if sum(s.generation == last for s in found) >= settings.pbt.population:
@@ -86,36 +88,36 @@ def _no_winner(study: str, settings: StudySettings, found: Sequence[Segment]) ->
     return text + f" Let `autolr tune --study {study}` run on.\n"
 
 
-def _schedule(schedule: Sequence[Interval]) -> str:
+def _schedule(schedule: Sequence[Interval], goal: Goal) -> str:
     lines = [
         "| generation | member | lineage steps | optimizer | learning rate | action "
-        "| metric at end |",
+        f"| {goal.words()} at end |",
         "|---:|---:|---|---|---:|---|---:|",
     ]
     for i in schedule:
         lines.append(
             f"| {i.generation} | {i.member} | {i.start_step} to {i.start_step + i.steps} | "
-            f"{i.optimizer} | {i.learning_rate:.3g} | {i.action} | {i.final_value:.4g} |"
+            f"{i.optimizer} | {i.learning_rate:.3g} | {i.action} | {goal.show(i.final_value)} |"
         )
     return "\n".join(lines) + "\n"
 
 
-def _optimizers(found: Sequence[Segment], optimizers: Sequence[str]) -> str:
+def _optimizers(found: Sequence[Segment], optimizers: Sequence[str], goal: Goal) -> str:
     lines = [
-        "| optimizer | intervals | rates tried | highest training accuracy | at rate |",
+        f"| optimizer | intervals | rates tried | best {goal.words()} | at rate |",
         "|---|---:|---|---:|---:|",
     ]
     for name in optimizers:
         own = [s for s in found if s.optimizer == name]
-        scored = [s for s in own if s.accuracy is not None]
+        scored = [s for s in own if s.value is not None]
         if not scored:
             lines.append(f"| {name} | {len(own)} | - | - | - |")
             continue
         rates = [s.learning_rate for s in own]
-        best = max(scored, key=lambda s: (s.accuracy or 0.0, -s.trial))
+        best = min(scored, key=lambda s: (s.end_gap or 0.0, s.trial))
         lines.append(
             f"| {name} | {len(own)} | {min(rates):.3g} to {max(rates):.3g} | "
-            f"{best.accuracy:.4f} | {best.learning_rate:.3g} |"
+            f"{goal.show(best.value or 0.0)} | {best.learning_rate:.3g} |"
         )
     return "\n".join(lines) + "\n"
 
