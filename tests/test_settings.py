@@ -110,3 +110,60 @@ def test_builtin_presets_exist_and_are_valid() -> None:
     assert laptop.model.scale < 1 and laptop.train.max_seconds is None
     small = StudySettings.from_flat(load_preset("mnist-small"))
     assert small.model.scale < 1 and small.data.train_size
+
+
+# -- metrics, tasks, batch size and optimizers (issue 16) ---------------------------------
+
+
+def test_settings_stored_with_the_old_meaning_of_metric_mean_what_they_meant() -> None:
+    for average in ("window", "cumulative"):
+        old = StudySettings.from_flat({"metric": average, "target": 0.9})
+        assert (old.train.metric, old.train.average, old.train.target) == (
+            "accuracy",
+            average,
+            0.9,
+        )
+    # A user's own preset file written for the old flag works the same way.
+    assert resolve({"metric": "cumulative"}, None, {}).train.average == "cumulative"
+
+
+def test_a_loss_metric_needs_its_own_target() -> None:
+    with pytest.raises(ConfigError, match="--metric loss needs --target"):
+        resolve({"target": 0.97}, None, {"metric": "loss"})  # an accuracy target: refused
+    assert resolve({}, None, {"metric": "val_loss", "target": 0.2}).train.target == 0.2
+    preset = {"metric": "val_loss", "target": 0.3}
+    assert resolve(preset, None, {}).train.goal.describe() == "validation loss <= 0.3"
+    with pytest.raises(ConfigError, match=r"--target must be in \(0, 1\] for accuracy"):
+        resolve({}, None, {"target": 2.0})
+    assert resolve({}, None, {"metric": "loss", "target": 2.0}).train.target == 2.0
+
+
+def test_a_regression_trains_to_a_loss() -> None:
+    with pytest.raises(ConfigError, match="--metric loss needs --target"):
+        resolve({}, None, {"task": "regression"})  # its metric is a loss: it needs a target
+    settings = resolve({}, None, {"task": "regression", "target": 0.5})
+    assert settings.train.metric == "loss" and settings.data.task == "regression"
+    with pytest.raises(ConfigError, match="--metric val_accuracy needs class labels"):
+        resolve({}, None, {"task": "regression", "metric": "val_accuracy", "target": 0.9})
+    with pytest.raises(ConfigError, match="unknown task 'ranking'"):
+        resolve({}, None, {"task": "ranking"})
+
+
+def test_a_users_model_is_searched_with_adamw_too_and_own_optimizers_are_added() -> None:
+    assert "adamw" not in resolve({}, None, {}).optimizers
+    assert resolve({}, None, {"model": "m:f"}).optimizers[-1] == "adamw"
+    own = {"optimizer_fns": {"clipped": "opts:clipped"}}
+    assert resolve({}, None, {"optimizers": ["adam"], **own}).optimizers == ("adam", "clipped")
+    with pytest.raises(ConfigError, match="unknown optimizer 'clipped'"):
+        resolve({}, None, {"optimizers": ["adam", "clipped"]})  # not given by --optimizer-fn
+    for name in ("adamw", "nadam", "adamax", "lion", "lamb", "adafactor", "ftrl", "nesterov"):
+        assert resolve({}, None, {"optimizers": [name]}).optimizers == (name,)
+
+
+def test_batch_size_validation_size_and_task_are_part_of_a_study() -> None:
+    stored = resolve({}, None, {"batch_size": 32}).identity()
+    assert stored["batch_size"] == 32 and stored["task"] == "classification"
+    assert stored["val_size"] == 1000 and stored["average"] == "window"
+    with pytest.raises(ConfigError, match=r"--batch-size 32 \(asked 64\)"):
+        resolve({}, stored, {"batch_size": 64})
+    assert resolve({}, stored, {"batch_size": 32}).train.batch_size == 32

@@ -22,7 +22,10 @@ def reference_cnn(
     filters1, filters2 = max(1, round(32 * scale)), max(1, round(64 * scale))
     hidden = max(1, round(1024 * scale))
     inputs = keras.Input(shape=input_shape)
-    h = layers.Conv2D(filters1, 5, padding="same", activation="relu")(inputs)
+    h = inputs
+    if len(input_shape) == 2:  # grey images without a channel axis
+        h = layers.Reshape((*input_shape, 1))(h)
+    h = layers.Conv2D(filters1, 5, padding="same", activation="relu")(h)
     h = layers.MaxPooling2D(2)(h)
     h = layers.Conv2D(filters2, 5, padding="same", activation="relu")(h)
     h = layers.MaxPooling2D(2)(h)

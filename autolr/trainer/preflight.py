@@ -80,9 +80,9 @@ def _check_reference_input(data: Dataset) -> None:
             "the reference CNN takes images; these examples are integer token ids: pass "
             "your own --model (e.g. one that starts with an Embedding layer)"
         )
-    if len(shape) != 3:
+    if len(shape) not in (2, 3):
         raise ConfigError(
-            f"the reference CNN takes images shaped (height, width, channels); these "
+            f"the reference CNN takes images shaped (height, width[, channels]); these "
             f"examples are shaped {shape}: reshape them, or pass your own --model"
         )
     if min(shape[:2]) < REFERENCE_MIN_SIDE:

@@ -13,6 +13,7 @@ import pytest
 from autolr.config import DataSpec, ModelSpec, TrainSettings
 from autolr.errors import ConfigError, DataError
 from autolr.trainer import Check, Trainer
+from tests.trainer.conftest import TRAIN_SIZE
 
 
 def test_reaches_the_threshold(trainer: Trainer) -> None:
@@ -177,3 +178,34 @@ def test_unimportable_model_is_a_clear_error(small_data: DataSpec) -> None:
     trainer = Trainer(ModelSpec(factory="not_a_module_anywhere:build"), small_data)
     with pytest.raises(ConfigError, match="cannot import module"):
         trainer.train("sgd", 0.1)
+
+
+def test_the_same_images_reach_the_target_alike_as_uint8_or_as_floats(
+    small_model: ModelSpec, mnist: str, tmp_path
+) -> None:
+    """Floats already in [0, 1] are not divided by 255 again (they once were, silently,
+    and never reached the target)."""
+    import numpy as np
+
+    with np.load(mnist) as archive:
+        x, y = archive["x_train"][:TRAIN_SIZE], archive["y_train"][:TRAIN_SIZE]
+        xv, yv = archive["x_test"][:500], archive["y_test"][:500]
+    floats = tmp_path / "floats.npz"
+    np.savez(floats, x_train=x / 255.0, y_train=y, x_test=xv / 255.0, y_test=yv)
+    settings = TrainSettings(target=0.9, max_steps=600)
+    steps = [
+        Trainer(small_model, DataSpec(path=path, train_size=TRAIN_SIZE), settings)
+        .train("adam", 3e-3)
+        .reached_step
+        for path in (mnist, str(floats))
+    ]
+    assert steps[0] is not None and steps[0] == steps[1]
+
+
+def test_a_validation_metric_is_measured_at_every_check_on_a_subset(
+    small_model: ModelSpec, small_data: DataSpec
+) -> None:
+    settings = TrainSettings(metric="val_loss", target=0.5, max_steps=200, val_size=300)
+    result = Trainer(small_model, small_data, settings).train("adam", 3e-3)
+    assert all(c.val_loss is not None and c.value == c.val_loss for c in result.history)
+    assert result.reached == (result.final_value <= 0.5)
