@@ -98,7 +98,7 @@ def test_a_stored_study_with_a_path_for_a_name_gets_no_report(workdir: Path) -> 
         ({"--timeout": "0"}, "--timeout must be a positive number of seconds, got 0"),
         ({"--seed": "-1"}, "--seed must be an integer in 0..2147483647, got -1"),
         ({"--seed": "4294967296"}, "--seed must be an integer in 0..2147483647"),
-        ({"--target": "2"}, "--target must be in (0, 1], got 2.0"),
+        ({"--target": "2"}, "--target must be in (0, 1] for accuracy, got 2.0"),
         ({"--lr-min": "0"}, "--lr-min must be a positive number, got 0.0"),
         ({"--max-steps": "0"}, "--max-steps must be at least 1"),
         ({"--jobs": "2", "--seed": "-1"}, "--seed must be an integer in 0..2147483647"),

@@ -180,7 +180,7 @@ def test_bad_data_leaves_no_study_behind(workdir: Path, mnist: str) -> None:
     args = small_grid_args("typo", mnist)
     args[args.index("--data") + 1] = "/no/such/file.npz"
     assert_clean_error(invoke(*args), "data file not found")
-    assert json.loads(invoke("studies", "--json").stdout) == []
+    assert not (workdir / "studies").exists()  # refused before a database was made
 
 
 def test_unreachable_storage_never_shows_the_password(workdir: Path, mnist: str) -> None:
@@ -197,7 +197,7 @@ def test_unreachable_storage_never_shows_the_password(workdir: Path, mnist: str)
 
 def test_train_rejects_a_bad_optimizer_and_rate(workdir: Path, mnist: str) -> None:
     assert_clean_error(
-        invoke("train", "--optimizer", "adamw", "--lr", "0.1"), "unknown optimizer 'adamw'"
+        invoke("train", "--optimizer", "adamz", "--lr", "0.1"), "unknown optimizer 'adamz'"
     )
     assert_clean_error(
         invoke("train", "--optimizer", "adam", "--lr", "0"),
@@ -218,7 +218,12 @@ def test_best_on_a_study_where_nothing_reached_exits_non_zero(workdir: Path, mni
     result = invoke("best", "--study", "hopeless", "--json")
     assert_clean_error(result, "no trial of study 'hopeless' reached")
     error = json.loads(result.stdout)["error"]
-    assert error.startswith("no trial of study 'hopeless' reached the target 1")
+    assert error.startswith("no trial of study 'hopeless' reached 100% train accuracy")
+    # ... and how close the runs came, with a target they did reach.
+    answer = json.loads(result.stdout)
+    assert answer["metric"] == "accuracy" and 0 < answer["best_value"] < 1
+    assert answer["reachable_target"] <= answer["best_value"]
+    assert f"--target {answer['reachable_target']:g} (reached by these runs)" in error
 
 
 def test_json_errors_are_json_and_keep_secrets(workdir: Path) -> None:
@@ -227,7 +232,7 @@ def test_json_errors_are_json_and_keep_secrets(workdir: Path) -> None:
         ["best", "--storage", url, "--json"],
         ["studies", "--storage", url, "--json"],
         ["best", "--study", "none", "--json"],
-        ["train", "--optimizer", "adamw", "--lr", "0.1", "--json"],
+        ["train", "--optimizer", "adamz", "--lr", "0.1", "--json"],
     ):
         result = invoke(*args)
         assert result.exit_code == 1, args

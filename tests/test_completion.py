@@ -50,7 +50,14 @@ def test_commands_options_and_values_complete(shell_ready: None, tmp_path: Path)
     assert "--sampler" in _complete("autolr tune --sa", tmp_path)
     assert _complete("autolr tune --sampler ", tmp_path) == ["grid", "tpe", "random", "pbt"]
     assert _complete("autolr tune --optimizers adam,s", tmp_path) == ["adam,sgd"]
-    assert _complete("autolr train --optimizer ada", tmp_path) == ["adam", "adagrad", "adadelta"]
+    assert _complete("autolr train --optimizer ada", tmp_path) == [
+        "adam",
+        "adagrad",
+        "adadelta",
+        "adamw",
+        "adamax",
+        "adafactor",
+    ]
 
 
 def test_study_names_complete_from_the_storage_without_writing(

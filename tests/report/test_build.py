@@ -120,7 +120,7 @@ def test_summary_recommends_and_embeds_every_figure(grid_report) -> None:
     assert f"**Use {rec.optimizer} at learning rate {rec.learning_rate:.3g}**" in summary
     for name in FIGURES:
         assert f"]({name}.png)" in summary and f"]({name}.html)" in summary
-    assert "reference CNN x0.25 trained to 0.9 training accuracy" in summary
+    assert "reference CNN x0.25 trained to 90% train accuracy (window average)" in summary
 
 
 def test_index_shows_the_summary_and_every_figure_with_one_plotly(grid_report) -> None:
@@ -197,7 +197,7 @@ def test_figures_the_study_cannot_support_are_skipped_and_said_so(
         ([made_trial("adam", 1e-3, 300)], r"^study 'made' has 1 finished trial\(s\)"),
         (
             [made_trial("adam", 1e-3, None), made_trial("sgd", 1e-3, None, state="PRUNED")],
-            r"^nothing to report: no trial of study 'made' reached the target 0\.9",
+            r"^nothing to report: no trial of study 'made' reached 90% train accuracy",
         ),
         (
             [made_trial("adam", 1e-3, 300), made_trial("sgd", 1e-3, None, state="FAIL")],

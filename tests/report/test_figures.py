@@ -77,7 +77,7 @@ def test_hover_says_what_happened_to_a_run_that_missed() -> None:
     chart = figures.time_to_target(runs, MADE_SETTINGS, "made", REC)
     (stalled, _) = marks_tagged(chart, "unreached:pruned: stalled")
     assert stalled.hover == [
-        "sgd lr 0.2 (trial -1): pruned at step 150 (stalled), accuracy 0.4100; projected 4200 "
+        "sgd lr 0.2 (trial -1): pruned at step 150 (stalled), ended at 0.41; projected 4200 "
         "steps to the target"
     ]
     assert "pruned: stalled" in [k.label for k in chart.key]
