@@ -38,6 +38,9 @@ PLANNED: tuple[str, ...] = ("grid", *EXPERIMENTS, FIND)
 # Where a sampled study's learning rates come from: each optimizer's range-test band
 # (widened), or the whole --lr-min..--lr-max range.
 PRIORS: tuple[str, ...] = ("find", "none")
+# After a sampled search: measure the answer's band on the grid and the leaders' ties at
+# more seeds (autolr/search/followups.py), or stop at the search's own runs.
+BANDS: tuple[str, ...] = ("measure", "none")
 DEFAULT_FIND_STEPS = 200  # range-test steps per optimizer (see autolr/search/lr_range.py)
 Point = tuple[str, float, float]  # optimizer, learning rate, model scale
 OBJECTIVES: tuple[str, ...] = ("steps", "time")
@@ -83,6 +86,7 @@ class StudySettings:
     source: str | None = None  # trace, scale and find studies: the study they serve
     prior: str = "none"  # find: search each optimizer's range-test band; none: the range
     find_steps: int = DEFAULT_FIND_STEPS
+    band: str = "none"  # measure: the answer's band and ties measured after the search
     # A user's own optimizers (--optimizer-fn): name -> module:function of the learning rate.
     optimizer_fns: tuple[tuple[str, str], ...] = ()
 
@@ -100,6 +104,13 @@ class StudySettings:
             raise ConfigError(
                 f"--prior find narrows tpe, random and pbt searches; a {self.sampler} study "
                 "trains its own fixed rates (use --prior none)"
+            )
+        if self.band not in BANDS:
+            raise ConfigError(f"unknown band {self.band!r}; choose measure or none")
+        if self.band == "measure" and self.sampler not in ("tpe", "random", "pbt"):
+            raise ConfigError(
+                f"--band measure follows a tpe, random or pbt search; a {self.sampler} study "
+                "measures every rate it plans (use --band none)"
             )
         if self.find_steps < 10:
             raise ConfigError(f"--find-steps must be at least 10, got {self.find_steps}")
@@ -152,6 +163,7 @@ class StudySettings:
             "data": self.data.path,
             "prior": self.prior,
             "find_steps": self.find_steps,
+            "band": self.band,
         }
         if self.optimizer_fns:
             flat["optimizer_fns"] = dict(self.optimizer_fns)
@@ -208,6 +220,8 @@ class StudySettings:
                 # Studies made before priors existed searched the whole range.
                 prior=flat.get("prior") or "none",
                 find_steps=int(_or(flat.get("find_steps"), DEFAULT_FIND_STEPS)),
+                # Studies made before bands were measured stopped at the search's runs.
+                band=flat.get("band") or "none",
                 optimizer_fns=tuple(
                     (str(k), str(v)) for k, v in (flat.get("optimizer_fns") or {}).items()
                 ),
@@ -249,6 +263,7 @@ KNOWN_KEYS = (
         "find_steps",
         "task",
         "optimizer_fns",
+        "band",
     }
     | {f.name for f in dataclasses.fields(TrainSettings)}
     | {f.name for f in dataclasses.fields(PBTSettings)}
@@ -324,6 +339,7 @@ def _new_study(preset: dict[str, Any], flags: dict[str, Any]) -> dict[str, Any]:
     preset = _upgraded(preset)
     merged = {**preset, **flags}
     merged.setdefault("prior", default_prior(merged.get("sampler", "tpe")))
+    merged.setdefault("band", default_band(merged.get("sampler", "tpe")))
     if merged.get("task") == "regression" and "metric" not in flags:
         merged["metric"] = preset.get("metric") if preset.get("metric") in LOSS_METRICS else "loss"
     _check_loss_target(preset, flags, merged)
@@ -347,6 +363,11 @@ def _check_loss_target(
         f"--metric {merged['metric']} needs --target: the loss a run must fall to (e.g. the "
         "loss of a model you would call trained; `autolr find` shows the losses seen)"
     )
+
+
+def default_band(sampler: str) -> str:
+    """Searches measure their answer's band; planned studies already hold every rate."""
+    return "measure" if sampler in ("tpe", "random") else "none"
 
 
 def default_prior(sampler: str) -> str:

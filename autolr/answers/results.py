@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from optuna.trial import FrozenTrial, TrialState
 
+from autolr.answers.choice import choose
 from autolr.config import describe_goal
 from autolr.errors import AutolrError
 from autolr.metrics import Goal, final_metric
+from autolr.search import followups
 from autolr.search.pruning import DEFAULT_MARGIN
 from autolr.search.ties import whole_steps
 from autolr.settings import StudySettings
@@ -43,10 +45,12 @@ class OptimizerResult:
     reached_trials: int
     trials: int
     band_rates: int = 0  # distinct rates inside the band
+    band_measured: bool = False  # both edges bracketed on the grid (search/bracket.py)
 
     @property
     def thin_band(self) -> bool:
-        return self.band is not None and self.band_rates < MIN_BAND_RATES
+        """Too few rates to say how far the band reaches, and its edges not measured."""
+        return self.band is not None and not self.band_measured and self.band_rates < MIN_BAND_RATES
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,12 @@ class Recommendation:
     metric: str = "accuracy"  # what the target is of (Keras's names)
     goal: str = ""  # the goal in words, with how it is measured
     batch_size: int = 100
+    tied: tuple[str, ...] = ()  # optimizers tied within the seeds' noise, recommended first
+    seed_steps: dict[str, list[float]] = field(default_factory=dict)  # leaders, per seed
+    reason: str = ""  # why this optimizer, when seeds were run
+    fastest_trial: int | None = None  # the single fastest run (optuna-dashboard's Best Trial)
+    follow_up_trials: int = 0  # runs measuring the band and the ties
+    follow_up_steps: int = 0  # and the steps they cost
 
     @property
     def band_rates(self) -> int:
@@ -112,6 +122,7 @@ def summarise_optimizer(
     margin: float,
     objective: str = "steps",
     goal: Goal | None = None,
+    band_measured: bool = False,
 ) -> OptimizerResult:
     """Best rate, and the band of rates that reached within `margin` x the best value."""
     best = best_reached(trials, goal)
@@ -127,6 +138,7 @@ def summarise_optimizer(
         reached_trials=len(good),
         trials=len(finished),
         band_rates=len(set(in_band)),
+        band_measured=band_measured,
     )
 
 
@@ -142,29 +154,39 @@ def recommend(
     trials: Sequence[FrozenTrial],
     margin: float = BAND_MARGIN,
 ) -> Recommendation:
-    """The fastest optimizer and rate, with bands, or NoResultError if none reached."""
+    """The optimizer and rate to use, with bands, or NoResultError if none reached. Best
+    rates and bands come from the runs at the study's seed (the search, and the band
+    measurements); the leaders' runs at other seeds decide ties (answers/choice.py)."""
+    at_seed = followups.at_study_seed(trials)
     per_optimizer = {
         name: summarise_optimizer(
-            [t for t in trials if t.params.get("optimizer") == name],
+            [t for t in at_seed if t.params.get("optimizer") == name],
             margin,
             settings.objective,
             settings.train.goal,
+            _measured(trials, name, settings),
         )
         for name in settings.optimizers
     }
     finished = sum(r.trials for r in per_optimizer.values())
     winner_trial = best_reached(
-        [t for t in trials if t.params.get("optimizer") in per_optimizer], settings.train.goal
+        [t for t in at_seed if t.params.get("optimizer") in per_optimizer], settings.train.goal
     )
     if winner_trial is None:
         raise nothing_reached(study_name, settings, trials, finished)
-    optimizer = str(winner_trial.params["optimizer"])  # ties broken as within an optimizer
-    winner = per_optimizer[optimizer]
+    choice = choose(
+        str(winner_trial.params["optimizer"]),  # ties broken as within an optimizer
+        followups.contender_list(trials, settings),
+        {name: r.band for name, r in per_optimizer.items()},
+    )
+    winner = per_optimizer[choice.optimizer]
     assert winner.learning_rate is not None and winner.value is not None and winner.band
+    extra = [t for t in trials if followups.role(t) is not None and t.state.is_finished()]
+    fastest = best_reached(trials, settings.train.goal)
     return Recommendation(
         study=study_name,
         objective=settings.objective,
-        optimizer=optimizer,
+        optimizer=choice.optimizer,
         learning_rate=winner.learning_rate,
         value=winner.value,
         band=winner.band,
@@ -175,7 +197,21 @@ def recommend(
         metric=settings.train.metric,
         goal=describe_goal(settings.train),
         batch_size=settings.train.batch_size,
+        tied=choice.tied,
+        seed_steps=choice.seed_steps,
+        reason=choice.reason,
+        fastest_trial=None if fastest is None else fastest.number,
+        follow_up_trials=len(extra),
+        follow_up_steps=sum(int(t.user_attrs.get("steps", 0)) for t in extra),
     )
+
+
+def _measured(trials: Sequence[FrozenTrial], optimizer: str, settings: StudySettings) -> bool:
+    """Whether `optimizer`'s band has both edges bracketed on the grid."""
+    if settings.band != "measure":
+        return False
+    walk = followups.band_walk(trials, optimizer, settings)
+    return walk.low_edge and walk.high_edge and not walk.to_run and not walk.waiting
 
 
 def nothing_reached(

@@ -33,21 +33,47 @@ def show_recommendation(rec: Any, objective_unit: str) -> None:
         )
     )
     span = _span(low, high)
-    out.print(f"rates that work: {span} (within {rec.margin:g}x of the best)")
+    measured = rec.per_optimizer[rec.optimizer].band_measured
+    how = "edges measured on the grid, 6 rates a decade" if measured else "the runs it saw"
+    out.print(f"rates that work: {span} (within {rec.margin:g}x of the best; {how})")
     if rec.thin_band:
         out.print(_thin(rec.band_rates))
+    if rec.reason:
+        out.print(f"why {rec.optimizer}: {rec.reason}")
+    if rec.follow_up_trials:
+        out.print(
+            f"measuring the band and the ties took {rec.follow_up_trials} runs, "
+            f"{rec.follow_up_steps:,} steps"
+        )
     table = Table(title=f"per optimizer ({rec.finished_trials} finished trials)")
-    for column in ("optimizer", "best rate", objective_unit, "band", "reached / trials"):
+    columns = ["optimizer", "best rate", objective_unit, "band", "reached / trials"]
+    if rec.seed_steps:
+        columns.append("at 3 seeds")
+    for column in columns:
         table.add_column(column, justify="right" if column != "optimizer" else "left")
     for name, r in rec.per_optimizer.items():
         band = "-"
         if r.band:
             low, high = r.band
             band = _span(low, high)
-            band += " (thin)" if r.thin_band else ""
+            band += " (thin)" if r.thin_band else " (measured)" if r.band_measured else ""
         value = "-" if r.value is None else f"{r.value:.4g}"
-        table.add_row(name, rate(r.learning_rate), value, band, f"{r.reached_trials} / {r.trials}")
+        row = [name, rate(r.learning_rate), value, band, f"{r.reached_trials} / {r.trials}"]
+        if rec.seed_steps:
+            row.append(_seeds(rec, name))
+        table.add_row(*row)
     out.print(table)
+
+
+def _seeds(rec: Any, name: str) -> str:
+    """A leader's steps at each seed, with its median and whether it ties: "20 (10, 20, 30)
+    tied"."""
+    steps = rec.seed_steps.get(name)
+    if not steps:
+        return ""
+    shown = sorted(steps)[len(steps) // 2]
+    tie = " tied" if name in rec.tied and len(rec.tied) > 1 else ""
+    return f"median {shown:g} ({', '.join(f'{s:g}' for s in steps)}){tie}"
 
 
 def _span(low: float, high: float) -> str:

@@ -23,7 +23,7 @@ from autolr.report import style, to_html
 from autolr.report.build import ReportResult, interactive, kind_of
 from autolr.report.data import ReportError
 from autolr.report.kinds import Answer, Skipped
-from autolr.report.summary import thin_note
+from autolr.report.summary import follow_up_text, thin_note
 from autolr.settings import FIND, StudySettings
 from autolr.store.stored import stored_settings
 
@@ -121,7 +121,10 @@ def _answer(answer: Answer, settings: StudySettings, trials: Sequence[Any]) -> s
             f"{answer.value:.4g} {unit} to {answer.goal or f'{answer.target:g} accuracy'}"
             f"{number}, batch size {answer.batch_size}. "
             f"Rates that work, within {answer.margin:g}x of the best: {band}"
-            f"{thin_note(answer.band_rates) if answer.thin_band else ''}.\n\n" + "\n".join(rows)
+            f"{thin_note(answer.band_rates) if answer.thin_band else ''}.\n\n"
+            + follow_up_text(answer)
+            + _card_differs(answer)
+            + "\n".join(rows)
         )
     if isinstance(answer, PBTRecommendation):
         last = answer.schedule[-1]
@@ -139,6 +142,18 @@ def _answer(answer: Answer, settings: StudySettings, trials: Sequence[Any]) -> s
         f"## A {settings.sampler} study\n\n"
         f"It follows up {settings.source or 'another study'} and gives no answer of its own: "
         "its Best Trial card is only the lowest value below."
+    )
+
+
+def _card_differs(answer: Recommendation) -> str:
+    """When optimizers tie, the Best Trial card shows the single fastest run, which may
+    not be the recommendation: say so, and why."""
+    if len(answer.tied) < 2 or answer.fastest_trial is None:
+        return ""
+    return (
+        f"The Best Trial card shows the single fastest run (trial {answer.fastest_trial}); "
+        f"{', '.join(answer.tied)} tie within the noise of the seeds, and autolr "
+        f"recommends {answer.optimizer} for its wider band.\n\n"
     )
 
 

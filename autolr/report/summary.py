@@ -67,6 +67,7 @@ def _answer(rec: Recommendation, rows: Sequence[BandRow], unit: str) -> str:
         f"({rec.value:.4g} {unit} to the target). Its rates within {rec.margin:g}x of that: "
         f"{_span(rec.band)}{thin_note(rec.band_rates) if rec.thin_band else ''}.\n\n"
     )
+    text += follow_up_text(rec)
     shared = common_band(rows)
     if shared is not None:
         text += f"Every optimizer's band contains the rates {shared[0]:.3g} to {shared[1]:.3g}.\n"
@@ -74,6 +75,25 @@ def _answer(rec: Recommendation, rows: Sequence[BandRow], unit: str) -> str:
         text += (
             "No single learning rate is in every optimizer's band: the rate has to be "
             "chosen together with the optimizer.\n"
+        )
+    return text
+
+
+def follow_up_text(rec: Recommendation) -> str:
+    """What the follow-ups found: why this optimizer among those tied, how the band was
+    measured, and what that cost (nothing when the study measured none)."""
+    text = ""
+    if rec.reason:
+        text += f"Why {rec.optimizer}: {rec.reason}.\n\n"
+    if rec.per_optimizer[rec.optimizer].band_measured:
+        text += (
+            "Its band's edges were measured on the study's grid (six rates a decade), "
+            "walking out from the best rate until a rate fell out of the band.\n\n"
+        )
+    if rec.follow_up_trials:
+        text += (
+            f"Measuring the band and the ties took {rec.follow_up_trials} runs, "
+            f"{rec.follow_up_steps:,} steps.\n\n"
         )
     return text
 

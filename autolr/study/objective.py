@@ -15,7 +15,7 @@ import optuna
 from autolr.config import TrainSettings
 from autolr.errors import TrialFailed
 from autolr.metrics import FINAL_METRIC
-from autolr.search import pbt, progress, ties
+from autolr.search import pbt, progress, roles, ties
 from autolr.search.prior import SearchSpace, whole_range
 from autolr.search.pruning import StopRules
 from autolr.settings import StudySettings
@@ -37,17 +37,22 @@ class Trainers:
 
     def __init__(self, settings: StudySettings) -> None:
         self.settings = settings
-        self._by_scale: dict[float, Trainer] = {}
+        self._made: dict[tuple[float, int], Trainer] = {}
 
-    def get(self, scale: float | None = None) -> Trainer:
-        model = self.settings.model
+    def get(self, scale: float | None = None, seed: int | None = None) -> Trainer:
+        """The trainer of the study's model at `scale`, seeded with `seed` (a follow-up's
+        other seed: other initial weights and batch order); the study's by default."""
+        model, train = self.settings.model, self.settings.train
         if scale is not None:
             model = dataclasses.replace(model, scale=scale)
-        if model.scale not in self._by_scale:
-            self._by_scale[model.scale] = Trainer(
-                model, self.settings.data, self.settings.train, self.settings.own_optimizers
+        if seed is not None:
+            train = dataclasses.replace(train, seed=seed)
+        key = (model.scale, train.seed)
+        if key not in self._made:
+            self._made[key] = Trainer(
+                model, self.settings.data, train, self.settings.own_optimizers
             )
-        return self._by_scale[model.scale]
+        return self._made[key]
 
 
 class Objective:
@@ -68,6 +73,8 @@ class Objective:
         distribution shows the range actually searched)."""
         optimizer = str(trial.suggest_categorical("optimizer", self.space.optimizers))
         low, high = self.space.ranges[optimizer]
+        if trial.user_attrs.get(roles.ROLE_ATTR):  # a follow-up may measure beyond it
+            low, high = self.settings.lr_min, self.settings.lr_max
         learning_rate = trial.suggest_float("learning_rate", low, high, log=True)
         return optimizer, float(learning_rate)
 
@@ -80,7 +87,9 @@ class Objective:
 
     def __call__(self, trial: optuna.Trial) -> float:
         optimizer, learning_rate = self.suggest(trial)
-        trainer = self.trainers.get(self.suggest_scale(trial))
+        trainer = self.trainers.get(
+            self.suggest_scale(trial), trial.user_attrs.get(roles.SEED_ATTR)
+        )
         if self.listener is not None:
             self.listener.trial_started(trial.number, optimizer, learning_rate)
         checks: list[tuple[int, float]] = []

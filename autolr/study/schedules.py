@@ -15,7 +15,7 @@ from typing import Literal, Protocol
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from autolr.search import pbt
+from autolr.search import followups, pbt, roles
 from autolr.search.space import PlannedPoint
 from autolr.settings import PLANNED, StudySettings
 from autolr.store.artifacts_db import ArtifactStore
@@ -93,29 +93,72 @@ class PlannedSchedule:
 
 
 class SampledSchedule:
-    """The sampler proposes; the study stops at `total` finished trials, all workers
-    together. A worker waits while others' trials could still fail and need replacing."""
+    """The sampler proposes; the search stops at `searched` finished search trials, all
+    workers together. A worker waits while others' trials could still fail and need
+    replacing. With `--band measure`, the follow-ups come next (search/followups.py):
+    each created with its parameters fixed, until the answer's band and ties are
+    measured."""
 
-    def __init__(self, total: int) -> None:
-        self.total = total
+    def __init__(self, searched: int, settings: StudySettings | None = None) -> None:
+        self.searched = searched
+        self.settings = settings
+        self.measure = settings is not None and settings.band == "measure"
+        self.total = searched  # grows as follow-ups are planned
 
-    def template(self, trials: Sequence[FrozenTrial]) -> FrozenTrial | None:
-        return None  # the sampler proposes (study.ask)
-
-    def next(self, trials: Sequence[FrozenTrial]) -> Next:
-        finished = finished_count(trials)
-        running = sum(t.state == TrialState.RUNNING for t in trials)
-        if finished >= self.total:
+    def _search_next(self, trials: Sequence[FrozenTrial]) -> Next:
+        search = followups.search_trials(trials)
+        finished = finished_count(search)
+        running = sum(t.state == TrialState.RUNNING for t in search)
+        if finished >= self.searched:
             return "done"
-        if finished + running < self.total:
+        if finished + running < self.searched:
             return "run"
         return "wait"
+
+    def _plan(self, trials: Sequence[FrozenTrial]) -> followups.Plan:
+        assert self.settings is not None
+        plan = followups.plan(trials, self.settings)
+        self.total = self.searched + len(trials) - len(followups.search_trials(trials))
+        self.total += len(plan.to_run)
+        return plan
+
+    def next(self, trials: Sequence[FrozenTrial]) -> Next:
+        searching = self._search_next(trials)
+        if searching != "done" or not self.measure:
+            return searching
+        if any(t.state == TrialState.RUNNING for t in followups.search_trials(trials)):
+            return "wait"  # the search's last runs decide what to measure
+        plan = self._plan(trials)
+        if plan.to_run:
+            return "run"
+        return "wait" if plan.waiting else "done"
+
+    def template(self, trials: Sequence[FrozenTrial]) -> FrozenTrial | None:
+        """None while searching (the sampler proposes); then the first follow-up."""
+        if not self.measure or self._search_next(trials) != "done":
+            return None
+        follow_up = self._plan(trials).to_run[0]
+        return optuna.trial.create_trial(
+            state=TrialState.RUNNING,
+            system_attrs={
+                "fixed_params": {
+                    "optimizer": follow_up.optimizer,
+                    "learning_rate": follow_up.learning_rate,
+                }
+            },
+            user_attrs={
+                roles.ROLE_ATTR: follow_up.role,
+                roles.SEED_ATTR: follow_up.seed,
+            },
+        )
 
     def after_trial(self, study: optuna.Study) -> None:
         return None
 
     def complete(self, trials: Sequence[FrozenTrial]) -> bool:
-        return finished_count(trials) >= self.total
+        if self._search_next(trials) != "done":
+            return False
+        return not self.measure or self._plan(trials).done
 
 
 class PopulationSchedule:
@@ -200,4 +243,4 @@ def make_schedule(
         if store is None:
             raise ValueError("a PBT schedule needs an artifact store")
         return PopulationSchedule(settings, store, limit)
-    return SampledSchedule(default_trials if limit is None else limit)
+    return SampledSchedule(default_trials if limit is None else limit, settings)

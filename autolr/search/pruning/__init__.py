@@ -49,7 +49,8 @@ def make_pruner(settings: StudySettings) -> BasePruner:
                     n_min_trials=3,
                 ),
             ),
-        ]
+        ],
+        band_rules=[("slower", SlowerThanBestPruner(DEFAULT_MARGIN, per_optimizer=True))],
     )
 
 

@@ -8,17 +8,29 @@ import optuna
 from optuna.pruners import BasePruner
 from optuna.trial import FrozenTrial
 
+from autolr.search.roles import BAND, ROLE_ATTR
+
 
 class StopRules(BasePruner):
     """The first rule (name, pruner) that says stop wins; its name becomes the trial's
-    stop reason, so every pruned run says why it was stopped."""
+    stop reason, so every pruned run says why it was stopped.
 
-    def __init__(self, rules: Sequence[tuple[str, BasePruner]]) -> None:
+    Follow-ups (search/roles.py) are measured, not searched: a band run stops only by
+    `band_rules` (the exact per-optimizer rule), a seed run never."""
+
+    def __init__(
+        self,
+        rules: Sequence[tuple[str, BasePruner]],
+        band_rules: Sequence[tuple[str, BasePruner]] = (),
+    ) -> None:
         self.rules = list(rules)
+        self.band_rules = list(band_rules)
         self._reasons: dict[int, str] = {}
 
     def prune(self, study: optuna.Study, trial: FrozenTrial) -> bool:
-        for name, rule in self.rules:
+        role = trial.user_attrs.get(ROLE_ATTR)
+        rules = {None: self.rules, BAND: self.band_rules}.get(role, [])
+        for name, rule in rules:
             if rule.prune(study, trial):
                 self._reasons[trial.number] = name
                 return True

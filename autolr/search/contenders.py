@@ -1,0 +1,66 @@
+"""Which optimizers tie within noise: the leaders' best rates run again at other seeds.
+
+Steps to the target move with the seed by a check or two (a rate that reached at 250
+steps on one seed can need 350 on another), so "fastest" among optimizers a check apart
+is noise. After a search, each leading optimizer (its best run within the band margin of
+the overall best) trains its best rate again with `EXTRA_SEEDS` more seeds (new initial
+weights and batch order). Optimizers are ranked by their median steps across the seeds;
+those whose median lies within the spread the seeds show (the larger of the two
+optimizers' max - min) of the lowest median are tied. Among tied optimizers autolr
+recommends the one whose measured band is widest: the safest when the model, the data or
+the batch size change a little.
+
+Pure functions of stored results, so every worker decides alike.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+EXTRA_SEEDS = 2  # the leaders' best rates are trained at this many more seeds
+
+
+def extra_seeds(seed: int) -> tuple[int, ...]:
+    """The seeds a leader's best rate is run again with (after the study's own)."""
+    return tuple(seed + k for k in range(1, EXTRA_SEEDS + 1))
+
+
+@dataclass(frozen=True)
+class Contender:
+    optimizer: str
+    learning_rate: float  # its best rate at the study's seed
+    steps: tuple[float, ...]  # the run's steps at each seed, the study's first
+
+    @property
+    def median(self) -> float:
+        return float(statistics.median(self.steps))
+
+    @property
+    def spread(self) -> float:
+        return max(self.steps) - min(self.steps)
+
+
+def leaders(best_steps: Mapping[str, float], margin: float) -> list[str]:
+    """Optimizers whose best run needed at most `margin` times the overall best's steps,
+    fastest first: the ones that could turn out tied."""
+    if not best_steps:
+        return []
+    fastest = min(best_steps.values())
+    close = [name for name, steps in best_steps.items() if steps <= margin * fastest]
+    return sorted(close, key=lambda name: (best_steps[name], name))
+
+
+def ranked(contenders: Sequence[Contender]) -> list[Contender]:
+    """By median steps across seeds, then the study seed's steps, then name."""
+    return sorted(contenders, key=lambda c: (c.median, c.steps[0], c.optimizer))
+
+
+def tied(contenders: Sequence[Contender]) -> list[Contender]:
+    """The contenders tied with the one of lowest median (itself included, first)."""
+    order = ranked(contenders)
+    if not order:
+        return []
+    top = order[0]
+    return [c for c in order if c.median - top.median <= max(top.spread, c.spread)]

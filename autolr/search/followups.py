@@ -1,0 +1,186 @@
+"""After a search: the runs that make its answer a measured band, not a lucky point.
+
+1. Seeds (contenders.py): when more than one optimizer leads (its best search run within
+   the margin of the overall best), each leader's best rate is trained at two more seeds,
+   so that ties within the seeds' noise are seen.
+2. Bands (bracket.py): every optimizer tied for first has its band's edges measured on
+   the study's grid, walking out from its best rate until a rate falls out of the band.
+
+Each follow-up is a trial labelled with its role (and seed), created with its parameters
+fixed, in the same study: it resumes and is shared like any trial. What to run next is a
+pure function of the study's trials, so any worker, after any crash, decides alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from optuna.trial import FrozenTrial, TrialState
+
+from autolr.search import bracket, contenders
+from autolr.search.pruning import DEFAULT_MARGIN
+from autolr.search.roles import BAND, ROLE_ATTR, SEED, SEED_ATTR
+from autolr.search.ties import whole_steps
+from autolr.settings import StudySettings
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    optimizer: str
+    learning_rate: float
+    role: str
+    seed: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the follow-ups need now: runs to start, or running ones to wait for."""
+
+    to_run: tuple[FollowUp, ...]
+    waiting: bool
+
+    @property
+    def done(self) -> bool:
+        return not self.to_run and not self.waiting
+
+
+def role(trial: FrozenTrial) -> str | None:
+    return trial.user_attrs.get(ROLE_ATTR)
+
+
+def search_trials(trials: Sequence[FrozenTrial]) -> list[FrozenTrial]:
+    return [t for t in trials if role(t) is None]
+
+
+def at_study_seed(trials: Sequence[FrozenTrial]) -> list[FrozenTrial]:
+    """The search and the band runs: what an optimizer's best rate and band come from."""
+    return [t for t in trials if role(t) != SEED]
+
+
+def plan(trials: Sequence[FrozenTrial], settings: StudySettings) -> Plan:
+    """The follow-ups still needed, once the search has finished."""
+    seed = settings.train.seed
+    searched = [t for t in search_trials(trials) if t.state.is_finished()]
+    best = _best_runs(searched)
+    leading = contenders.leaders({o: steps for o, (_, steps) in best.items()}, DEFAULT_MARGIN)
+    if len(leading) > 1:
+        seeds = _seed_runs(trials, best, leading, seed)
+        if not seeds.done:
+            return seeds
+        tied = [c.optimizer for c in contenders.tied(contender_list(trials, settings))]
+    else:
+        tied = leading
+    return _band_runs(trials, tied, settings)
+
+
+def contender_list(
+    trials: Sequence[FrozenTrial], settings: StudySettings
+) -> list[contenders.Contender]:
+    """Each leader with its best search rate's steps at the study's seed and the others
+    (only leaders whose extra seeds have all finished)."""
+    best = _best_runs([t for t in search_trials(trials) if t.state.is_finished()])
+    leading = contenders.leaders({o: steps for o, (_, steps) in best.items()}, DEFAULT_MARGIN)
+    found = []
+    for optimizer in leading:
+        rate, steps = best[optimizer]
+        others = [
+            _steps(t)
+            for s in contenders.extra_seeds(settings.train.seed)
+            for t in trials
+            if _is_seed_run(t, optimizer, rate, s) and t.state.is_finished()
+        ]
+        if len(others) == contenders.EXTRA_SEEDS:
+            found.append(contenders.Contender(optimizer, rate, (steps, *others)))
+    return found
+
+
+def _best_runs(trials: Sequence[FrozenTrial]) -> dict[str, tuple[float, float]]:
+    """Per optimizer: (rate, steps) of its fastest run that reached the target."""
+    best: dict[str, tuple[float, float]] = {}
+    for t in trials:
+        if t.state != TrialState.COMPLETE or not t.user_attrs.get("reached"):
+            continue
+        name, rate, steps = str(t.params["optimizer"]), float(t.params["learning_rate"]), _steps(t)
+        if name not in best or (steps, rate) < (best[name][1], best[name][0]):
+            best[name] = (rate, steps)
+    return best
+
+
+def _steps(trial: FrozenTrial) -> float:
+    """What a run cost to reach the target, as people read it (whole steps); a run that
+    did not reach is worth its stored value, which is above the budget."""
+    return whole_steps(trial.value) if trial.value is not None else float("inf")
+
+
+def _is_seed_run(trial: FrozenTrial, optimizer: str, rate: float, seed: int) -> bool:
+    return (
+        role(trial) == SEED
+        and trial.user_attrs.get(SEED_ATTR) == seed
+        and trial.params.get("optimizer") == optimizer
+        and abs(float(trial.params.get("learning_rate", 0.0)) / rate - 1) < 1e-9
+        and trial.state != TrialState.FAIL
+    )
+
+
+def _seed_runs(
+    trials: Sequence[FrozenTrial],
+    best: dict[str, tuple[float, float]],
+    leading: Sequence[str],
+    seed: int,
+) -> Plan:
+    needed, waiting = [], False
+    for optimizer in leading:
+        rate, _ = best[optimizer]
+        for extra in contenders.extra_seeds(seed):
+            runs = [t for t in trials if _is_seed_run(t, optimizer, rate, extra)]
+            if not runs:
+                needed.append(FollowUp(optimizer, rate, SEED, extra))
+            elif not any(t.state.is_finished() for t in runs):
+                waiting = True
+    return Plan(tuple(needed), waiting)
+
+
+def _band_runs(trials: Sequence[FrozenTrial], tied: Sequence[str], settings: StudySettings) -> Plan:
+    seed = settings.train.seed
+    needed: list[FollowUp] = []
+    waiting = False
+    for optimizer in tied:
+        step = band_walk(trials, optimizer, settings)
+        needed += [FollowUp(optimizer, rate, BAND, seed) for rate in step.to_run]
+        waiting = waiting or step.waiting
+    return Plan(tuple(needed), waiting)
+
+
+def band_walk(
+    trials: Sequence[FrozenTrial], optimizer: str, settings: StudySettings
+) -> bracket.Walk:
+    """Where the measurement of `optimizer`'s band stands (its runs at the study's seed)."""
+    own = [t for t in at_study_seed(trials) if t.params.get("optimizer") == optimizer]
+    runs = [
+        bracket.Run(float(t.params["learning_rate"]), _reached_steps(t), _exact(t))
+        for t in own
+        if t.state in (TrialState.COMPLETE, TrialState.PRUNED)
+    ]
+    running = [
+        float(t.params["learning_rate"])
+        for t in own
+        if t.state == TrialState.RUNNING and "learning_rate" in t.params
+    ]
+    return bracket.walk(runs, running, DEFAULT_MARGIN, settings.lr_min, settings.lr_max)
+
+
+def _reached_steps(trial: FrozenTrial) -> float | None:
+    if trial.state == TrialState.COMPLETE and trial.user_attrs.get("reached"):
+        return _steps(trial)
+    return None
+
+
+def _exact(trial: FrozenTrial) -> bool:
+    """Whether a run's verdict can bound a band: it ran to its end, or it measured a band
+    and only the exact rule stopped it (slower than the margin times its own optimizer's
+    best). A search run stopped early is not: a heuristic stopped it, or the slower rule
+    against another optimizer's best."""
+    if trial.state == TrialState.COMPLETE:
+        return True
+    return role(trial) == BAND and trial.user_attrs.get("stop_reason") == "slower"
