@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import threading
 import warnings
 from collections.abc import Collection, Iterator, Sequence
@@ -22,14 +21,13 @@ from optuna.trial import FrozenTrial, TrialState
 
 from autolr.errors import StorageError
 from autolr.store.faults import check_contents, check_writable, describe
+from autolr.store.liveness import WORKER_ATTR, process_alive, same_machine, worker_identity
 from autolr.store.locks import named_lock as _named_lock
 from autolr.store.urls import encode_userinfo, redact, scrub
 
 STORAGE_ENV = "AUTOLR_STORAGE"
 DEFAULT_SQLITE = Path("studies") / "autolr.db"
 SUPPORTED_DIALECTS = ("sqlite", "postgresql")
-WORKER_ATTR = "autolr:worker"
-CLAIM_KEY = "claim"  # in WORKER_ATTR: the token of the lease the trial was claimed under
 SQLITE_BUSY_TIMEOUT_S = 60
 
 
@@ -188,38 +186,6 @@ def load_study(storage: RDBStorage, name: str, url: str) -> optuna.Study:
 
 
 # -- crash recovery -------------------------------------------------------------------
-def worker_identity() -> dict[str, Any]:
-    """Who runs a trial: enough to tell, on the same machine, whether it is still alive.
-
-    The boot id and PID-namespace inode keep containers that share a host name, or a
-    rebooted machine, from mistaking another process for the trial's worker.
-    """
-    return {"host": socket.gethostname(), "space": _process_space(), "pid": os.getpid()}
-
-
-def _process_space() -> str:
-    try:
-        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
-        namespace = os.stat("/proc/self/ns/pid").st_ino
-        return f"{boot}:{namespace}"
-    except OSError:
-        return "unknown"
-
-
-def _process_alive(pid: int) -> bool:
-    pid = int(pid)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a killed child nobody has reaped yet is a zombie: dead for our purposes
-        return Path(f"/proc/{pid}/stat").read_text().split(") ")[-1][:1] != "Z"
-    except OSError:
-        return True
-
-
 def recover_dead_trials(
     study: optuna.Study,
     storage: RDBStorage,
@@ -245,8 +211,8 @@ def recover_dead_trials(
         worker = trial.system_attrs.get(WORKER_ATTR)
         if trial.number in abandoned or (
             isinstance(worker, dict)
-            and _same_machine(worker, here)
-            and not _process_alive(worker["pid"])
+            and same_machine(worker, here)
+            and not process_alive(worker["pid"])
         ):
             trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, trial.number)
             with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):
@@ -265,18 +231,6 @@ def recover_dead_trials(
         if states.get(t.number) == TrialState.FAIL and "error" not in t.user_attrs
     ]
     return sorted(set(failed) | set(stale_ones))
-
-
-def unlabelled(running: Sequence[FrozenTrial]) -> set[int]:
-    """Running trials that no worker ever labelled as its own (see claims.py)."""
-    return {t.number for t in running if not isinstance(t.system_attrs.get(WORKER_ATTR), dict)}
-
-
-def _same_machine(worker: dict[str, Any], here: dict[str, Any]) -> bool:
-    return bool(
-        (worker.get("host"), worker.get("space")) == (here["host"], here["space"])
-        and worker.get("pid") != here["pid"]
-    )
 
 
 class Heartbeat:
