@@ -23,6 +23,7 @@ from autolr.errors import StorageError
 from autolr.store.faults import check_contents, check_writable, describe
 from autolr.store.liveness import WORKER_ATTR, process_alive, same_machine, worker_identity
 from autolr.store.locks import named_lock as _named_lock
+from autolr.store.timeouts import postgres_connect_args
 from autolr.store.urls import encode_userinfo, redact, scrub
 
 STORAGE_ENV = "AUTOLR_STORAGE"
@@ -109,10 +110,15 @@ def open_storage(
         engine_kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S}
     else:
         engine_kwargs["pool_pre_ping"] = True
+        engine_kwargs["connect_args"] = postgres_connect_args(dict(parsed.query))
     try:
         # Workers started together on a new database would race to create its tables.
         # Readers create nothing, so they take no lock (and write no .lock file).
-        scratch = sqlalchemy.create_engine(full_url, poolclass=sqlalchemy.pool.NullPool)
+        scratch = sqlalchemy.create_engine(
+            full_url,
+            poolclass=sqlalchemy.pool.NullPool,
+            connect_args=engine_kwargs["connect_args"],
+        )
         schema = _named_lock(scratch, "schema") if writer else _has_tables(scratch, url)
         with schema, warnings.catch_warnings():
             if path is not None and writer:

@@ -22,6 +22,7 @@ from autolr.errors import ConfigError, StorageError
 from autolr.search.prior import SPACE_ATTR, SearchSpace
 from autolr.search.pruning import make_pruner
 from autolr.search.samplers import make_sampler
+from autolr.search.space import check_grid
 from autolr.settings import StudySettings
 from autolr.store.locks import LockLost, study_lock
 from autolr.store.storage import creates_sqlite_file
@@ -125,7 +126,9 @@ def _settings(
     if explicit is not None:
         return _same_or_conflict(name, explicit, stored)
     preset_flat = study_settings.load_preset(preset or name, required=preset is not None)
-    return study_settings.resolve(preset_flat, stored, flags)
+    settings = study_settings.resolve(preset_flat, stored, flags)
+    check_grid(settings)
+    return settings
 
 
 def _stored_settings(storage: RDBStorage, name: str) -> dict[str, Any] | None:
