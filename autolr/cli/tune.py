@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 from typing import Annotated, Any
 
 import typer
@@ -196,7 +197,8 @@ def _publish(url: str, name: str) -> None:
 def _finish_message(name: str, finished: int, total: int, complete: bool) -> None:
     if complete:
         console.note(
-            f"study {name} done: {finished}/{total} trials. Next: autolr best --study {name}"
+            f"study {name} done: {finished}/{total} trials. "
+            f"Next: autolr best --study {shlex.quote(name)}"
         )
     else:
         console.note(

@@ -9,6 +9,7 @@ skipped and why, so a half-finished study still gets a report.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,7 +128,7 @@ def read_inputs(study: optuna.Study) -> ReportInputs:
     if len(runs) < MIN_RUNS:
         raise ReportError(
             f"study {name!r} has {len(runs)} finished trial(s); a report needs at least "
-            f"{MIN_RUNS}: let `autolr tune --study {name}` run longer"
+            f"{MIN_RUNS}: let `autolr tune --study {shlex.quote(name)}` run longer"
         )
     try:
         rec = recommend(name, settings, trials)

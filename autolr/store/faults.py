@@ -119,22 +119,19 @@ def describe(exc: BaseException, where: str) -> str | None:
         if code.startswith("SQLITE_IOERR") or "disk i/o error" in text:
             return f"cannot read or write {where}: disk I/O error (a full or failing disk?)"
         if type(link).__name__ == "ConnectionTimeout" or "connection timeout expired" in text:
-            return _NO_ANSWER.format(
-                where=where,
-                seconds=connect_seconds(),
-                what="connecting",
-                env=CONNECT_TIMEOUT_ENV,
-                hint="is the server up and reachable, and is it PostgreSQL on that port?",
-            )
+            return _no_answer(where, "connecting", connect_seconds(), CONNECT_TIMEOUT_ENV)
         if state == "57014" and "statement timeout" in text:
-            return _NO_ANSWER.format(
-                where=where,
-                seconds=statement_seconds(),
-                what="a statement",
-                env=STATEMENT_TIMEOUT_ENV,
-                hint="the server is hung or overloaded, or a stuck session holds a lock",
-            )
+            return _no_answer(where, "a statement", statement_seconds(), STATEMENT_TIMEOUT_ENV)
     return None
+
+
+def _no_answer(where: str, what: str, seconds: float, env: str) -> str:
+    hint = (
+        "is the server up and reachable, and is it PostgreSQL on that port?"
+        if what == "connecting"
+        else "the server is hung or overloaded, or a stuck session holds a lock"
+    )
+    return _NO_ANSWER.format(where=where, seconds=seconds, what=what, env=env, hint=hint)
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:

@@ -22,6 +22,7 @@ from optuna.trial import FrozenTrial, TrialState
 from autolr.errors import StorageError
 from autolr.store.faults import check_contents, check_writable, describe
 from autolr.store.liveness import WORKER_ATTR, process_alive, same_machine, worker_identity
+from autolr.store.locks import lease_seconds
 from autolr.store.locks import named_lock as _named_lock
 from autolr.store.timeouts import postgres_connect_args
 from autolr.store.urls import encode_userinfo, redact, scrub
@@ -60,9 +61,17 @@ def normalise_url(url: str) -> sqlalchemy.engine.URL:
         )
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        parent = Path(parsed.database).expanduser().parent
-        if not parent.is_dir() and Path(parsed.database) != DEFAULT_SQLITE:
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        # SQLite's in-memory database dies with the command (and is not shared with
+        # --jobs workers): nothing stored there could be resumed, read or reported.
+        raise StorageError(
+            f"{redact(url)!r} is an in-memory database, gone when the command ends: a study "
+            "needs a file, e.g. --storage sqlite:///studies/autolr.db"
+        )
+    if parsed.get_backend_name() == "sqlite":
+        database = Path(str(parsed.database))
+        parent = database.expanduser().parent
+        if not parent.is_dir() and database != DEFAULT_SQLITE:
             raise StorageError(f"storage directory does not exist: {parent}")
     return parsed
 
@@ -100,6 +109,7 @@ def open_storage(
     # this moment cannot be mistaken for an empty file.
     path = Path(str(database)).expanduser() if on_disk else None
     if path is not None and writer:
+        lease_seconds()  # a bad AUTOLR_LOCK_LEASE is refused before anything is made
         if path == DEFAULT_SQLITE:  # made here, after the flags were checked
             path.parent.mkdir(parents=True, exist_ok=True)
         check_writable(path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 from collections.abc import Callable
 from typing import Any
 
@@ -141,7 +142,8 @@ def _stored_settings(storage: RDBStorage, name: str) -> dict[str, Any] | None:
     stored = storage.get_study_user_attrs(study_id).get(SETTINGS_ATTR)
     if stored is None and storage.get_n_trials(study_id) > 0:
         raise ConfigError(
-            f"study {name!r} was not created by autolr (`autolr delete --study {name}` removes it)"
+            f"study {name!r} was not created by autolr "
+            f"(`autolr delete --study {shlex.quote(name)}` removes it)"
         )
     return stored
 

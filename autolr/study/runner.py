@@ -20,7 +20,7 @@ import optuna
 from optuna.storages import RDBStorage
 from optuna.trial import FrozenTrial, TrialState
 
-from autolr.errors import StorageError, TrialFailed
+from autolr.errors import StorageError, TrialFailed, note_failed_on_interrupt
 from autolr.search.prior import SearchSpace
 from autolr.settings import FIND, StudySettings
 from autolr.signals import held
@@ -251,6 +251,8 @@ class _Worker:
             # A second Ctrl-C must not leave the trial RUNNING.
             with _uninterruptible(), _unless_finished():
                 self._tell(trial, **self._failed(trial, exc, lost=False))
+                if isinstance(exc, KeyboardInterrupt):
+                    note_failed_on_interrupt(exc, f"the running trial {trial.number} is")
             raise
         finally:
             heartbeat.stop()
