@@ -228,3 +228,25 @@ def test_a_heartbeat_older_than_three_beats_is_a_dead_worker(workdir: Path) -> N
     result = invoke("delete", "--study", "shared", "--storage", storage, "--yes")
     assert result.exit_code == 0, result.output
     assert _stored(storage) == []
+
+
+@pytest.mark.slow
+def test_delete_force_under_jobs_workers_ends_in_one_line(workdir: Path, mnist: str) -> None:
+    storage, name = f"sqlite:///{workdir}/studies.db", "shared-busy"
+    parent = AutolrProcess([*_long_grid(name, mnist, storage), "--jobs", "2"], workdir)
+    try:
+        parent.wait_for(r"\d+ trials done, 2 running")  # both workers are mid-trial
+        forced = invoke(
+            "delete", "--study", "shared-busy", "--storage", storage, "--yes", "--force"
+        )
+        assert forced.exit_code == 0, forced.output
+        assert parent.finish() == 1
+        assert parent.lines[-1].startswith("error: 2 of 2 workers stopped early: workers 1, 2 exit")
+        assert (
+            "study 'shared-busy' was deleted while this worker was running it" in parent.lines[-1]
+        )
+        assert "unexpected" not in parent.output and "Traceback" not in parent.output
+    finally:
+        if parent.process.poll() is None:
+            parent.process.kill()
+            parent.finish()

@@ -250,9 +250,16 @@ def _tune_in_processes(request: Any, jobs: int, quiet: bool) -> None:
     # those), so a password stays private.
     with display:
         results = run_workers(arguments, jobs, poll, env={STORAGE_ENV: request.storage_url})
-    finished, _, _ = progress(watched)
     failed = sum(code != 0 for code, _ in results)
     what = _worker_failures(results)
+    try:
+        finished, _, _ = progress(watched)
+    except KeyError:  # deleted while the workers ran (`autolr delete --force`)
+        raise AutolrError(
+            f"{failed} of {jobs} workers stopped early: {what}"
+            if failed
+            else f"study {request.study_name!r} was deleted while its workers ran"
+        ) from None
     if failed and finished >= total:
         console.note(f"{what}; the other workers finished its work")
     _finish_message(request.study_name, finished, total, finished >= total)
