@@ -34,6 +34,19 @@ class Terminated(KeyboardInterrupt):
     is (the running trial is recorded as failed), but reported as what it was."""
 
 
+_FAILED_ATTR = "autolr_failed_on_interrupt"
+
+
+def note_failed_on_interrupt(interrupt: BaseException, what: str) -> None:
+    """Record on a Ctrl-C or SIGTERM on its way out what it left failed ("the running
+    trial 3 is"), so that the message says what is true: nothing, if no trial ran."""
+    setattr(interrupt, _FAILED_ATTR, [*failed_on_interrupt(interrupt), what])
+
+
+def failed_on_interrupt(interrupt: BaseException) -> list[str]:
+    return list(getattr(interrupt, _FAILED_ATTR, []))
+
+
 class TrialFailed(Exception):
     """This trial cannot run (e.g. its checkpoint is unreadable): record it, go on.
 

@@ -12,20 +12,27 @@ from pathlib import Path
 
 from autolr.errors import ConfigError
 
-MAX_NAME_LENGTH = 100  # a name fits on one line of a table or a log
+MAX_NAME_LENGTH = 100  # characters: a name fits on one line of a table or a log
+# UTF-8 bytes: a name is a file name (studies/NAME.toml, reports/NAME-scale/), and a file
+# name holds 255 bytes on every common file system; this leaves room for what is added.
+MAX_NAME_BYTES = 200
+# The studies autolr names after another (NAME-find, NAME-trace, NAME-scale). The limits
+# apply to a name less one of these, so that a study's own follow-ups are valid names
+# wherever the study's name is.
+DERIVED_SUFFIXES = ("-find", "-trace", "-scale")
 
 
 def check_study_name(name: str, option: str = "--study") -> str:
     """Return `name` if it can name a study, else raise a one-line error saying why.
 
-    Allowed: 1 to 100 printable characters, not starting or ending with a space. A name
-    is also a folder under reports/, so between slashes there must be no `.`, `..` or
-    empty part (`../x`, `/etc`, `a//b`). Brackets are fine: no display parses them.
+    Allowed: 1 to 100 printable characters and 200 bytes (UTF-8), not counting a
+    trailing -find, -trace or -scale, not starting or ending with a space. A name is
+    also a folder under reports/, so between slashes there must be no `.`, `..` or empty
+    part (`../x`, `/etc`, `a//b`). Brackets are fine: no display parses them.
     """
     if not name:
         raise ConfigError(f"{option} must not be empty")
-    if len(name) > MAX_NAME_LENGTH:
-        raise ConfigError(f"{option} is {len(name)} characters long; use at most {MAX_NAME_LENGTH}")
+    _check_size(name, option)
     if not name.isprintable():
         bad = next(ch for ch in name if not ch.isprintable())
         raise ConfigError(f"{option} may hold only printable characters; found {bad!r}")
@@ -37,6 +44,21 @@ def check_study_name(name: str, option: str = "--study") -> str:
             "(no '.', '..' or empty part between slashes)"
         )
     return name
+
+
+def _check_size(name: str, option: str) -> None:
+    suffix = next((s for s in DERIVED_SUFFIXES if name.endswith(s) and name != s), "")
+    extra = f" (plus {suffix})" if suffix else ""
+    if len(name) - len(suffix) > MAX_NAME_LENGTH:
+        raise ConfigError(
+            f"{option} is {len(name)} characters long; use at most {MAX_NAME_LENGTH}{extra}"
+        )
+    size = len(name.encode("utf-8", "surrogatepass"))
+    if size - len(suffix) > MAX_NAME_BYTES:
+        raise ConfigError(
+            f"{option} is {size} bytes long in UTF-8 ({len(name)} characters); use at most "
+            f"{MAX_NAME_BYTES} bytes{extra}: a study name is also a file name"
+        )
 
 
 def inside(directory: Path, name: str) -> Path:

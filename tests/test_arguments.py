@@ -10,6 +10,7 @@ import pytest
 
 import autolr
 from autolr.errors import ConfigError
+from autolr.names import DERIVED_SUFFIXES, check_study_name
 from autolr.report.build import default_out_dir
 from tests.helpers import assert_clean_error, invoke, small_grid_args, with_flags
 
@@ -49,11 +50,19 @@ def test_a_huge_name_gives_a_short_error_line(workdir: Path) -> None:
     assert max(len(line) for line in result.stderr.splitlines()) < 200
 
 
-def test_derived_experiment_names_are_checked_too(workdir: Path) -> None:
-    storage = f"sqlite:///{workdir}/x.db"
-    optuna.create_study(study_name="s" * 100, storage=storage)
-    result = invoke("trace", "--study", "s" * 100, "--storage", storage)
-    assert_clean_error(result, "--name (default STUDY-trace) is 106 characters long")
+def test_a_studys_derived_names_are_valid_wherever_its_name_is(workdir: Path) -> None:
+    """The longest names allowed, in characters and in bytes: their follow-ups (NAME-find,
+    NAME-trace, NAME-scale) pass the same check, and every file named after them can be
+    made on this file system."""
+    for name in ("s" * 100, "é" * 100, "\U0001f600" * 50):
+        for derived in (name, *(name + suffix for suffix in DERIVED_SUFFIXES)):
+            assert check_study_name(derived) == derived
+            (workdir / "reports" / derived).mkdir(parents=True)
+            (workdir / f"{derived}.toml").write_text("")
+    assert_clean_error(
+        invoke("trace", "--study", "\U0001f600" * 51, "--storage", f"sqlite:///{workdir}/x.db"),
+        "--study is 204 bytes long in UTF-8 (51 characters); use at most 200 bytes",
+    )
 
 
 def test_names_with_markup_are_listed_verbatim(workdir: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import socket
 import sqlite3
 from pathlib import Path
@@ -126,6 +127,15 @@ def test_a_study_name_with_markup_characters_is_shown_verbatim(workdir: Path, mn
     result = invoke(*args)
     assert result.exit_code == 0, result.output
     assert "odd[/]name" in result.stderr
+
+
+def test_the_next_step_hint_is_a_command_a_shell_can_run(workdir: Path, mnist: str) -> None:
+    name = "lab's run; rm -rf x"
+    one_point = {"--optimizers": "sgd", "--lr-min": "0.09", "--lr-max": "0.11", "--max-steps": "50"}
+    result = invoke(*with_flags(small_grid_args(name, mnist), one_point))
+    assert result.exit_code == 0, result.output
+    (hint,) = [line.split("Next: ")[1] for line in result.stderr.splitlines() if "Next: " in line]
+    assert shlex.split(hint) == ["autolr", "best", "--study", name]
 
 
 def test_train_runs_one_configuration_as_json(workdir: Path, mnist: str) -> None:

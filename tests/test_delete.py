@@ -4,20 +4,30 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import textwrap
+import uuid
 from pathlib import Path
 
 import optuna
 import pytest
+import sqlalchemy
 from typer.testing import CliRunner
 
 from autolr.cli import app
 from autolr.store import checkpoints, deletion
+from autolr.store.liveness import WORKER_ATTR
 from autolr.store.storage import open_storage
 from autolr.store.stored import SETTINGS_ATTR
-from tests.helpers import assert_clean_error, invoke, small_grid_args
+from tests.helpers import (
+    AutolrProcess,
+    assert_clean_error,
+    invoke,
+    small_grid_args,
+    with_flags,
+)
 
 # `autolr tune`, SIGKILLed right after Optuna created the study: before autolr stored
 # its settings, the one moment that two transactions cannot close.
@@ -129,3 +139,114 @@ def test_delete_of_a_missing_study_says_what_exists(workdir: Path) -> None:
     assert_clean_error(result, "no study named 'gone'")
     assert "studies there: there" in result.stderr
     assert_clean_error(invoke("delete", "--study", "", "--storage", storage), "must not be empty")
+
+
+# -- a study with a live trial --------------------------------------------------------
+STARTED = r"trial (\d+) \S+ lr=\S+: started"
+
+
+def _long_grid(study: str, mnist: str, storage: str) -> list[str]:
+    """One optimizer whose first trial trains for a while (the target is out of reach)."""
+    return with_flags(
+        small_grid_args(study, mnist, "--storage", storage),
+        {"--optimizers": "sgd", "--target": "0.999", "--max-steps": "3000"},
+    )
+
+
+def _delete_under_a_worker(workdir: Path, mnist: str, storage: str, study: str) -> None:
+    worker = AutolrProcess(_long_grid(study, mnist, storage), workdir)
+    try:
+        number = worker.wait_for(STARTED).group(1)
+        refused = invoke("delete", "--study", study, "--storage", storage, "--yes")
+        assert_clean_error(
+            refused,
+            f"study {study!r} has 1 live trial: trial {number} on host {socket.gethostname()} "
+            f"(process {worker.process.pid} is running)",
+        )
+        assert "--force" in refused.stderr
+        assert study in optuna.get_all_study_names(storage)
+
+        forced = invoke("delete", "--study", study, "--storage", storage, "--yes", "--force")
+        assert forced.exit_code == 0, forced.output
+        assert worker.finish() == 1
+        assert worker.lines[-1] == (
+            f"error: study {study!r} was deleted while this worker was running it "
+            "(autolr delete --force); this worker stops"
+        ), worker.output
+        assert "Traceback" not in worker.output and "unexpected" not in worker.output
+    finally:
+        if worker.process.poll() is None:
+            worker.process.kill()
+            worker.finish()
+
+
+def test_delete_refuses_a_study_a_worker_is_training_in_and_force_stops_it(
+    workdir: Path, mnist: str
+) -> None:
+    _delete_under_a_worker(workdir, mnist, f"sqlite:///{workdir}/studies.db", "busy")
+
+
+@pytest.mark.slow
+def test_delete_refuses_a_live_study_on_postgresql_too(
+    workdir: Path, mnist: str, postgres_url: str
+) -> None:
+    _delete_under_a_worker(workdir, mnist, postgres_url, f"busy-{uuid.uuid4().hex[:8]}")
+
+
+def _running_trial_elsewhere(storage: str) -> int:
+    """A study whose one trial runs on another machine, beating every 5 s: its trial id."""
+    study = optuna.create_study(study_name="shared", storage=storage)
+    trial = study.ask()
+    rdb = open_storage(storage)
+    trial_id = rdb.get_trial_id_from_study_id_trial_number(
+        rdb.get_study_id_from_name("shared"), trial.number
+    )
+    label = {"host": "gpu-7", "space": "another-boot:1", "pid": 4242, "beat": 5}
+    rdb.set_trial_system_attr(trial_id, WORKER_ATTR, label)
+    rdb.record_heartbeat(trial_id)
+    return trial_id
+
+
+def test_a_fresh_heartbeat_from_another_machine_keeps_the_study(workdir: Path) -> None:
+    storage = f"sqlite:///{workdir}/studies.db"
+    _running_trial_elsewhere(storage)
+    refused = invoke("delete", "--study", "shared", "--storage", storage, "--yes")
+    assert_clean_error(refused, "trial 0 on host gpu-7 (heartbeat 0 s ago)")
+
+
+def test_a_heartbeat_older_than_three_beats_is_a_dead_worker(workdir: Path) -> None:
+    storage = f"sqlite:///{workdir}/studies.db"
+    trial_id = _running_trial_elsewhere(storage)
+    with sqlalchemy.create_engine(storage).begin() as connection:  # 16 s ago: 3 beats missed
+        connection.execute(
+            sqlalchemy.text(
+                "UPDATE trial_heartbeats SET heartbeat = datetime('now', '-16 seconds') "
+                "WHERE trial_id = :id"
+            ),
+            {"id": trial_id},
+        )
+    result = invoke("delete", "--study", "shared", "--storage", storage, "--yes")
+    assert result.exit_code == 0, result.output
+    assert _stored(storage) == []
+
+
+@pytest.mark.slow
+def test_delete_force_under_jobs_workers_ends_in_one_line(workdir: Path, mnist: str) -> None:
+    storage, name = f"sqlite:///{workdir}/studies.db", "shared-busy"
+    parent = AutolrProcess([*_long_grid(name, mnist, storage), "--jobs", "2"], workdir)
+    try:
+        parent.wait_for(r"\d+ trials done, 2 running")  # both workers are mid-trial
+        forced = invoke(
+            "delete", "--study", "shared-busy", "--storage", storage, "--yes", "--force"
+        )
+        assert forced.exit_code == 0, forced.output
+        assert parent.finish() == 1
+        assert parent.lines[-1].startswith("error: 2 of 2 workers stopped early: workers 1, 2 exit")
+        assert (
+            "study 'shared-busy' was deleted while this worker was running it" in parent.lines[-1]
+        )
+        assert "unexpected" not in parent.output and "Traceback" not in parent.output
+    finally:
+        if parent.process.poll() is None:
+            parent.process.kill()
+            parent.finish()

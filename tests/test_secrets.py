@@ -48,6 +48,13 @@ def test_urls_without_user_info_are_left_alone() -> None:
         assert scrub(f"error at {url}", url) == f"error at {url}"
 
 
+def test_a_user_name_without_a_password_is_hidden_in_the_url_only() -> None:
+    """Not scrubbed from the rest of the message: it is no secret, and a short one ("u")
+    would garble every word that holds it."""
+    result = invoke("studies", "--storage", "mysql://u@h/db")
+    assert_clean_error(result, "unsupported storage 'mysql://***@h/db': use sqlite:///PATH")
+
+
 @pytest.mark.parametrize("password", PASSWORDS)
 def test_unreachable_server_with_an_odd_password_shows_none_of_it(password: str) -> None:
     url = f"postgresql://autolr:{password}@127.0.0.1:{_closed_port()}/studies"

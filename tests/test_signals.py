@@ -3,6 +3,7 @@ stop when their parent is killed, and a killed worker is reported with what fini
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 from pathlib import Path
@@ -65,11 +66,37 @@ def test_sigterm_fails_the_running_trial_and_says_so(
     number = int(worker.wait_for(STARTED).group(1))
     worker.process.send_signal(signal.SIGTERM)  # what systemd, Kubernetes, Slurm send
     assert worker.finish() == 143
-    assert worker.lines[-1].startswith("error: terminated (SIGTERM); the running trial is")
-    assert "run the same command to resume" in worker.lines[-1]
+    assert worker.lines[-1] == (
+        f"error: terminated (SIGTERM); finished trials are saved, and the running trial "
+        f"{number} is recorded as failed: run the same command to resume"
+    )
     assert "Traceback" not in worker.output
     trial = optuna.load_study(study_name="termed", storage=storage).trials[number]
     assert trial.state.name == "FAIL" and trial.user_attrs["error"].startswith("Terminated")
+
+
+def test_sigterm_before_any_trial_started_says_no_trial_was_running(
+    tmp_path: Path, storage: str, mnist: str
+) -> None:
+    """Held in start-up: this test holds the SQLite file lock the worker needs to create
+    its study, and signals once the worker says it is waiting for it."""
+    with open(tmp_path / "studies.db.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        lock.write(str(os.getpid()))
+        lock.flush()
+        worker = AutolrProcess(
+            _three_point_grid("early", mnist, "--storage", storage),
+            tmp_path,
+            env={"AUTOLR_LOCK_LEASE": "1"},
+        )
+        worker.wait_for(r"waiting for the study lock for over 1 s")
+        worker.process.send_signal(signal.SIGTERM)
+        assert worker.finish() == 143
+    assert worker.lines[-1] == (
+        "error: terminated (SIGTERM); finished trials are saved (no trial was running): "
+        "run the same command to resume"
+    )
+    assert "Traceback" not in worker.output
 
 
 @pytest.mark.slow

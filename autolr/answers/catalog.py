@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +31,8 @@ def recommendation(storage: RDBStorage, name: str, url: str) -> Recommendation |
     if settings.sampler == FIND:
         raise ConfigError(
             f"{name!r} is a learning-rate range test, which has no target: "
-            f"`autolr find --study {settings.source}` shows its suggestions and bands"
+            f"`autolr find --study {shlex.quote(settings.source or name)}` shows its "
+            "suggestions and bands"
         )
     trials = study.get_trials(deepcopy=False)
     if settings.sampler == "pbt":
@@ -164,7 +166,8 @@ def larger_model(
     here = f"x{scale:g}" if target.asked == "scale" else f"{weights:,} weights"
     smaller = ",".join(f"{scale * f:g}" for f in (0.25, 0.5, 1))
     how = (
-        f"measure: `autolr scale --study {name} --scales {smaller}` searches each size's "
+        f"measure: `autolr scale --study {shlex.quote(name)} --scales {smaller}` searches "
+        "each size's "
         "best rate and fits how it moves with size"
     )
     measured_size = Measured(size, size, f"the searched model ({here})")

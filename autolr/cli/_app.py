@@ -15,7 +15,7 @@ from autolr import console
 from autolr.cli import completion as complete
 from autolr.cli.checks import name_list
 from autolr.config import DEBUG_ENV
-from autolr.errors import AutolrError, Interrupted, Terminated
+from autolr.errors import AutolrError, Interrupted, Terminated, failed_on_interrupt
 from autolr.names import check_study_name
 
 app = typer.Typer(
@@ -99,18 +99,22 @@ def friendly_errors(command: F) -> F:
 
 @contextlib.contextmanager
 def resumable() -> Iterator[None]:
-    """Ctrl-C or SIGTERM inside: say that finished trials are kept and how to go on."""
+    """Ctrl-C or SIGTERM inside: say that finished trials are kept, which running trial
+    was recorded as failed (none, if it came before any trial started), and how to go on."""
     try:
         yield
-    except Terminated:
+    except KeyboardInterrupt as exc:
+        terminated = isinstance(exc, Terminated)
+        failed = failed_on_interrupt(exc)
+        what = (
+            f", and {' and '.join(failed)} recorded as failed"
+            if failed
+            else " (no trial was running)"
+        )
         raise Interrupted(
-            "terminated (SIGTERM); the running trial is recorded as failed, finished trials "
-            "are saved: run the same command to resume",
-            TERMINATED_EXIT,
-        ) from None
-    except KeyboardInterrupt:
-        raise Interrupted(
-            "interrupted; finished trials are saved: run the same command to resume"
+            f"{'terminated (SIGTERM)' if terminated else 'interrupted'}; finished trials are "
+            f"saved{what}: run the same command to resume",
+            TERMINATED_EXIT if terminated else 130,
         ) from None
 
 

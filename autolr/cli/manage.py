@@ -27,13 +27,20 @@ def delete(
         typer.Option(help="PBT checkpoint directory, if tune had one [beside the SQLite file]."),
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Delete even while a worker is training in the study (that worker stops).",
+        ),
+    ] = False,
 ) -> None:
     """Delete a study: its trials, its settings and its PBT checkpoints (reports stay)."""
     from pathlib import Path
 
     from autolr.names import check_study_name
     from autolr.store.deletion import delete as delete_study
-    from autolr.store.deletion import plan
+    from autolr.store.deletion import plan, refuse_if_live
     from autolr.store.storage import open_storage, redact, study_names
 
     url = storage_url(storage, writer=False)
@@ -42,6 +49,8 @@ def delete(
         check_study_name(target)  # a name that is not there: why, if it cannot be one
     folder = Path(artifacts).expanduser() if artifacts else None
     deletion = plan(reader, target, url, folder)
+    if not force:
+        refuse_if_live(target, deletion.live)
     running = f", {deletion.running} running" if deletion.running else ""
     question = (
         f"delete study {target!r} ({deletion.trials} trials{running}) and "
@@ -49,7 +58,7 @@ def delete(
     )
     if not yes and not _confirmed(question):
         raise AutolrError("nothing deleted")
-    delete_study(open_storage(url), deletion)
+    delete_study(open_storage(url), deletion, force=force)
     console.note(
         f"deleted study {target!r}: {deletion.trials} trials, "
         f"{len(deletion.files) + len(deletion.stored)} checkpoints"

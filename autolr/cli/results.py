@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import Annotated, Any
 
 import typer
@@ -91,7 +92,7 @@ def _rate_figure(opened: Any, study: str, advice: dict[str, Any], folder: str) -
     if advice.get("fitted_rate") is None:
         raise AutolrError(
             f"--figure needs a fit from a scale study ({study}-scale) with at least 2 sizes "
-            f"that reached the target; run `autolr scale --study {study}` first"
+            f"that reached the target; run `autolr scale --study {shlex.quote(study)}` first"
         )
     for path in write_rate_figure(opened, study, advice, Path(folder)):
         console.note(f"wrote {path}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 from typing import Annotated, Any
 
 import typer
@@ -183,7 +184,8 @@ def _publish(url: str, name: str) -> None:
 def _finish_message(name: str, finished: int, total: int, complete: bool) -> None:
     if complete:
         console.note(
-            f"study {name} done: {finished}/{total} trials. Next: autolr best --study {name}"
+            f"study {name} done: {finished}/{total} trials. "
+            f"Next: autolr best --study {shlex.quote(name)}"
         )
     else:
         console.note(
@@ -237,9 +239,16 @@ def _tune_in_processes(request: Any, jobs: int, quiet: bool) -> None:
     # those), so a password stays private.
     with display:
         results = run_workers(arguments, jobs, poll, env={STORAGE_ENV: request.storage_url})
-    finished, _, _ = progress(watched)
     failed = sum(code != 0 for code, _ in results)
     what = _worker_failures(results)
+    try:
+        finished, _, _ = progress(watched)
+    except KeyError:  # deleted while the workers ran (`autolr delete --force`)
+        raise AutolrError(
+            f"{failed} of {jobs} workers stopped early: {what}"
+            if failed
+            else f"study {request.study_name!r} was deleted while its workers ran"
+        ) from None
     if failed and finished >= total:
         console.note(f"{what}; the other workers finished its work")
     _finish_message(request.study_name, finished, total, finished >= total)

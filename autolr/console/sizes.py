@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import Any
 
 from rich.table import Table
@@ -42,7 +43,7 @@ def show_scale(summary: dict[str, Any], study: str) -> None:
             line = entry[key]
             if line is not None:
                 say(f"  {key} = c + k·n: {_line_sentence(line, unit)}")
-    say(f"figures: autolr report --study {study}")
+    say(f"figures: autolr report --study {shlex.quote(study)}")
 
 
 def show_larger_model(advice: dict[str, Any] | None, study: str) -> None:

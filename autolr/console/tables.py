@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import Any
 
 from rich.table import Table
@@ -164,7 +165,7 @@ def show_trace(rows: list[dict[str, Any]], study: str) -> None:
             "-" if row["val_accuracy"] is None else f"{row['val_accuracy']:.4f}",
         )
     out.print(table)
-    out.print(Text(f"figures: autolr report --study {study}"))
+    out.print(Text(f"figures: autolr report --study {shlex.quote(study)}"))
 
 
 def show_report(files: Any, summary: Any) -> None:

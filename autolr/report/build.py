@@ -9,6 +9,7 @@ skipped and why, so a half-finished study still gets a report.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from autolr.names import inside
 from autolr.report import figures, page, to_html, to_png
 from autolr.report.bands import BandRow, band_rows
 from autolr.report.data import ReportError, Run, envelope, read_runs
+from autolr.report.files import PLOTLY_JS, write_text
 from autolr.report.find import FIND_REPORT
 from autolr.report.kinds import Answer, FigureSpec, ReportKind, Skipped, always
 from autolr.report.pbt import PBT_REPORT
@@ -126,7 +128,7 @@ def read_inputs(study: optuna.Study) -> ReportInputs:
     if len(runs) < MIN_RUNS:
         raise ReportError(
             f"study {name!r} has {len(runs)} finished trial(s); a report needs at least "
-            f"{MIN_RUNS}: let `autolr tune --study {name}` run longer"
+            f"{MIN_RUNS}: let `autolr tune --study {shlex.quote(name)}` run longer"
         )
     try:
         rec = recommend(name, settings, trials)
@@ -208,11 +210,9 @@ def _write(
         graphs.append((spec.name, interactive))
         entries.append(FigureEntry(spec.title, spec.caption, png.name, html.name))
     if graphs:
-        files.append(out / to_html.PLOTLY_JS)
+        files.append(out / PLOTLY_JS)
     summary = kind.summary(inputs, entries)
-    index = out / page.INDEX
     fragments = {name: to_html.fragment(fig) for name, fig in graphs}
-    index.write_text(page.render(f"{study}: autolr report", summary, fragments))
-    (out / SUMMARY).write_text(summary)
-    files += [index, out / SUMMARY]
+    index = write_text(out / page.INDEX, page.render(f"{study}: autolr report", summary, fragments))
+    files += [index, write_text(out / SUMMARY, summary)]
     return tuple(files), tuple(skipped), tuple(graphs)

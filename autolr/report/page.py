@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from markdown_it import MarkdownIt
 
-from autolr.report.to_html import PLOTLY_JS
+from autolr.report.files import PLOTLY_JS
 
 INDEX = "index.html"
 STYLE = """

@@ -13,10 +13,9 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from autolr.report import chart as c
-from autolr.report import html_frame
+from autolr.report import files, html_frame
 from autolr.report.html_frame import FOOTNOTE
 
-PLOTLY_JS = "plotly.min.js"  # one copy per report folder, shared by every page
 POINTS_TO_PIXELS = 1.5  # marker sizes: matplotlib's points to plotly's pixels, by eye
 DASHBOARD_HEIGHT = 450  # optuna-dashboard draws a saved figure in a 450 px high card
 KEY_RANK = 2000  # legend order: the legend's own entries first, then the key
@@ -62,14 +61,15 @@ def render(chart: c.Chart) -> go.Figure:
 
 
 def write(fig: go.Figure, path: Path) -> Path:
-    """One page that loads plotly.js from the file beside it (copied there once)."""
-    fig.write_html(
-        path,
+    """One page that loads plotly.js from the file beside it (written there whole, and
+    rewritten if the copy there is not plotly's own)."""
+    page = fig.to_html(
         include_plotlyjs="directory",
         full_html=True,
         config={"responsive": True, "toImageButtonOptions": {"format": "svg"}},
     )
-    return path
+    files.ensure_plotly_js(path.parent)
+    return files.write_text(path, page)
 
 
 def compact(fig: go.Figure) -> go.Figure:

@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, LogLocator, NullFormatter
 
 from autolr.report import chart as c
-from autolr.report import png_frame
+from autolr.report import files, png_frame
 from autolr.report.png_frame import DASHES, MARKERS
 
 DPI = 150  # sharp in a paper or on a high-density screen, small on disk
@@ -42,8 +42,9 @@ def render(chart: c.Chart) -> Figure:
 
 def save(chart: c.Chart, path: Path) -> Path:
     fig = render(chart)
-    fig.savefig(path, dpi=DPI, facecolor="white")
-    return path
+    return files.write_with(
+        path, lambda out: fig.savefig(out, format="png", dpi=DPI, facecolor="white")
+    )
 
 
 # -- marks --------------------------------------------------------------------------

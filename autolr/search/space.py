@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from autolr.errors import ConfigError
 from autolr.settings import FIND, StudySettings
 
 # Relative tolerance when deciding whether a grid rate lies inside [lr_min, lr_max],
@@ -60,11 +61,33 @@ def grid_points(settings: StudySettings) -> list[PlannedPoint]:
     Points are numbered optimizer-major in the study's order; `run_order` decides the
     order in which they are trained.
     """
-    low = settings.lr_min * (1 - _RANGE_TOLERANCE)
-    high = settings.lr_max * (1 + _RANGE_TOLERANCE)
-    rates = [lr for lr in study_learning_rates() if low <= lr <= high]
+    rates = grid_rates(settings.lr_min, settings.lr_max)
     pairs = [(opt, lr) for opt in settings.optimizers for lr in rates]
     return [PlannedPoint(i, opt, lr) for i, (opt, lr) in enumerate(pairs)]
+
+
+def grid_rates(lr_min: float, lr_max: float) -> list[float]:
+    """The grid's rates within [lr_min, lr_max]."""
+    low, high = lr_min * (1 - _RANGE_TOLERANCE), lr_max * (1 + _RANGE_TOLERANCE)
+    return [lr for lr in study_learning_rates() if low <= lr <= high]
+
+
+def check_grid(settings: StudySettings) -> None:
+    """A grid study must hold at least one grid rate: refused before it is stored, with
+    the grid rates nearest the range on each side (a grid of no points could never run)."""
+    if settings.sampler != "grid" or grid_rates(settings.lr_min, settings.lr_max):
+        return
+    rates = study_learning_rates()
+    below = [lr for lr in rates if lr < settings.lr_min]
+    above = [lr for lr in rates if lr > settings.lr_max]
+    nearest = [f"{below[-1]:.3g} below"] if below else []
+    nearest += [f"{above[0]:.3g} above"] if above else []
+    raise ConfigError(
+        f"--lr-min {settings.lr_min:g} .. --lr-max {settings.lr_max:g} holds no rate of "
+        f"the grid (10^(k/6), {rates[0]:g} to {rates[-1]:g}); the nearest grid "
+        f"{'rates are' if len(nearest) > 1 else 'rate is'} {' and '.join(nearest)}: "
+        "widen the range to include one"
+    )
 
 
 def run_order(points: list[PlannedPoint]) -> list[PlannedPoint]:

@@ -17,6 +17,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from autolr.errors import StorageError
+from autolr.store.timeouts import (
+    CONNECT_TIMEOUT_ENV,
+    STATEMENT_TIMEOUT_ENV,
+    connect_seconds,
+    statement_seconds,
+)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 OPTUNA_TABLES = frozenset({"studies", "trials", "version_info"})
@@ -25,6 +31,7 @@ _FULL = "the disk holding {where} is full: free some space, then run the same co
 _READ_ONLY = "{where} is read-only ({why}): this command needs to write to it"
 _DAMAGED = "{where} is damaged (database disk image is malformed): restore it from a backup"
 _NOT_A_DATABASE = "{where} is not a SQLite database: pass your study database with --storage"
+_NO_ANSWER = "no answer from {where} within {seconds:g} s of {what} ({env} sets the wait): {hint}"
 
 
 def check_contents(path: Path) -> None:
@@ -111,7 +118,20 @@ def describe(exc: BaseException, where: str) -> str | None:
             return _NOT_A_DATABASE.format(where=where)
         if code.startswith("SQLITE_IOERR") or "disk i/o error" in text:
             return f"cannot read or write {where}: disk I/O error (a full or failing disk?)"
+        if type(link).__name__ == "ConnectionTimeout" or "connection timeout expired" in text:
+            return _no_answer(where, "connecting", connect_seconds(), CONNECT_TIMEOUT_ENV)
+        if state == "57014" and "statement timeout" in text:
+            return _no_answer(where, "a statement", statement_seconds(), STATEMENT_TIMEOUT_ENV)
     return None
+
+
+def _no_answer(where: str, what: str, seconds: float, env: str) -> str:
+    hint = (
+        "is the server up and reachable, and is it PostgreSQL on that port?"
+        if what == "connecting"
+        else "the server is hung or overloaded, or a stuck session holds a lock"
+    )
+    return _NO_ANSWER.format(where=where, seconds=seconds, what=what, env=env, hint=hint)
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:

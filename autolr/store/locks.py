@@ -23,7 +23,6 @@ import contextlib
 import fcntl
 import hashlib
 import logging
-import math
 import os
 import threading
 import time
@@ -36,6 +35,7 @@ import sqlalchemy
 from optuna.storages import RDBStorage
 
 from autolr.errors import StorageError
+from autolr.store.timeouts import env_seconds
 
 LOCK_LEASE_ENV = "AUTOLR_LOCK_LEASE"
 # Long enough that a busy machine never breaks a healthy claim (milliseconds of work,
@@ -86,16 +86,7 @@ class Lease:
 
 def lease_seconds() -> float:
     """The lease from AUTOLR_LOCK_LEASE (seconds), else the default."""
-    raw = os.environ.get(LOCK_LEASE_ENV)
-    if raw is None or not raw.strip():
-        return DEFAULT_LEASE_S
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        raise StorageError(f"{LOCK_LEASE_ENV} must be a positive number of seconds, got {raw!r}")
-    return value
+    return env_seconds(LOCK_LEASE_ENV, DEFAULT_LEASE_S)
 
 
 @contextlib.contextmanager

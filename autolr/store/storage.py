@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import threading
 import warnings
 from collections.abc import Collection, Iterator, Sequence
@@ -22,14 +21,15 @@ from optuna.trial import FrozenTrial, TrialState
 
 from autolr.errors import StorageError
 from autolr.store.faults import check_contents, check_writable, describe
+from autolr.store.liveness import WORKER_ATTR, process_alive, same_machine, worker_identity
+from autolr.store.locks import lease_seconds
 from autolr.store.locks import named_lock as _named_lock
+from autolr.store.timeouts import postgres_connect_args
 from autolr.store.urls import encode_userinfo, redact, scrub
 
 STORAGE_ENV = "AUTOLR_STORAGE"
 DEFAULT_SQLITE = Path("studies") / "autolr.db"
 SUPPORTED_DIALECTS = ("sqlite", "postgresql")
-WORKER_ATTR = "autolr:worker"
-CLAIM_KEY = "claim"  # in WORKER_ATTR: the token of the lease the trial was claimed under
 SQLITE_BUSY_TIMEOUT_S = 60
 
 
@@ -61,9 +61,17 @@ def normalise_url(url: str) -> sqlalchemy.engine.URL:
         )
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        parent = Path(parsed.database).expanduser().parent
-        if not parent.is_dir() and Path(parsed.database) != DEFAULT_SQLITE:
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        # SQLite's in-memory database dies with the command (and is not shared with
+        # --jobs workers): nothing stored there could be resumed, read or reported.
+        raise StorageError(
+            f"{redact(url)!r} is an in-memory database, gone when the command ends: a study "
+            "needs a file, e.g. --storage sqlite:///studies/autolr.db"
+        )
+    if parsed.get_backend_name() == "sqlite":
+        database = Path(str(parsed.database))
+        parent = database.expanduser().parent
+        if not parent.is_dir() and database != DEFAULT_SQLITE:
             raise StorageError(f"storage directory does not exist: {parent}")
     return parsed
 
@@ -101,6 +109,7 @@ def open_storage(
     # this moment cannot be mistaken for an empty file.
     path = Path(str(database)).expanduser() if on_disk else None
     if path is not None and writer:
+        lease_seconds()  # a bad AUTOLR_LOCK_LEASE is refused before anything is made
         if path == DEFAULT_SQLITE:  # made here, after the flags were checked
             path.parent.mkdir(parents=True, exist_ok=True)
         check_writable(path)
@@ -111,10 +120,15 @@ def open_storage(
         engine_kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S}
     else:
         engine_kwargs["pool_pre_ping"] = True
+        engine_kwargs["connect_args"] = postgres_connect_args(dict(parsed.query))
     try:
         # Workers started together on a new database would race to create its tables.
         # Readers create nothing, so they take no lock (and write no .lock file).
-        scratch = sqlalchemy.create_engine(full_url, poolclass=sqlalchemy.pool.NullPool)
+        scratch = sqlalchemy.create_engine(
+            full_url,
+            poolclass=sqlalchemy.pool.NullPool,
+            connect_args=engine_kwargs["connect_args"],
+        )
         schema = _named_lock(scratch, "schema") if writer else _has_tables(scratch, url)
         with schema, warnings.catch_warnings():
             if path is not None and writer:
@@ -188,38 +202,6 @@ def load_study(storage: RDBStorage, name: str, url: str) -> optuna.Study:
 
 
 # -- crash recovery -------------------------------------------------------------------
-def worker_identity() -> dict[str, Any]:
-    """Who runs a trial: enough to tell, on the same machine, whether it is still alive.
-
-    The boot id and PID-namespace inode keep containers that share a host name, or a
-    rebooted machine, from mistaking another process for the trial's worker.
-    """
-    return {"host": socket.gethostname(), "space": _process_space(), "pid": os.getpid()}
-
-
-def _process_space() -> str:
-    try:
-        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
-        namespace = os.stat("/proc/self/ns/pid").st_ino
-        return f"{boot}:{namespace}"
-    except OSError:
-        return "unknown"
-
-
-def _process_alive(pid: int) -> bool:
-    pid = int(pid)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a killed child nobody has reaped yet is a zombie: dead for our purposes
-        return Path(f"/proc/{pid}/stat").read_text().split(") ")[-1][:1] != "Z"
-    except OSError:
-        return True
-
-
 def recover_dead_trials(
     study: optuna.Study,
     storage: RDBStorage,
@@ -245,8 +227,8 @@ def recover_dead_trials(
         worker = trial.system_attrs.get(WORKER_ATTR)
         if trial.number in abandoned or (
             isinstance(worker, dict)
-            and _same_machine(worker, here)
-            and not _process_alive(worker["pid"])
+            and same_machine(worker, here)
+            and not process_alive(worker["pid"])
         ):
             trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, trial.number)
             with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):
@@ -265,18 +247,6 @@ def recover_dead_trials(
         if states.get(t.number) == TrialState.FAIL and "error" not in t.user_attrs
     ]
     return sorted(set(failed) | set(stale_ones))
-
-
-def unlabelled(running: Sequence[FrozenTrial]) -> set[int]:
-    """Running trials that no worker ever labelled as its own (see claims.py)."""
-    return {t.number for t in running if not isinstance(t.system_attrs.get(WORKER_ATTR), dict)}
-
-
-def _same_machine(worker: dict[str, Any], here: dict[str, Any]) -> bool:
-    return bool(
-        (worker.get("host"), worker.get("space")) == (here["host"], here["space"])
-        and worker.get("pid") != here["pid"]
-    )
 
 
 class Heartbeat:

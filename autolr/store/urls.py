@@ -52,15 +52,17 @@ def _encode(part: str) -> str:
 
 
 def secrets(url: str) -> list[str]:
-    """Every spelling of the URL's user-info and password that a message could hold
-    (the user-info as typed; the password as typed, decoded and encoded), longest first
+    """Every spelling of the URL's password that a message could hold (with its user
+    name as typed; alone as typed, decoded and encoded), longest first
     so that no shorter form leaves part of a longer one behind."""
     span = _userinfo_span(url)
     if span is None:
         return []
     info = url[span[0] : span[1]]
-    forms = {info}
-    typed = info.partition(":")[2]
+    _, colon, typed = info.partition(":")
+    # A user name alone is no secret (servers print it in their errors), and scrubbing a
+    # short one, such as "u", from a whole message would garble every word holding it.
+    forms = {info} if colon else set()
     for password in (typed, unquote(typed)):
         # As typed, decoded, fully encoded, and as SQLAlchemy renders it into a URL.
         forms |= {password, quote(password, safe=""), quote(password, safe=" +")}

@@ -28,6 +28,7 @@ import optuna
 from optuna.storages import RDBStorage
 from optuna.trial import FrozenTrial, TrialState
 
+from autolr.store.liveness import CLAIM_KEY, WORKER_ATTR, unlabelled, worker_identity
 from autolr.store.locks import (
     Lease,
     lease_seconds,
@@ -38,13 +39,7 @@ from autolr.store.locks import (
 )
 from autolr.store.recording import known_schema
 from autolr.store.slots import SlotQueue
-from autolr.store.storage import (
-    CLAIM_KEY,
-    WORKER_ATTR,
-    recover_dead_trials,
-    unlabelled,
-    worker_identity,
-)
+from autolr.store.storage import recover_dead_trials
 from autolr.study.observer import TuneObserver
 from autolr.study.schedules import PlannedSchedule, Schedule
 
@@ -101,7 +96,7 @@ class QueuedClaims:
                 slot = self.queue.take(connection, lease)
                 if slot is not None:
                     template = self.schedule.template_for(slot.point)
-                    label = worker_identity()
+                    label = worker_identity(self.storage.heartbeat_interval)
                     template.system_attrs = {**template.system_attrs, WORKER_ATTR: label}
                     trial_id = self.storage.create_new_trial(self.study_id, template)
                     claimed.append(trial_id)
@@ -171,7 +166,7 @@ class LockedClaims:
                 if decision == "wait":
                     self.observer.waiting(sum(t.state == TrialState.RUNNING for t in trials))
                 return decision
-            label = {**worker_identity(), CLAIM_KEY: lease.token}
+            label = {**worker_identity(self.storage.heartbeat_interval), CLAIM_KEY: lease.token}
             template = self.schedule.template(trials)
             if template is not None:
                 template.system_attrs = {**template.system_attrs, WORKER_ATTR: label}

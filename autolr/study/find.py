@@ -10,6 +10,7 @@ value is the lowest smoothed loss. `autolr.answers.range_tests` reads them back.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 
 import optuna
@@ -107,7 +108,7 @@ def run_range_tests(
             raise ConfigError(
                 f"the range test of study {request.study_name!r} ({find_name}) was run with "
                 f"{_differences(stored, test)}; give the same settings, or "
-                f"`autolr delete --study {find_name}` to test again"
+                f"`autolr delete --study {shlex.quote(find_name)}` to test again"
             )
     outcome = run_study(
         TuneRequest(

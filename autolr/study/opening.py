@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +23,7 @@ from autolr.errors import ConfigError, StorageError
 from autolr.search.prior import SPACE_ATTR, SearchSpace
 from autolr.search.pruning import make_pruner
 from autolr.search.samplers import make_sampler
+from autolr.search.space import check_grid
 from autolr.settings import StudySettings
 from autolr.store.locks import LockLost, study_lock
 from autolr.store.storage import creates_sqlite_file
@@ -134,7 +136,9 @@ def _settings(
     if explicit is not None:
         return _same_or_conflict(name, explicit, stored)
     preset_flat = study_settings.load_preset(preset or name, required=preset is not None)
-    return study_settings.resolve(preset_flat, stored, flags)
+    settings = study_settings.resolve(preset_flat, stored, flags)
+    check_grid(settings)
+    return settings
 
 
 def _stored_settings(storage: RDBStorage, name: str) -> dict[str, Any] | None:
@@ -147,7 +151,8 @@ def _stored_settings(storage: RDBStorage, name: str) -> dict[str, Any] | None:
     stored = storage.get_study_user_attrs(study_id).get(SETTINGS_ATTR)
     if stored is None and storage.get_n_trials(study_id) > 0:
         raise ConfigError(
-            f"study {name!r} was not created by autolr (`autolr delete --study {name}` removes it)"
+            f"study {name!r} was not created by autolr "
+            f"(`autolr delete --study {shlex.quote(name)}` removes it)"
         )
     return stored
 

@@ -20,10 +20,11 @@ import optuna
 from optuna.storages import RDBStorage
 from optuna.trial import FrozenTrial, TrialState
 
-from autolr.errors import TrialFailed
+from autolr.errors import StorageError, TrialFailed, note_failed_on_interrupt
 from autolr.search.prior import SearchSpace
 from autolr.settings import FIND, StudySettings
 from autolr.signals import held
+from autolr.store.liveness import DEFAULT_HEARTBEAT_S
 from autolr.store.locks import LockLost
 from autolr.store.recording import RecordedTrial
 from autolr.store.storage import Heartbeat, open_storage
@@ -36,7 +37,6 @@ from autolr.study.view import StudyView
 if TYPE_CHECKING:
     from autolr.study.objective import Objective
 
-DEFAULT_HEARTBEAT_S = 10
 POLL_SECONDS = 1.0
 log = logging.getLogger("autolr.study")
 
@@ -145,8 +145,9 @@ def run_study(
     trials = study.get_trials(deepcopy=False)
     observer.study_ready(request.study_name, settings, schedule.total, finished_count(trials))
     deadline = time.monotonic() + request.timeout if request.timeout else None
-    trials_run = worker.run(deadline, request.heartbeat_seconds)
-    trials = study.get_trials(deepcopy=False)
+    with _stopped_if_deleted(storage, request.study_name):
+        trials_run = worker.run(deadline, request.heartbeat_seconds)
+        trials = study.get_trials(deepcopy=False)
     return TuneOutcome(
         request.study_name,
         settings,
@@ -155,6 +156,25 @@ def run_study(
         schedule.total,
         complete=schedule.complete(trials),
     )
+
+
+@contextlib.contextmanager
+def _stopped_if_deleted(storage: RDBStorage, name: str) -> Iterator[None]:
+    """A study deleted under a running worker (`autolr delete --force`) makes whatever
+    the worker reads or writes next fail, with no word of why: say it in one line."""
+    try:
+        yield
+    except Exception as exc:
+        try:
+            storage.get_study_id_from_name(name)
+        except KeyError:
+            raise StorageError(
+                f"study {name!r} was deleted while this worker was running it "
+                "(autolr delete --force); this worker stops"
+            ) from exc
+        except Exception:
+            pass  # the storage cannot say: the first error stands
+        raise
 
 
 def _unless_finished() -> contextlib.suppress:
@@ -244,6 +264,8 @@ class _Worker:
             # A second Ctrl-C must not leave the trial RUNNING.
             with _uninterruptible(), _unless_finished():
                 self._tell(trial, **self._failed(trial, exc, lost=False))
+                if isinstance(exc, KeyboardInterrupt):
+                    note_failed_on_interrupt(exc, f"the running trial {trial.number} is")
             raise
         finally:
             heartbeat.stop()

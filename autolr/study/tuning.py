@@ -7,6 +7,7 @@ run by the runner (find.py), and this module runs it before the study it serves.
 from __future__ import annotations
 
 import dataclasses
+import shlex
 import time
 
 import optuna
@@ -73,7 +74,8 @@ def prior_space(
     except ConfigError as exc:
         raise ConfigError(
             f"{exc} (the range test is kept as {found.study_name}: "
-            f"`autolr delete --study {found.study_name}` before testing other settings)"
+            f"`autolr delete --study {shlex.quote(found.study_name)}` before testing other "
+            "settings)"
         ) from None
     for optimizer, why in space.left_out.items():
         observer.note(f"{optimizer} left out of the search: {why}")

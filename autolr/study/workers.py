@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import IO
 
 from autolr.config import PARENT_ENV, THREADS_ENV, WORKER_INDEX_ENV
-from autolr.errors import Terminated
+from autolr.errors import Terminated, note_failed_on_interrupt
 
 
 def run_workers(
@@ -69,7 +69,10 @@ def _supervise(
     except KeyboardInterrupt as exc:
         # Pass on what arrived: the workers report SIGTERM as such, too.
         sig = signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT
+        running = sum(p.poll() is None for p in processes)
         _stop(processes, sig, grace_seconds=60)
+        if running:
+            note_failed_on_interrupt(exc, f"the running trials of its {running} workers are")
         raise
     finally:
         _stop(processes, signal.SIGTERM, grace_seconds=10)  # never leave workers behind

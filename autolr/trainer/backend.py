@@ -10,6 +10,11 @@ import tempfile
 from collections.abc import Callable, Iterator
 
 from autolr.config import DEBUG_ENV, THREADS_ENV
+from autolr.errors import AutolrError, ConfigError
+
+BACKEND_ENV = "KERAS_BACKEND"
+# The Keras backends autolr has an engine for, and the package each needs.
+BACKEND_PACKAGES = {"tensorflow": "tensorflow", "jax": "jax"}
 
 
 def configure_environment() -> None:
@@ -30,8 +35,34 @@ def configure_environment() -> None:
                 f"{flags} --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads={threads}"
             ).strip()
     if "keras" not in sys.modules:
-        with native_stderr_captured():
-            _import_and_initialise_devices()
+        wanted = os.environ.get(BACKEND_ENV)
+        if wanted and wanted not in BACKEND_PACKAGES:
+            raise ConfigError(
+                f"{BACKEND_ENV}={wanted}: autolr trains with {' or '.join(BACKEND_PACKAGES)}"
+            )
+        with native_stderr_captured(lambda exc: not isinstance(exc, AutolrError)):
+            try:
+                _import_and_initialise_devices()
+            except ImportError as exc:
+                missing = _framework_missing(wanted or "tensorflow", exc)
+                if missing is None:
+                    raise
+                raise missing from exc
+
+
+def _framework_missing(backend: str, exc: ImportError) -> ConfigError | None:
+    """A one-line error if `backend`'s own package is what cannot be imported (a missing
+    or broken install), None if the failure is something else's."""
+    package = BACKEND_PACKAGES.get(backend, backend)
+    try:
+        importlib.import_module(package)
+    except ImportError:
+        return ConfigError(
+            f"{BACKEND_ENV}={backend} needs the {package} package, which cannot be imported "
+            f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}): "
+            f"install it (pip install {package}), or choose another backend with {BACKEND_ENV}"
+        )
+    return None
 
 
 def _import_and_initialise_devices() -> None:

@@ -26,6 +26,7 @@ from autolr.report.chart import (
     Span,
     Text,
 )
+from autolr.report.files import PLOTLY_JS
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 BLUE, RED = "#0072B2", "#D55E00"
@@ -163,7 +164,7 @@ def test_html_works_offline_with_plotly_js_beside_it(tmp_path: Path) -> None:
     html = page.read_text()
     assert '<script charset="utf-8" src="plotly.min.js"></script>' in html
     assert "cdn" not in html.split("<body>")[0].lower()
-    assert (tmp_path / to_html.PLOTLY_JS).stat().st_size > 1_000_000
+    assert (tmp_path / PLOTLY_JS).stat().st_size > 1_000_000
     fragment = to_html.fragment(to_html.render(sample()))
     assert "<script" in fragment and "plotly.min.js" not in fragment and "<html" not in fragment
 

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 
 import pytest
 
-from autolr.search.space import grid_points, run_order, study_learning_rates
+from autolr.errors import ConfigError
+from autolr.search.space import check_grid, grid_points, run_order, study_learning_rates
 from autolr.settings import StudySettings
 
 
@@ -44,3 +46,22 @@ def test_run_order_is_a_permutation_that_starts_in_the_middle() -> None:
     assert [p.optimizer for p in ordered[:2]] == ["sgd", "adam"]
     first_rate = ordered[0].learning_rate
     assert 1e-3 < first_rate < 1e-1  # the middle of 1e-6 .. 100 on a log scale
+
+
+@pytest.mark.parametrize(
+    ("lr_min", "lr_max", "nearest"),
+    [
+        (1.1e-3, 1.2e-3, "the nearest grid rates are 0.001 below and 0.00147 above"),
+        (0.7, 1.4, "the nearest grid rates are 0.681 below and 1.47 above"),  # 1.0 skipped
+        (200, 300, "the nearest grid rate is 100 below:"),
+        (1e-9, 1e-8, "the nearest grid rate is 1e-06 above:"),
+    ],
+)
+def test_a_grid_range_with_no_grid_rate_is_refused_naming_the_nearest(
+    lr_min: float, lr_max: float, nearest: str
+) -> None:
+    settings = StudySettings(sampler="grid", lr_min=lr_min, lr_max=lr_max)
+    with pytest.raises(ConfigError, match=f"holds no rate of the grid .*{re.escape(nearest)}"):
+        check_grid(settings)
+    check_grid(StudySettings(sampler="tpe", lr_min=lr_min, lr_max=lr_max))  # any rate will do
+    check_grid(StudySettings(sampler="grid", lr_min=1e-3, lr_max=1e-3 * 1.0001))  # holds 1e-3

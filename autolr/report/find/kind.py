@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -53,7 +54,7 @@ def read(study: optuna.Study) -> FindInputs:
     if not curves:
         raise ReportError(
             f"range-test study {study.study_name!r} has no finished test yet: let "
-            f"`autolr find --study {settings.source or 'STUDY'}` run"
+            f"`autolr find --study {shlex.quote(settings.source or 'STUDY')}` run"
         )
     return FindInputs(study.study_name, settings, curves)
 

@@ -3,6 +3,7 @@ figure, and the summary. A study with no winner yet still gets both."""
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -52,7 +53,7 @@ def read(study: optuna.Study) -> PBTInputs:
     if not found:
         raise ReportError(
             f"PBT study {name!r} has no finished member-interval yet: let "
-            f"`autolr tune --study {name}` run longer"
+            f"`autolr tune --study {shlex.quote(name)}` run longer"
         )
     try:
         rec: PBTRecommendation | None = recommend_pbt(name, settings, trials)

@@ -4,6 +4,7 @@ did; or, before any member reached the target, how far it got."""
 
 from __future__ import annotations
 
+import shlex
 from collections import Counter
 from collections.abc import Sequence
 
@@ -85,7 +86,7 @@ def _no_winner(study: str, settings: StudySettings, found: Sequence[Segment]) ->
             text + f" The study ran all {last + 1} generations: start a new one with a larger "
             "--max-steps or --population, or a lower --target.\n"
         )
-    return text + f" Let `autolr tune --study {study}` run on.\n"
+    return text + f" Let `autolr tune --study {shlex.quote(study)}` run on.\n"
 
 
 def _schedule(schedule: Sequence[Interval], goal: Goal) -> str:

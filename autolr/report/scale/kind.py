@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 
 import optuna
@@ -36,7 +37,7 @@ def read(study: optuna.Study) -> ScaleInputs:
         source = settings.source or "SOURCE"
         raise ReportError(
             f"scale study {study.study_name!r} has no finished run yet: let "
-            f"`autolr scale --study {source}` run"
+            f"`autolr scale --study {shlex.quote(source)}` run"
         )
     best = best_by_size(trials)
     first = next(iter(best))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -47,7 +48,7 @@ def read(study: optuna.Study) -> TraceInputs:
         source = settings.source or "SOURCE"
         raise ReportError(
             f"trace study {study.study_name!r} has no finished run yet: let "
-            f"`autolr trace --study {source}` run"
+            f"`autolr trace --study {shlex.quote(source)}` run"
         )
     return TraceInputs(study.study_name, settings, runs, drawn)
 
