@@ -98,7 +98,7 @@ def describe_trial(trial: Any) -> str:
 PRUNE_REASONS = {
     "slower": "slower than a finished run",
     "stalled": "stalled: not on course for the target",
-    "behind": "far behind the other runs",
+    "behind": "behind the median of finished runs at the same step",
 }
 
 
