@@ -89,10 +89,9 @@ def describe_trial(trial: Any) -> str:
     else:
         verdict = f"{state}: {attrs['error']}" if attrs.get("error") else state
     params = trial.params
-    return (
-        f"trial {trial.number} {params.get('optimizer')} lr={rate(params.get('learning_rate'))}"
-        f": {verdict}"
-    )
+    # A range test's rate rises through the run: it has no one rate to show.
+    lr = f" lr={rate(params['learning_rate'])}" if "learning_rate" in params else ""
+    return f"trial {trial.number} {params.get('optimizer')}{lr}: {verdict}"
 
 
 PRUNE_REASONS = {
