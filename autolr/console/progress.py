@@ -48,13 +48,13 @@ class TuneLog:
         log.info(f"{self.trial_label(number, optimizer, learning_rate)}: started")
 
     def trial_label(self, number: int, optimizer: str, learning_rate: float) -> str:
-        """ "trial 3 adam lr=0.01"; a range test's rate rises, so it has none."""
+        """A trial in a line: "trial 3 adam lr=0.01"; a range test's rate rises, so it has none."""
         if self.finding:
             return f"trial {number} {optimizer} range test"
         return f"trial {number} {optimizer} lr={rate(learning_rate)}"
 
     def done_text(self, done: int, best: Any) -> str:
-        """ "3 done; best: ..." (a range test has no target, so no best run either)."""
+        """Trials done, and the best (a range test has no target, so no best run)."""
         if self.finding:
             return f"{done} done"
         return f"{done} done; {describe_best(best, self.objective)}"
