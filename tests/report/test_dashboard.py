@@ -164,3 +164,21 @@ def test_the_note_says_when_old_tied_values_let_the_card_differ(made_study: Made
     assert "(trial 1; the Best Trial card shows trial 0, which needed as many steps" in (
         get_note(study)
     )
+
+
+def test_the_note_explains_the_tie_break_fraction_only_where_a_value_carries_one(
+    made_study: MadeStudy, mixed_study: tuple[str, str], tmp_path: Path
+) -> None:
+    # Whole-step values (stored before the tie-break): no fraction to explain.
+    whole = made_study(TPE_TRIALS)
+    publish(whole)
+    assert "after the point" not in get_note(whole)
+    # A real study's reached values carry one: read with its own best value as example.
+    url = copy_of(mixed_study[0], tmp_path)
+    study = optuna.load_study(study_name="mixed", storage=url)
+    publish(study)
+    best = study.best_trial
+    assert best.value is not None and best.value != int(best.value)
+    assert f"read {best.value!r} (trial {best.number}) as {int(best.value)} steps" in (
+        get_note(study)
+    )
