@@ -41,8 +41,10 @@ def publish(study: optuna.Study, result: ReportResult | None = None) -> list[str
     if result is None:
         result = _draw(study)
     graphs = [(name, to_html.compact(fig)) for name, fig in result.graphs]
-    for skipped in result.skipped:  # replace a figure an earlier report saved
-        graphs.append((skipped.figure, _placeholder(skipped.figure, skipped.reason)))
+    drawn_before = _drawn_before(study)
+    for skipped in result.skipped:  # replace a figure an earlier report saved, only
+        if skipped.figure in drawn_before:
+            graphs.append((skipped.figure, _placeholder(skipped.figure, skipped.reason)))
     text = note(study, settings, result.recommendation)
     dashboard.publish(study, graphs, text + "\n\n" + _figures(study, result))
     return [name for name, _ in result.graphs]
@@ -58,6 +60,13 @@ def _figures(study: optuna.Study, result: ReportResult) -> str:
     for skipped in result.skipped:
         lines.append(f"- **{specs[skipped.figure].title}:** not drawn ({skipped.reason}).")
     return "\n".join(lines)
+
+
+def _drawn_before(study: optuna.Study) -> set[str]:
+    """The figures autolr saved to the study before (its note lists them, `_figures`): a
+    figure the study no longer supports replaces those; one never drawn gets no card."""
+    before = dashboard.current_note(study)
+    return {spec.name for spec in kind_of(study).figures if f"- **{spec.title}.** " in before}
 
 
 def _draw(study: optuna.Study) -> ReportResult:

@@ -66,8 +66,8 @@ FIGURES: tuple[FigureSpec[TraceInputs], ...] = (
         "Accuracy over training time",
         "Validation accuracy (left; the 2018 study's figure 4) and training accuracy "
         "(right) against training time, one line per optimizer at its best rate. The "
-        "dashed line is the training-accuracy target; the large marker is the check at "
-        "which each run first reached it.",
+        "dashed line is the training-accuracy target; the key marks the check at which a "
+        "run first reached it, where one did.",
         _no_history,
         lambda i: figure.accuracy_figure(i.runs, i.settings, i.title, i.subtitle),
     ),
