@@ -40,6 +40,7 @@ from autolr.report.data import (
 from autolr.settings import StudySettings
 
 SPREAD_GREY = "#c8c8c8"
+TICK_SIZE = 22  # a reached rate's tick, taller than the band's bar (11) and the star (15)
 REACHED_GREY = "#595959"
 
 
@@ -394,19 +395,21 @@ def _band_row(row: BandRow, unit: str, settings: StudySettings) -> list[Mark]:
             group=name,
             tag=f"reached:{name}",
         ),
-        Points(
-            row.reached_rates,
-            [name] * len(row.reached_rates),
-            Look(colour, symbol="tick", size=10),
-            group=name,
-            hover=[f"{name} reached the target at lr {r:.3g}" for r in row.reached_rates],
-        ),
         Line(
             row.band,
             [name, name],
             Look(colour, width=11, opacity=0.85),
             group=name,
             tag=f"band:{name}",
+        ),
+        # Over the band and taller than it (and than the star), so none is hidden.
+        Points(
+            row.reached_rates,
+            [name] * len(row.reached_rates),
+            Look(colour, symbol="tick", size=TICK_SIZE),
+            group=name,
+            hover=[f"{name} reached the target at lr {r:.3g}" for r in row.reached_rates],
+            tag=f"reached-rates:{name}",
         ),
         Points(
             [row.best_rate],

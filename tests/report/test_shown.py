@@ -152,3 +152,19 @@ def test_a_dashboard_cards_title_sits_below_the_toolbar(mixed_study: tuple[str, 
     assert title.pad.t >= to_html.MODEBAR_HEIGHT
     # The panels (and their titles just above them) start below the card's title.
     assert card.layout.margin.t >= title.pad.t + title.font.size + 20
+
+
+def test_a_bands_rate_ticks_stand_out_of_its_bar_and_star() -> None:
+    """Each rate that reached the target is a tick drawn over the band's bar and taller
+    than the bar and the star, so a rate inside the band is not hidden under them."""
+    trials = [made_trial("adam", r, 300) for r in (1e-3, 1.1e-3, 3e-3)]
+    runs = read_runs(MADE_SETTINGS, trials)
+    rec = recommend("made", MADE_SETTINGS, trials)
+    chart = figures.bands_figure(band_rows(rec, runs), runs, MADE_SETTINGS, "made")
+    (panel,) = chart.panels
+    order = [m.tag for m in panel.marks]
+    assert order.index("reached-rates:adam") > order.index("band:adam")
+    ticks = next(m for m in panel.marks if m.tag == "reached-rates:adam")
+    band = next(m for m in panel.marks if m.tag == "band:adam")
+    star = next(m for m in panel.marks if getattr(m, "look", None) and m.look.symbol == "star")
+    assert ticks.look.size > band.look.width and ticks.look.size > star.look.size
