@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import signal
 import socket
@@ -127,6 +128,10 @@ def rendered(url: str, profile: Path) -> str:
     return done.stdout
 
 
+# A link in the dashboard's side menu: (href, its text).
+MENU_LINK = re.compile(r'<a[^>]*href="(/dashboard/studies/[^"]*)"[^>]*>(?:<[^>]*>)*([A-Za-z]+)<')
+
+
 @pytest.mark.skipif(
     BROWSER is None, reason="no Chromium here: install the Debian package chromium (.ci/run does)"
 )
@@ -156,9 +161,20 @@ def test_a_browser_sees_the_metric_autolr_best_and_autolrs_figures(
         note = rendered(
             f"http://127.0.0.1:{port}/dashboard/studies/{study_id}/note", tmp_path / "b"
         )
+        # The page the note sends a reader to, found by its name in the dashboard's menu.
+        named = re.search(r"autolr's figures \(on the study's (\w+) page", note)
+        assert named is not None, note
+        menu = dict((text, href) for href, text in MENU_LINK.findall(page))
+        pointed = menu[named.group(1)]
+        other = rendered(f"http://127.0.0.1:{port}{menu['Analytics']}", tmp_path / "c")
     finally:
         server.process.terminate()
         server.finish(timeout=30)
+    # The figures are on the page the note names (the History page) and not on Analytics.
+    assert pointed == f"/dashboard/studies/{study_id}"
+    assert 'id="user-defined-plot:autolr-bands"' not in other
+    # The Best Trial's value carries the tie-break: the note says how to read it.
+    assert f"read {best.value!r} (trial {best.number}) as {int(best.value)} steps" in note
     # The objective's name on the history plot, not "Objective 0".
     assert "steps to 90% train accuracy (over 150: not reached)" in page
     assert "Objective 0" not in page
@@ -168,6 +184,7 @@ def test_a_browser_sees_the_metric_autolr_best_and_autolrs_figures(
     assert f"optimizer: {answer['optimizer']}" in page
     # The study says what it is, and autolr's figures and answer are inside it.
     assert "random search (prior: none)" in page
-    for name in ("time_to_target", "envelope", "bands"):
+    for name in ("time_to_target", "bands"):
         assert f'id="user-defined-plot:autolr-{name}"' in page
+    assert "autolr-envelope" not in page  # nothing to compare: no card at all
     assert f"autolr best: {answer['optimizer']} at learning rate" in note

@@ -164,11 +164,41 @@ def larger_model(
     )
     size = scale if target.asked == "scale" else weights
     here = f"x{scale:g}" if target.asked == "scale" else f"{weights:,} weights"
-    smaller = ",".join(f"{scale * f:g}" for f in (0.25, 0.5, 1))
-    how = (
-        f"measure: `autolr scale --study {shlex.quote(name)} --scales {smaller}` searches "
-        "each size's "
-        "best rate and fits how it moves with size"
-    )
     measured_size = Measured(size, size, f"the searched model ({here})")
+    target_scale = target.scale
+    if target_scale is None and settings.model.factory is None and target.weights is not None:
+        target_scale = _reference_scale(target.weights)
+    how = _how_to_measure(name, scale, size, target, target_scale)
     return without_scale_study(rec.optimizer, rec.learning_rate, target, measured_size, how)
+
+
+def _how_to_measure(
+    name: str, scale: float, size: float, target: Target, target_scale: float | None
+) -> str | None:
+    """The `autolr scale` command that measures sizes from the searched one toward the
+    target (never further from it); None when the target is the searched size."""
+    from autolr.answers.transfer import sizes_toward
+
+    if target.size(target.asked) == size:
+        return None
+    if target_scale is None:  # a user's model, asked by weights: its scales are unknown
+        return (
+            f"measure: `autolr scale --study {name} --scales ...` at scales from x{scale:g} "
+            f"toward {target.describe()} searches each size's best rate and fits how it "
+            "moves with size"
+        )
+    listed = ",".join(f"{s:g}" for s in sizes_toward(scale, target_scale))
+    return (
+        f"measure: `autolr scale --study {name} --scales {listed}` searches each size's "
+        "best rate, from the searched size toward the target, and fits how it moves with size"
+    )
+
+
+def _reference_scale(weights: int) -> float:
+    """The reference CNN's scale with about `weights` weights (its count grows with the
+    scale, so bisect), to 3 digits."""
+    low, high = 1e-3, 1e4
+    while high / low > 1.0001:
+        middle = (low * high) ** 0.5
+        low, high = (middle, high) if reference_weight_count(middle) < weights else (low, middle)
+    return float(f"{high:.3g}")

@@ -92,6 +92,13 @@ def publish(study: optuna.Study, figures: Sequence[tuple[str, Any]], note: str) 
     save_note(study, merged_note(note, get_note(study)))
 
 
+def current_note(study: optuna.Study) -> str:
+    """The study's note as it stands ("" if none)."""
+    from optuna_dashboard import get_note
+
+    return str(get_note(study))
+
+
 def merged_note(ours: str, existing: str) -> str:
     """autolr's note, then whatever a user had written below the previous one (or the
     whole previous note, if autolr never wrote it)."""

@@ -18,6 +18,7 @@ from autolr.answers.sizefit import CONFIDENCE, Line, RateFit, fit_line, fit_rate
 AXIS_WORDS = {"weights": "weights", "scale": "scale factor"}
 WARN_BEYOND = 10.0  # a target this many times outside the sizes measured gets a warning
 PRIOR = "the 2018 study found the best rate held for the reference CNN from 1x to 10x its size"
+NO_SIZES = "no sizes measured; a line through the sizes of `autolr scale` gives them"
 
 
 @dataclass(frozen=True)
@@ -57,17 +58,40 @@ def extrapolation_factor(target: float, measured: Measured) -> float:
     return 1.0
 
 
-def extrapolation_warning(target: Target, factor: float, measured: Measured) -> str | None:
+def extrapolation_warning(
+    target: Target, factor: float, measured: Measured, given: Sequence[str]
+) -> str | None:
+    """Far beyond the sizes measured: what the numbers given (`given`: "rate", "steps",
+    "seconds") rest on, said of those alone."""
     if factor <= WARN_BEYOND:
         return None
+    where = f"{target.describe()} is {factor:.3g}x beyond {measured.what}"
+    if list(given) == ["rate"]:
+        return f"{where}: the rate is carried that far unmeasured; measure a size nearer it"
     return (
-        f"{target.describe()} is {factor:.3g}x beyond {measured.what}: every number "
-        "below extends a straight line that far; measure a size nearer it first"
+        f"{where}: the {_words(given)} given extend{'s' if len(given) == 1 else ''} a straight "
+        "line that far; measure a size nearer it"
     )
 
 
+def sizes_toward(measured: float, target: float, steps: int = 2) -> list[float]:
+    """Scales to measure next: the one measured, then doublings (or halvings) toward the
+    target, never past it, so every size is nearer the target than the one measured."""
+    if target == measured:
+        return []
+    factor = 2.0 if target > measured else 0.5
+    sizes = [measured]
+    for _ in range(steps):
+        following = sizes[-1] * factor
+        if (following - target) * (sizes[-1] - target) < 0 or following == target:
+            sizes.append(target)
+            break
+        sizes.append(following)
+    return sorted(float(f"{size:.3g}") for size in sizes)
+
+
 def without_scale_study(
-    optimizer: str, rate: float, target: Target, measured: Measured, how: str
+    optimizer: str, rate: float, target: Target, measured: Measured, how: str | None
 ) -> dict[str, Any]:
     """The answer when no size was measured but the searched one: the prior only."""
     factor = extrapolation_factor(_asked(target), measured)
@@ -79,8 +103,9 @@ def without_scale_study(
         "transfers": None,
         "steps": None,
         "seconds": None,
+        "not_given": {key: NO_SIZES for key in ("steps", "seconds")},
         "extrapolation_factor": factor,
-        "warning": extrapolation_warning(target, factor, measured),
+        "warning": extrapolation_warning(target, factor, measured, ["rate"]),
         "evidence": f"no sizes measured: {PRIOR}; this study alone cannot confirm it",
         "more": how,
     }
@@ -102,10 +127,14 @@ def with_scale_study(
     span = " .. ".join(_show(x, target.asked) for x in (min(asked), max(asked)))
     measured = Measured(min(asked), max(asked), f"the sizes {study} measured ({span})")
     factor = extrapolation_factor(_asked(target), measured)
-    answer = without_scale_study(optimizer, rate, target, measured, "")
+    answer = without_scale_study(optimizer, rate, target, measured, None)
     answer.pop("more")
     size = target.size(axis)
     fit = fit_rates(sizes, axis)
+    answer["not_given"] = {
+        key: f"{len(sizes)} size(s) reached the target in {study}: a line needs 2"
+        for key in ("steps", "seconds")
+    }
     answer["axis"] = axis
     answer["evidence"] = f"{study}: {len(sizes)} size(s) where {optimizer} reached the target"
     answer["caveats"] = [
@@ -129,9 +158,14 @@ def with_scale_study(
     )
     if fit.caveat():
         answer["caveats"].append(fit.caveat())
+    answer["not_given"] = {}
     for key in ("steps", "seconds"):
         line = measure_line(sizes, axis, key)
         answer[key] = None if line is None else {**line_summary(line), **_predicted(line, size)}
+        if line is None:
+            answer["not_given"][key] = f"fewer than 2 sizes in {study} have their {key}"
+    given = ["rate", *(key for key in ("steps", "seconds") if answer[key] is not None)]
+    answer["warning"] = extrapolation_warning(target, factor, measured, given)
     steps = answer["steps"]
     if steps is not None:
         # Steps are counted at checks: "reached at 100" means somewhere in (50, 100], so
@@ -216,6 +250,11 @@ def _predicted(line: Line, size: float) -> dict[str, Any]:
         "interval": None if interval is None else [max(0.0, interval[0]), max(0.0, interval[1])],
         "note": None,
     }
+
+
+def _words(items: Sequence[str]) -> str:
+    """The items as read: "rate, steps and seconds"."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _show(size: float, axis: str) -> str:

@@ -1,6 +1,7 @@
-"""`--json` always prints JSON: on failure, {"error": "..."} on stdout (and the usual
-one-line error on stderr, and a non-zero exit), so `autolr best --json | jq` never
-meets an empty stream or a half-written object."""
+"""`--json` prints JSON and nothing else on stdout: on failure, {"error": "..."} (and the
+usual one-line error on stderr, and a non-zero exit), so `autolr best --json | jq` never
+meets an empty stream or a half-written object; and whatever else would reach stdout
+meanwhile (a framework's download or progress line) goes to stderr."""
 
 from __future__ import annotations
 
@@ -23,15 +24,17 @@ def json_errors(command: F) -> F:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
+        if not kwargs.get("json_output"):
             return command(*args, **kwargs)
-        except typer.Exit:
-            raise  # the command has already said what it had to
-        except (Exception, KeyboardInterrupt) as exc:
-            if kwargs.get("json_output"):
+        with console.json_only():
+            try:
+                return command(*args, **kwargs)
+            except typer.Exit:
+                raise  # the command has already said what it had to
+            except (Exception, KeyboardInterrupt) as exc:
                 details = getattr(exc, "details", None) or {}  # e.g. how close runs came
                 console.print_json({"error": scrub(_message(exc)), **details})
-            raise
+                raise
 
     return wrapper  # type: ignore[return-value]
 

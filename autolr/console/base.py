@@ -7,11 +7,15 @@ as plain JSON, so `autolr best --json | jq` always works. Text that comes from a
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import logging
 import math
+import os
 import sys
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.logging import RichHandler
@@ -32,9 +36,50 @@ def note(message: str) -> None:
     err.print(Text(message))
 
 
+_json_out: list[TextIO] = []  # where print_json writes while json_only() holds stdout
+
+
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    out = _json_out[-1] if _json_out else sys.stdout
+    out.write(json.dumps(data, indent=2, default=str) + "\n")
+    out.flush()
+
+
+@contextlib.contextmanager
+def json_only() -> Iterator[None]:
+    """Keep stdout for print_json alone: whatever else is written there meanwhile (Keras's
+    download bar, a model's summary, a native library writing to file descriptor 1, a
+    worker process) goes to stderr, so `--json | jq` never meets a stray line."""
     sys.stdout.flush()
+    fd = _fileno(sys.stdout)
+    target = _fileno(sys.stderr)
+    if fd is None or target is None:  # no real descriptors (a test runner's buffers)
+        _json_out.append(sys.stdout)
+        try:
+            with contextlib.redirect_stdout(sys.stderr):
+                yield
+        finally:
+            _json_out.pop()
+        return
+    saved = os.dup(fd)
+    os.dup2(target, fd)
+    with os.fdopen(os.dup(saved), "w") as real:
+        _json_out.append(real)
+        try:
+            with contextlib.redirect_stdout(sys.stderr):
+                yield
+        finally:
+            _json_out.pop()
+            sys.stdout.flush()
+            os.dup2(saved, fd)
+            os.close(saved)
+
+
+def _fileno(stream: TextIO) -> int | None:
+    try:
+        return stream.fileno()
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        return None
 
 
 def rate(value: float | None) -> str:
@@ -92,10 +137,9 @@ def describe_trial(trial: Any) -> str:
     else:
         verdict = f"{state}: {attrs['error']}" if attrs.get("error") else state
     params = trial.params
-    return (
-        f"trial {trial.number} {params.get('optimizer')} lr={rate(params.get('learning_rate'))}"
-        f": {verdict}"
-    )
+    # A range test's rate rises through the run: it has no one rate to show.
+    lr = f" lr={rate(params['learning_rate'])}" if "learning_rate" in params else ""
+    return f"trial {trial.number} {params.get('optimizer')}{lr}: {verdict}"
 
 
 def _final(attrs: dict[str, Any]) -> str:
@@ -107,7 +151,7 @@ def _final(attrs: dict[str, Any]) -> str:
 PRUNE_REASONS = {
     "slower": "slower than a finished run",
     "stalled": "stalled: not on course for the target",
-    "behind": "far behind the other runs",
+    "behind": "behind the median of finished runs at the same step",
 }
 
 

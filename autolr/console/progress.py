@@ -54,19 +54,33 @@ class TuneLog:
     """Observer for --quiet: plain log lines."""
 
     objective = "steps"
+    finding = False  # a range test: no fixed rate per trial, and no target to reach
 
     def study_ready(self, name: str, settings: Any, total: int, done: int) -> None:
         self.objective = settings.objective
+        self.finding = settings.sampler == "find"
         log.info(f"study {name}: {study_line(settings)}; {done}/{total} trials done")
 
     def trial_started(self, number: int, optimizer: str, learning_rate: float) -> None:
-        log.info(f"trial {number} {optimizer} lr={rate(learning_rate)}: started")
+        log.info(f"{self.trial_label(number, optimizer, learning_rate)}: started")
+
+    def trial_label(self, number: int, optimizer: str, learning_rate: float) -> str:
+        """A trial in a line: "trial 3 adam lr=0.01"; a range test's rate rises, so it has none."""
+        if self.finding:
+            return f"trial {number} {optimizer} range test"
+        return f"trial {number} {optimizer} lr={rate(learning_rate)}"
+
+    def done_text(self, done: int, best: Any) -> str:
+        """Trials done, and the best (a range test has no target, so no best run)."""
+        if self.finding:
+            return f"{done} done"
+        return f"{done} done; {describe_best(best, self.objective)}"
 
     def check(self, number: int, check: Any) -> None:
         pass
 
     def trial_finished(self, trial: Any, done: int, best: Any) -> None:
-        log.info(f"{describe_trial(trial)} [{done} done; {describe_best(best, self.objective)}]")
+        log.info(f"{describe_trial(trial)} [{self.done_text(done, best)}]")
 
     def waiting(self, running_elsewhere: int) -> None:
         pass
@@ -111,6 +125,7 @@ class TuneDisplay(TuneLog):
 
     def study_ready(self, name: str, settings: Any, total: int, done: int) -> None:
         self.objective = settings.objective
+        self.finding = settings.sampler == "find"
         self.progress.console.print(
             Text.assemble(
                 "study ", (name, "bold"), f": {study_line(settings)}; {done}/{total} trials done"
@@ -122,25 +137,27 @@ class TuneDisplay(TuneLog):
         self.current = self.progress.add_task("waiting for a trial", total=self.max_steps)
 
     def trial_started(self, number: int, optimizer: str, learning_rate: float) -> None:
-        self.trial_label = f"trial {number} {optimizer} lr={rate(learning_rate)}"
+        self.running = self.trial_label(number, optimizer, learning_rate)
         if self.current is not None:
             self.progress.reset(
-                self.current, total=self.max_steps, description=f"{self.trial_label} step 0"
+                self.current, total=self.max_steps, description=f"{self.running} step 0"
             )
 
     def check(self, number: int, check: Any) -> None:
         if self.current is None:
             return
         self.progress.update(
-            self.current, completed=check.step, description=f"{self.trial_label}{measured(check)}"
+            self.current, completed=check.step, description=f"{self.running}{measured(check)}"
         )
 
     def trial_finished(self, trial: Any, done: int, best: Any) -> None:
         self.progress.console.print(Text(describe_trial(trial)))
         if self.trials is not None:
-            self.best_text = describe_best(best, self.objective)
+            self.best_text = "" if self.finding else describe_best(best, self.objective)
             self.progress.update(
-                self.trials, completed=done, description=f"trials · {self.best_text}"
+                self.trials,
+                completed=done,
+                description="trials" + (f" · {self.best_text}" if self.best_text else ""),
             )
 
     def waiting(self, running_elsewhere: int) -> None:

@@ -82,10 +82,20 @@ def show_larger_model(advice: dict[str, Any] | None, study: str) -> None:
             line = advice[key]
             if line is not None:
                 say(f"  {key} to the target: {_prediction(line, unit)}")
+    for why, keys in _by_reason(advice.get("not_given", {})).items():
+        say(f"  {' and '.join(keys)} to the target: not given ({why})")
     for caveat in advice.get("caveats", []):
         say(f"  note: {caveat}")
     if advice.get("warning"):
         out.print(Text.assemble(("warning:", "bold yellow"), f" {advice['warning']}"))
+
+
+def _by_reason(not_given: dict[str, str]) -> dict[str, list[str]]:
+    """{"steps": why, "seconds": why} as {why: ["steps", "seconds"]}: said once."""
+    grouped: dict[str, list[str]] = {}
+    for key, why in not_given.items():
+        grouped.setdefault(why, []).append(key)
+    return grouped
 
 
 def _target(target: dict[str, Any]) -> str:

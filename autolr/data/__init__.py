@@ -7,6 +7,6 @@ data fails before any study is made. The trainer moves them to the device once.
 """
 
 from autolr.data.arrays import Dataset, check_dataset
-from autolr.data.sources import load_dataset
+from autolr.data.sources import MNIST_ENV, keras_cache_path, load_dataset
 
-__all__ = ["Dataset", "check_dataset", "load_dataset"]
+__all__ = ["MNIST_ENV", "Dataset", "check_dataset", "keras_cache_path", "load_dataset"]

@@ -75,9 +75,16 @@ def _too_few_reached(inputs: ReportInputs) -> str | None:
     return None if n >= 2 else f"only {n} run reached the target, so there is no curve to draw"
 
 
-def _one_rate_only(inputs: ReportInputs) -> str | None:
-    rates = envelope(inputs.runs, "steps").rates_with_a_result
-    return None if rates >= 2 else "the target was reached at only one learning rate"
+def _nothing_to_compare(inputs: ReportInputs) -> str | None:
+    """The envelope compares optimizers at one rate: it needs a rate two of them reached."""
+    if envelope(inputs.runs, "steps").shared_rates:
+        return None
+    if len({r.optimizer for r in inputs.runs if r.reached}) < 2:
+        return "only one optimizer reached the target, so there is no other to compare it with"
+    return (
+        "no two optimizers reached the target at the same learning rate (to a sixth of a "
+        "decade), so there is no fastest and slowest to compare"
+    )
 
 
 FIGURES: tuple[FigureSpec[ReportInputs], ...] = (
@@ -86,9 +93,8 @@ FIGURES: tuple[FigureSpec[ReportInputs], ...] = (
         "Time to target vs learning rate",
         "Training time and steps to the target at each learning rate, one line per "
         "optimizer (markers only for TPE and random studies, whose rates are scattered). "
-        "Every run that did not reach the target is in the strip above, at its rate, one "
-        "row per cause: diverged, out of budget, cut by time, or pruned (and by which "
-        "rule). The dashed line is the recommended rate, the shading its band.",
+        "The dashed line is the recommended rate, the shading its band; the footnote says "
+        "what else is drawn.",
         _too_few_reached,
         lambda i: figures.time_to_target(i.runs, i.settings, i.study, i.recommendation),
     ),
@@ -99,15 +105,15 @@ FIGURES: tuple[FigureSpec[ReportInputs], ...] = (
         "optimizers that reached the target there, the spread between them, and below, how "
         "many optimizers reached the target at that rate (TPE and random rates are grouped "
         "into bins of a sixth of a decade, as the figure says).",
-        _one_rate_only,
+        _nothing_to_compare,
         lambda i: figures.envelope_figure(i.runs, i.settings, i.study),
     ),
     FigureSpec(
         "bands",
         "Success band per optimizer",
-        "Per optimizer: the rates that reached the target (thin line and ticks), the band "
-        "within the margin of its best (thick bar) and its best rate (star). A band from "
-        "fewer than 3 rates is marked thin.",
+        "Per optimizer: the rates that reached the target, the band within the margin of "
+        "its best and its best rate, drawn as the key shows (a band of one rate is its "
+        "star alone). A band from fewer than 3 rates is marked thin.",
         always,
         lambda i: figures.bands_figure(i.bands, i.runs, i.settings, i.study),
     ),

@@ -13,15 +13,16 @@ axis the values are the category names.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 # Marker shapes both renderers know; "tick" is a short vertical bar.
 Symbol = Literal[
     "circle", "square", "triangle-up", "triangle-down", "diamond", "cross", "x", "star", "tick"
 ]
-Dash = Literal["solid", "dash", "dot", "dashdot"]
+Dash = Literal["solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "dashdotdot"]
 Value = float | str | None
 
 
@@ -156,11 +157,14 @@ class Panel:
 
 @dataclass(frozen=True)
 class KeyEntry:
-    """A line in the key: what a kind of mark means (e.g. "x: diverged")."""
+    """A line in the key: what a kind of mark means (e.g. "x: diverged"). `marks` names
+    the marks it explains (a tag, or a tag prefix ending in ":"): the key shows the entry
+    only where one of them is drawn. None: marks every such chart draws."""
 
     label: str
     look: Look
     shape: Literal["line", "marker", "patch"] = "marker"
+    marks: str | None = None
 
 
 @dataclass(frozen=True)
@@ -177,6 +181,43 @@ class Chart:
     footnote: str = ""
     right_column: bool = False  # leave room right of the panels for Text(x=None)
     key_below: bool = False  # the key in a row under the panels, not beside them
+
+
+def visible(chart: Chart) -> Chart:
+    """The chart as the renderers draw it: marks with nothing to draw left out, and with
+    them their legend entries and the key's entries for them (a key never explains a mark
+    that is not there)."""
+    panels = [replace(p, marks=[m for m in p.marks if drawn(m)]) for p in chart.panels]
+    tags = [m.tag for p in panels for m in p.marks if m.tag is not None]
+    key = [e for e in chart.key if e.marks is None or any(_names(e.marks, t) for t in tags)]
+    return replace(chart, panels=panels, key=key)
+
+
+def drawn(mark: Mark) -> bool:
+    """Whether a mark puts anything on the page: a point with both coordinates, a line
+    between two different points, a bar with a height, a non-empty span."""
+    if isinstance(mark, Points):
+        return any(_known(x) and _known(y) for x, y in zip(mark.xs, mark.ys, strict=True))
+    if isinstance(mark, Line):
+        ends = {(x, y) for x, y in zip(mark.xs, mark.ys, strict=True) if _known(x) and _known(y)}
+        return len(ends) >= (1 if mark.look.symbol else 2)
+    if isinstance(mark, Segments):
+        return any(start != end for start, end in mark.pieces)
+    if isinstance(mark, Area):
+        return any(_known(lo) and _known(hi) for lo, hi in zip(mark.low, mark.high, strict=True))
+    if isinstance(mark, Bars):
+        return any(h > 0 for h in mark.heights)
+    if isinstance(mark, Span):
+        return mark.high > mark.low
+    return True
+
+
+def _known(value: Value) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
+def _names(marks: str, tag: str) -> bool:
+    return tag.startswith(marks) if marks.endswith(":") else tag == marks
 
 
 def legend_entries(chart: Chart) -> list[tuple[str, Mark]]:

@@ -24,8 +24,13 @@ from autolr.report.build import ReportResult, interactive, kind_of
 from autolr.report.data import ReportError
 from autolr.report.kinds import Answer, Skipped
 from autolr.report.summary import follow_up_text, thin_note
+from autolr.search.ties import TIE_SPAN, whole_steps
 from autolr.settings import FIND, StudySettings
 from autolr.store.stored import stored_settings
+
+# optuna-dashboard 0.21 draws a study's saved plotly graphs on the page its menu calls
+# History (the study's first page), under the history and timeline plots.
+FIGURES_PAGE = "History"
 
 
 def publish(study: optuna.Study, result: ReportResult | None = None) -> list[str]:
@@ -36,8 +41,10 @@ def publish(study: optuna.Study, result: ReportResult | None = None) -> list[str
     if result is None:
         result = _draw(study)
     graphs = [(name, to_html.compact(fig)) for name, fig in result.graphs]
-    for skipped in result.skipped:  # replace a figure an earlier report saved
-        graphs.append((skipped.figure, _placeholder(skipped.figure, skipped.reason)))
+    drawn_before = _drawn_before(study)
+    for skipped in result.skipped:  # replace a figure an earlier report saved, only
+        if skipped.figure in drawn_before:
+            graphs.append((skipped.figure, _placeholder(skipped.figure, skipped.reason)))
     text = note(study, settings, result.recommendation)
     dashboard.publish(study, graphs, text + "\n\n" + _figures(study, result))
     return [name for name, _ in result.graphs]
@@ -46,13 +53,20 @@ def publish(study: optuna.Study, result: ReportResult | None = None) -> list[str
 def _figures(study: optuna.Study, result: ReportResult) -> str:
     """Each figure's caption and footnote: the dashboard's cards have no room for them."""
     specs = {spec.name: spec for spec in kind_of(study).figures}
-    lines = ["### autolr's figures (below the charts on the Analytics page)", ""]
+    lines = [f"### autolr's figures (on the study's {FIGURES_PAGE} page, below its own charts)", ""]
     for name, fig in result.graphs:
         spec = specs[name]
         lines.append(f"- **{spec.title}.** {spec.caption} {to_html.footnote(fig)}".rstrip())
     for skipped in result.skipped:
         lines.append(f"- **{specs[skipped.figure].title}:** not drawn ({skipped.reason}).")
     return "\n".join(lines)
+
+
+def _drawn_before(study: optuna.Study) -> set[str]:
+    """The figures autolr saved to the study before (its note lists them, `_figures`): a
+    figure the study no longer supports replaces those; one never drawn gets no card."""
+    before = dashboard.current_note(study)
+    return {spec.name for spec in kind_of(study).figures if f"- **{spec.title}.** " in before}
 
 
 def _draw(study: optuna.Study) -> ReportResult:
@@ -95,7 +109,7 @@ def _placeholder(name: str, reason: str) -> go.Figure:
 def note(study: optuna.Study, settings: StudySettings, answer: Answer) -> str:
     """The study note: the answer, then how the dashboard's values read."""
     trials = study.get_trials(deepcopy=False)
-    parts = [_answer(answer, settings, trials), _reading(settings)]
+    parts = [_answer(answer, settings, trials), _reading(settings, trials)]
     return "\n\n".join(p for p in parts if p)
 
 
@@ -110,7 +124,7 @@ def _answer(answer: Answer, settings: StudySettings, trials: Sequence[Any]) -> s
             "|---|---:|---:|---|---:|",
         ]
         for name, r in answer.per_optimizer.items():
-            span = "-" if r.band is None else f"{r.band[0]:.3g} to {r.band[1]:.3g}"
+            span = "-" if r.band is None else style.span(*r.band)
             rows.append(
                 f"| {name} | {'-' if r.learning_rate is None else f'{r.learning_rate:.3g}'} | "
                 f"{'-' if r.value is None else f'{r.value:.4g}'} | {span}"
@@ -174,7 +188,7 @@ def _best_trial(trials: Sequence[Any]) -> str:
     return f" (trial {best.number}; the Best Trial card shows trial {card.number}, {why})"
 
 
-def _reading(settings: StudySettings) -> str:
+def _reading(settings: StudySettings, trials: Sequence[Any]) -> str:
     if settings.sampler == FIND:
         return (
             "**Reading the values.** Each trial is one optimizer's range test; its value is "
@@ -190,10 +204,34 @@ def _reading(settings: StudySettings) -> str:
         )
     return (
         f"**Reading the values.** A run that reached the target is worth its steps (at most "
-        f"{budget}); the fraction after the point (under 0.01) only breaks ties the way "
-        "`autolr best` does (cleared the target by more, then the lower rate), so the Best "
-        f"Trial card is autolr's answer. A run that stopped short is worth {budget} + its "
+        f"{budget}).{_fraction(trials)} A run that stopped short is worth {budget} + its "
         f"projected steps (at most 9 x {budget}), a diverged one 10 x {budget}; a pruned run "
         "keeps the value it had when it was stopped. Intermediate values are the same "
         "value at each check, had the run stopped there."
+    )
+
+
+def _fraction(trials: Sequence[Any]) -> str:
+    """How to read a value that carries the tie-break (ties.py), with one of this study's
+    own as the example; nothing when no value carries one."""
+    example = min(
+        (
+            t
+            for t in trials
+            if t.user_attrs.get("reached")
+            and t.value is not None
+            and t.value != whole_steps(t.value)
+        ),
+        key=lambda t: t.value,
+        default=None,
+    )
+    if example is None:
+        return ""
+    value, steps = example.value, whole_steps(example.value)
+    return (
+        f" Its digits after the point are not steps: read {value!r} (trial "
+        f"{example.number}) as {steps:.0f} steps. The fraction, always under "
+        f"{TIE_SPAN:g}, only orders runs that reached the target at the same check, as "
+        "`autolr best` does: a smaller fraction cleared the target by more, or, as far, at "
+        "a lower rate. So the Best Trial card is autolr's answer."
     )

@@ -213,6 +213,12 @@ class Envelope:
     def rates_with_a_result(self) -> int:
         return sum(n > 0 for n in self.reached)
 
+    @property
+    def shared_rates(self) -> int:
+        """Rates where two or more optimizers reached the target: where there is a fastest
+        and a slowest to tell apart."""
+        return sum(n > 1 for n in self.reached)
+
     def fastest_at(self, optimizer: str) -> list[tuple[float, float]]:
         """(rate, value) where `optimizer` was the fastest."""
         rows = zip(self.learning_rates, self.fastest, self.fastest_optimizer, strict=True)

@@ -40,6 +40,7 @@ from autolr.report.data import (
 from autolr.settings import StudySettings
 
 SPREAD_GREY = "#c8c8c8"
+TICK_SIZE = 22  # a reached rate's tick, taller than the band's bar (11) and the star (15)
 REACHED_GREY = "#595959"
 
 
@@ -52,17 +53,27 @@ def time_to_target(
     unreached = [r for r in runs if not r.reached]
     strip = bool(unreached)
     panels = []
+    stacked_any = False
     for col, measure in enumerate(MEASURES):
         row = 1 if strip else 0
         own: list[Mark] = marks.recommended(rec)
+        stacked = {} if joined else _stacked(runs, settings, measure)
+        stacked_any = stacked_any or bool(stacked)
         for series in curves(runs, settings.optimizers, measure):
             name = series.optimizer
             shape = Line if joined else Points
+            at = zip(series.numbers, series.learning_rates, series.values, strict=True)
+            ys = tuple(stacked.get((n, r), v) for n, r, v in at)
             own.append(
                 shape(
                     series.learning_rates,
-                    series.values,
-                    Look(style.colour(name), symbol=style.symbol(name), size=4.5 if joined else 6),
+                    ys,
+                    Look(
+                        style.colour(name),
+                        dash=style.dash(name),
+                        symbol=style.symbol(name),
+                        size=4.5 if joined else 6,
+                    ),
                     legend=name,
                     group=name,
                     hover=[_reached_hover(r, measure) for r in _sorted(runs, name)],
@@ -95,8 +106,54 @@ def time_to_target(
         size=(12.0, 5.2 + (0.9 + 0.3 * len(causes) if strip else 0)),
         legend_title="optimizer",
         key=marks.recommended_key(rec) + [marks.cause_key(c) for c in causes],
-        footnote=_time_note(settings, unreached),
+        footnote=_time_note(settings, unreached, stacked_any),
     )
+
+
+MOST_MOVES = 4  # a marker moves at most this many marker heights
+
+
+def _stacked(
+    runs: Sequence[Run], settings: StudySettings, measure: Measure
+) -> dict[tuple[int, float], float]:
+    """Scattered runs a marker apart in rate and value would hide each other: each later
+    (slower) one moves a marker height, at most 4: seconds up, away from the faster run;
+    steps down, but no lower than the check before, since a run counted at a check
+    reached the target somewhere after the previous one. Hover gives every value. (Trial
+    number, rate) -> the value drawn, for the runs moved."""
+    reached = sorted(
+        (r for r in runs if r.reached), key=lambda r: (r.value(measure), r.learning_rate)
+    )
+    values = [r.value(measure) for r in reached]
+    if len(values) < 2 or min(values) <= 0:
+        return {}
+    span = math.log10(max(values) / min(values) * 1.25**2)  # as `marks.value_axis` pads
+    step = span * marks.MARKER_SHARE * (-1 if measure == "steps" else 1)
+    gap_x = marks.marker_gap(settings)
+    placed: list[tuple[float, float]] = []
+    moved: dict[tuple[int, float], float] = {}
+    for run in reached:
+        x, y = math.log10(run.learning_rate), math.log10(run.value(measure))
+        moves = MOST_MOVES
+        if measure == "steps":
+            floor = max(run.value(measure) - CHECK_SHARE * settings.train.check_every, 1.0)
+            moves = min(moves, int((y - math.log10(floor)) / -step))
+        drawn = y
+        for _ in range(moves):
+            if not any(abs(x - px) < gap_x and abs(drawn - py) < abs(step) for px, py in placed):
+                break
+            drawn += step
+        placed.append((x, drawn))
+        if drawn != y:
+            moved[run.number, run.learning_rate] = 10**drawn
+    return moved
+
+
+CHECK_SHARE = 0.8  # how far below its count a stacked step count may be drawn
+
+
+def _rate(run: Run) -> float:
+    return run.learning_rate
 
 
 def _sorted(runs: Sequence[Run], optimizer: str) -> list[Run]:
@@ -113,19 +170,38 @@ def _reached_hover(run: Run, measure: Measure) -> str:
     )
 
 
-def _time_note(settings: StudySettings, unreached: Sequence[Run]) -> str:
-    note = (
-        "Every run is drawn: those that reached the target below, the others in the strip "
-        "above, one row per cause (hover for the step it stopped at and its projection)."
-    )
-    if any(r.outcome == "pruned" for r in unreached):
-        note += (
-            f" Pruned: slower = past {BAND_MARGIN:g}x its optimizer's best (exact for the "
-            "bands); stalled and behind are heuristics (autolr/search/pruning)."
+def _time_note(settings: StudySettings, unreached: Sequence[Run], stacked: bool) -> str:
+    """What is drawn beyond the lines: the strip of runs that missed, and the stop rules
+    behind its rows, each said only when drawn."""
+    if unreached:
+        note = (
+            "Every run is drawn: those that reached the target below, the others in the "
+            "strip above, one row per cause (hover for the step it stopped at and its "
+            "projection)."
         )
+    else:
+        note = "Every run reached the target."
+    rules = {r.stop_reason for r in unreached if r.outcome == "pruned"}
+    said = [STOP_RULES[rule] for rule in STOP_RULES if rule in rules]
+    if said:
+        note += f" Pruned: {'; '.join(said)} (autolr/search/pruning)."
     if not style.joins_points(settings):
         note += " TPE and random rates are markers only: a line would invent a curve."
+    if stacked:
+        note += (
+            " Runs that reached the target a marker apart are stacked, so none hides "
+            "another: seconds upwards, step counts downwards within their check (a run "
+            "counted at a check reached the target after the one before); hover for each."
+        )
     return note
+
+
+# What each stop rule means, as the footnote says it of a row drawn for it.
+STOP_RULES = {
+    "slower": f"slower = past {BAND_MARGIN:g}x the best run's steps (exact for the bands)",
+    "stalled": "stalled = not on course for the target (a heuristic)",
+    "behind": "behind = worse than the median finished run at the same step (a heuristic)",
+}
 
 
 def envelope_figure(runs: Sequence[Run], settings: StudySettings, study: str) -> Chart:
@@ -161,11 +237,13 @@ def envelope_figure(runs: Sequence[Run], settings: StudySettings, study: str) ->
             )
         )
     key = [
-        KeyEntry("fastest (filled)", Look("#4d4d4d", symbol="circle")),
-        KeyEntry("slowest (open)", Look("#4d4d4d", symbol="circle", fill="white")),
-        KeyEntry("spread", Look(SPREAD_GREY, width=4), "line"),
-        KeyEntry("reached", Look(REACHED_GREY), "patch"),
-        KeyEntry("tried, did not reach", Look("#ffffff", edge="#8c8c8c"), "patch"),
+        KeyEntry("fastest (filled)", Look("#4d4d4d", symbol="circle"), marks="fastest:"),
+        KeyEntry(
+            "slowest (open)", Look("#4d4d4d", symbol="circle", fill="white"), marks="slowest:"
+        ),
+        KeyEntry("spread", Look(SPREAD_GREY, width=4), "line", marks="spread"),
+        KeyEntry("reached", Look(REACHED_GREY), "patch", marks="reached"),
+        KeyEntry("tried, did not reach", Look("#ffffff", edge="#8c8c8c"), "patch", marks="tried"),
     ]
     return Chart(
         style.title(study, style.ENVELOPE_TITLE),
@@ -189,7 +267,9 @@ def _spread(env: Envelope, joined: bool) -> list[Mark]:
 
         dark = "#262626"
         return [
-            Area(env.learning_rates, env.fastest, env.slowest, "#969696", opacity=0.25),
+            Area(
+                env.learning_rates, env.fastest, env.slowest, "#969696", opacity=0.25, tag="spread"
+            ),
             Line(env.learning_rates, env.fastest, Look(dark, width=1.4)),
             Line(env.learning_rates, env.slowest, Look(dark, width=1.0, dash="dash")),
         ]
@@ -234,8 +314,17 @@ def _counts(env: Envelope, joined: bool) -> list[Mark]:
     half = 10 ** ((0.3 if joined else 0.5) / BINS_PER_DECADE)
     lefts = [r / half for r in env.learning_rates]
     rights = [r * half for r in env.learning_rates]
+    # The open bars show above the grey ones only where some optimizer tried and missed.
+    missed = [i for i, (t, n) in enumerate(zip(env.tried, env.reached, strict=True)) if t > n]
     return [
-        Bars(lefts, rights, env.tried, "#ffffff", edge="#8c8c8c", tag="tried"),
+        Bars(
+            [lefts[i] for i in missed],
+            [rights[i] for i in missed],
+            [env.tried[i] for i in missed],
+            "#ffffff",
+            edge="#8c8c8c",
+            tag="tried",
+        ),
         Bars(lefts, rights, env.reached, REACHED_GREY, tag="reached"),
     ]
 
@@ -263,8 +352,15 @@ def bands_figure(
     names = [r.optimizer for r in rows]
     height = 2.4 + 0.55 * len(rows)
     key = [
-        KeyEntry("reached the target", Look("#595959", width=2, opacity=0.45), "line"),
-        KeyEntry(f"band: within {BAND_MARGIN:g}x of best", Look("#595959", width=9), "line"),
+        KeyEntry(
+            "reached the target", Look("#595959", width=2, opacity=0.45), "line", marks="reached:"
+        ),
+        KeyEntry(
+            f"band: within {BAND_MARGIN:g}x of best",
+            Look("#595959", width=9),
+            "line",
+            marks="band:",
+        ),
         KeyEntry("best rate", Look("#595959", symbol="star", size=12, edge="black")),
     ]
     return Chart(
@@ -292,13 +388,12 @@ def _band_row(row: BandRow, unit: str, settings: StudySettings) -> list[Mark]:
     band_text = style.span(low, high)
     summary = f"{row.best_rate:.3g} ({row.best_value:.4g} {unit})\n{band_text}{thin}"
     return [
-        Line(row.reached_range, [name, name], Look(colour, width=2, opacity=0.45), group=name),
-        Points(
-            row.reached_rates,
-            [name] * len(row.reached_rates),
-            Look(colour, symbol="tick", size=10),
+        Line(
+            row.reached_range,
+            [name, name],
+            Look(colour, width=2, opacity=0.45),
             group=name,
-            hover=[f"{name} reached the target at lr {r:.3g}" for r in row.reached_rates],
+            tag=f"reached:{name}",
         ),
         Line(
             row.band,
@@ -306,6 +401,15 @@ def _band_row(row: BandRow, unit: str, settings: StudySettings) -> list[Mark]:
             Look(colour, width=11, opacity=0.85),
             group=name,
             tag=f"band:{name}",
+        ),
+        # Over the band and taller than it (and than the star), so none is hidden.
+        Points(
+            row.reached_rates,
+            [name] * len(row.reached_rates),
+            Look(colour, symbol="tick", size=TICK_SIZE),
+            group=name,
+            hover=[f"{name} reached the target at lr {r:.3g}" for r in row.reached_rates],
+            tag=f"reached-rates:{name}",
         ),
         Points(
             [row.best_rate],

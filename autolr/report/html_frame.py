@@ -16,8 +16,17 @@ PIXELS_PER_INCH = 100  # HTML height from the chart's size (the width follows th
 FOOTNOTE = "footnote"  # the name of the footnote's annotation
 
 
-def axis(axis: c.Axis) -> dict[str, Any]:
+# An HTML figure's width follows the window, down to half a dashboard card (a panel about
+# 220 px wide): labels of a log axis's ticks stay this far apart, as a share of the axis.
+MOST_X_LABELS = {1: 8, 2: 6}  # by the chart's columns
+MOST_Y_LABELS = 8
+TICK_PREFERENCE = (1, 5, 2, 3)  # mantissas kept first when ticks must be thinned
+
+
+def axis(axis: c.Axis, most_labels: int = MOST_Y_LABELS) -> dict[str, Any]:
     spec: dict[str, Any] = {"showgrid": axis.grid, "showticklabels": axis.show_labels}
+    if not axis.grid:
+        spec["zeroline"] = False  # a strip's first row sits at 0: no line through it
     if axis.show_labels:
         spec["title_text"] = axis.label
     if axis.categories is not None:
@@ -33,11 +42,48 @@ def axis(axis: c.Axis) -> dict[str, Any]:
     elif axis.reversed:
         spec["autorange"] = "reversed"
     if axis.ticks is not None:
-        spec["tickvals"] = list(axis.ticks)
-        spec["ticktext"] = list(axis.tick_labels or [f"{t:g}" for t in axis.ticks])
+        labels = list(axis.tick_labels or [f"{t:g}" for t in axis.ticks])
+        kept = thinned(list(axis.ticks), most_labels) if axis.log else list(axis.ticks)
+        spec["tickvals"] = kept
+        spec["ticktext"] = [labels[list(axis.ticks).index(t)] for t in kept]
+    elif axis.powers and axis.range is not None:
+        decades = decade_ticks(axis.range, most_labels)
+        spec.update(tickvals=[10.0**k for k in decades], ticktext=[_power(k) for k in decades])
     elif axis.powers:
         spec.update(dtick=1, exponentformat="power")
     return spec
+
+
+def decade_ticks(span: tuple[float, float], most: int) -> list[int]:
+    """Exponents of the powers of ten inside `span`, every one or every few, at most
+    `most` (so a wide range's labels do not run together on a narrow panel)."""
+    first, last = math.ceil(math.log10(span[0]) - 1e-9), math.floor(math.log10(span[1]) + 1e-9)
+    every = max(1, math.ceil((last - first + 1) / most))
+    return list(range(first, last + 1, every))
+
+
+def _power(exponent: int) -> str:
+    return {0: "1", 1: "10"}.get(exponent, f"10<sup>{exponent}</sup>")
+
+
+def thinned(ticks: list[float], most: int) -> list[float]:
+    """Log-axis ticks at least 1/`most` of their span apart, so their labels do not run
+    into each other on a narrow panel: powers of ten kept first, then 5s, 2s, 3s."""
+    if len(ticks) < 2:
+        return ticks
+    where = {t: math.log10(t) for t in ticks}
+    gap = (max(where.values()) - min(where.values())) / most * 0.999
+
+    def rank(tick: float) -> tuple[int, float]:
+        mantissa = round(tick / 10 ** math.floor(where[tick] + 1e-9), 6)
+        first = TICK_PREFERENCE.index(mantissa) if mantissa in TICK_PREFERENCE else 9
+        return first, where[tick]
+
+    kept: list[float] = []
+    for tick in sorted(ticks, key=rank):
+        if all(abs(where[tick] - where[k]) >= gap for k in kept):
+            kept.append(tick)
+    return sorted(kept)
 
 
 def titles(chart: c.Chart) -> list[str]:

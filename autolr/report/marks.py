@@ -81,17 +81,22 @@ def value_axis(label: str, values: Sequence[float]) -> Axis:
 
 def unreached_strip(runs: Sequence[Run], settings: StudySettings, col: int, title: str) -> Panel:
     """Above a time-to-target panel: each run that did not reach the target, at its rate,
-    one row per cause, in its optimizer's colour and its cause's shape."""
+    one row per cause, in its optimizer's colour and its cause's shape. Runs a marker
+    apart or less are stacked within their row, so none hides another."""
     causes = sorted({r.cause for r in runs if r.cause}, key=cause_order)
     found: list[Mark] = []
-    for cause in causes:
+    gap = marker_gap(settings)
+    for row, cause in enumerate(causes):
+        in_row = sorted((r for r in runs if r.cause == cause), key=lambda r: r.learning_rate)
+        levels = stack_levels([r.learning_rate for r in in_row], gap)
+        at = {id(r): row + STACK_STEP * level for r, level in zip(in_row, levels, strict=True)}
         for name in settings.optimizers:
-            own = [r for r in runs if r.cause == cause and r.optimizer == name]
+            own = [r for r in in_row if r.optimizer == name]
             if own:
                 found.append(
                     Points(
                         [r.learning_rate for r in own],
-                        [CAUSE_LABELS[cause]] * len(own),
+                        [at[id(r)] for r in own],
                         cause_look(cause, style.colour(name)),
                         group=name,
                         hover=[r.story() for r in own],
@@ -102,11 +107,49 @@ def unreached_strip(runs: Sequence[Run], settings: StudySettings, col: int, titl
         found,
         rate_axis(settings, labels=False),
         # The rows are the same in both columns: labelled once, on the left.
-        Axis(categories=[CAUSE_LABELS[c] for c in causes], grid=False, show_labels=col == 0),
+        Axis(
+            range=(-0.5, len(causes) - 0.5),
+            reversed=True,
+            ticks=list(range(len(causes))),
+            tick_labels=[CAUSE_LABELS[c] for c in causes],
+            grid=False,
+            show_labels=col == 0,
+        ),
         title=f"{title}: did not reach the target",
         row=0,
         col=col,
     )
+
+
+# A marker is about this share of a rate axis wide in the narrowest place a figure is
+# shown (a panel of a dashboard card, ~220 px, markers ~11 px).
+MARKER_SHARE = 1 / 18
+STACK_STEP = 0.22  # a stacked strip's levels, in rows: 2 either side still fit in one
+LEVELS = (0, 1, -1, 2, -2)
+
+
+def marker_gap(settings: StudySettings) -> float:
+    """How many decades of rate one marker covers: closer points would hide each other."""
+    low, high = rate_axis(settings).range or (settings.lr_min, settings.lr_max)
+    return math.log10(high / low) * MARKER_SHARE
+
+
+def stack_levels(rates: Sequence[float], gap: float, order: Sequence[int] = LEVELS) -> list[int]:
+    """A level per rate (the first of `order` with room) so that no two rates within
+    `gap` decades of each other share one: a stacked strip. Past as many alike as there
+    are levels, the least crowded level."""
+    placed: dict[int, list[float]] = {level: [] for level in order}
+    levels = []
+    for rate in rates:
+        where = math.log10(rate)
+
+        def room(level: int, where: float = where) -> float:
+            return min((abs(where - x) for x in placed[level]), default=math.inf)
+
+        level = next((lv for lv in order if room(lv) >= gap), max(order, key=room))
+        placed[level].append(where)
+        levels.append(level)
+    return levels
 
 
 def recommended(rec: Recommendation) -> list[Mark]:
@@ -134,5 +177,6 @@ def recommended_key(rec: Recommendation) -> list[KeyEntry]:
             f"its band: {band}{thin if rec.thin_band else ''}",
             Look(colour, opacity=0.25),
             "patch",
+            marks="band",
         ),
     ]

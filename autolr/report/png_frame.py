@@ -25,7 +25,15 @@ MARKERS: dict[str, str] = {
     "star": "*",
     "tick": "|",
 }
-DASHES: dict[str, Any] = {"solid": "-", "dash": (0, (5, 2.5)), "dot": ":", "dashdot": "-."}
+DASHES: dict[str, Any] = {
+    "solid": "-",
+    "dash": (0, (5, 2.5)),
+    "dot": ":",
+    "dashdot": "-.",
+    "longdash": (0, (9, 3)),
+    "longdashdot": (0, (9, 2.5, 1.5, 2.5)),
+    "dashdotdot": (0, (5, 2, 1.2, 2, 1.2, 2)),
+}
 
 
 def _inches(text: str, size: float) -> float:
@@ -39,11 +47,12 @@ def _widest(texts: Sequence[str], size: float) -> float:
 
 
 def _categories(chart: c.Chart, col: int) -> list[str]:
+    """The words left of a column's panels: categories, or ticks labelled in words."""
     return [
         label
         for p in chart.panels
         if p.col == col and p.y.show_labels
-        for label in (p.y.categories or ())
+        for label in (p.y.categories or p.y.tick_labels or ())
     ]
 
 

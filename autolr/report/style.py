@@ -10,7 +10,7 @@ import math
 from collections.abc import Sequence
 
 from autolr.config import describe_goal
-from autolr.report.chart import Symbol
+from autolr.report.chart import Dash, Symbol
 from autolr.settings import StudySettings
 
 # Okabe-Ito colours (readable with the common colour-vision deficiencies); momentum is a
@@ -35,6 +35,17 @@ SYMBOLS: dict[str, Symbol] = {
     "rmsprop": "cross",
 }
 
+# Line styles as well, each its own: the two blues (sgd, momentum) and greyscale prints
+# tell lines apart by their dashes. None is dotted: a dotted line is a PBT exploit link.
+DASHES: dict[str, Dash] = {
+    "sgd": "solid",
+    "momentum": "dash",
+    "adam": "dashdot",
+    "adagrad": "longdash",
+    "adadelta": "longdashdot",
+    "rmsprop": "dashdotdot",
+}
+
 # Figure titles (after "STUDY: "), the same in PNG and HTML.
 TIME_TITLE = "time to target vs learning rate"
 ENVELOPE_TITLE = "fastest and slowest optimizer at each learning rate"
@@ -56,6 +67,10 @@ def colour(optimizer: str) -> str:
 
 def symbol(optimizer: str) -> Symbol:
     return SYMBOLS.get(optimizer, "circle")
+
+
+def dash(optimizer: str) -> Dash:
+    return DASHES.get(optimizer, "solid")
 
 
 def joins_points(settings: StudySettings) -> bool:

@@ -43,7 +43,7 @@ def render(
         _answer(rec, rows, unit),
         "## Success band per optimizer\n",
         _band_table(rows, "steps" if settings.objective == "steps" else "seconds", rec.margin),
-        _band_notes(settings, rec.margin),
+        _band_notes(settings, runs, rec.margin),
         "## Outcomes per optimizer\n",
         _outcome_table(runs, settings.optimizers),
         figure_section(figures),
@@ -114,19 +114,42 @@ def _band_table(rows: Sequence[BandRow], measure: str, margin: float) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _band_notes(settings: StudySettings, margin: float) -> str:
+def _band_notes(settings: StudySettings, runs: Sequence[Run], margin: float) -> str:
     note = (
         f"The band is every rate that reached the target within {margin:g}x of its "
         "optimizer's best value (as `autolr best` reports it). A band resting on fewer "
         f"than {MIN_BAND_RATES} rates is marked thin."
     )
     if settings.prune:
-        note += (
-            f" This study pruned runs once they were {margin:g}x slower than their "
-            "optimizer's best, so bands are exact but slow rates may be missing from "
+        note += " " + _stops_note(settings, runs, margin)
+    return note + "\n"
+
+
+def _stops_note(settings: StudySettings, runs: Sequence[Run], margin: float) -> str:
+    """Whether the early stops can have cost the bands: only the `slower` rule is exact
+    (it stops a run past `margin` x the best run's steps: outside the band it is compared
+    with, its own optimizer's in a grid, the answer's in a sampled search)."""
+    stops = Counter(r.stop_reason or "another pruner" for r in runs if r.outcome == "pruned")
+    if not stops:
+        return "Pruning was on, but no run was stopped early: the bands are as measured."
+    if set(stops) == {"slower"}:
+        exact = (
+            "so the bands are exact"
+            if settings.sampler == "grid"
+            else "so the answer's band is exact (another optimizer's band may miss rates "
+            "stopped for being slower than the answer's best run)"
+        )
+        return (
+            f"Every stopped run ({stops['slower']}) was past {margin:g}x the steps of the "
+            f"best finished run (`slower`), {exact}; slow rates may be missing from "
             '"rates that reached".'
         )
-    return note + "\n"
+    heuristic = ", ".join(f"{n} {why}" for why, n in sorted(stops.items()) if why != "slower")
+    return (
+        f"Runs stopped by heuristic rules ({heuristic}) might have reached the target "
+        "within the margin had they gone on, so a band may be narrower than the truth "
+        "(`autolr/search/pruning`; `--no-prune` measures every run to its end)."
+    )
 
 
 def _outcome_table(runs: Sequence[Run], optimizers: Sequence[str]) -> str:

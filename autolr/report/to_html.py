@@ -18,6 +18,10 @@ from autolr.report.html_frame import FOOTNOTE
 
 POINTS_TO_PIXELS = 1.5  # marker sizes: matplotlib's points to plotly's pixels, by eye
 DASHBOARD_HEIGHT = 450  # optuna-dashboard draws a saved figure in a 450 px high card
+# Plotly's toolbar (modebar) sits in a card's top right corner, about this high: a card's
+# title starts below it, and the panels' own titles below that.
+MODEBAR_HEIGHT = 32
+CARD_TITLE_SIZE = 14
 KEY_RANK = 2000  # legend order: the legend's own entries first, then the key
 SYMBOLS: dict[str, str] = {
     "circle": "circle",
@@ -31,12 +35,21 @@ SYMBOLS: dict[str, str] = {
     "tick": "line-ns",
 }
 LINE_ONLY = ("x-thin", "line-ns")  # plotly draws these with the marker's line alone
-DASHES = {"solid": "solid", "dash": "dash", "dot": "dot", "dashdot": "dashdot"}
+DASHES = {
+    "solid": "solid",
+    "dash": "dash",
+    "dot": "dot",
+    "dashdot": "dashdot",
+    "longdash": "longdash",
+    "longdashdot": "longdashdot",
+    "dashdotdot": "6px,2.5px,1.5px,2.5px,1.5px,2.5px",
+}
 # Where text sits from its x: matplotlib's alignment as plotly's text position.
 TEXT_SIDES = {"left": "middle right", "center": "middle center", "right": "middle left"}
 
 
 def render(chart: c.Chart) -> go.Figure:
+    chart = c.visible(chart)
     fig = make_subplots(
         rows=chart.rows,
         cols=chart.cols,
@@ -52,7 +65,8 @@ def render(chart: c.Chart) -> go.Figure:
         later = [m for m in panel.marks if isinstance(m, c.Span | c.Rule)]
         for mark in [*(m for m in panel.marks if m not in later), *later]:
             _draw(fig, mark, panel, where, shown)
-        fig.update_xaxes(**html_frame.axis(panel.x), **where)
+        most = html_frame.MOST_X_LABELS.get(chart.cols, 6)
+        fig.update_xaxes(**html_frame.axis(panel.x, most), **where)
         fig.update_yaxes(**html_frame.axis(panel.y), **where)
     for entry in chart.key:
         fig.add_trace(_key_trace(entry))
@@ -78,8 +92,21 @@ def compact(fig: go.Figure) -> go.Figure:
     out = go.Figure(fig)
     out.update_layout(
         height=DASHBOARD_HEIGHT,
-        title={"text": fig.layout.title.text, "font": {"size": 14}, "subtitle": {"text": ""}},
-        margin={"t": 50, "b": 10, "l": 55, "r": max(10, (fig.layout.margin.r or 0) - 40)},
+        title={
+            "text": fig.layout.title.text,
+            "font": {"size": CARD_TITLE_SIZE},
+            "subtitle": {"text": ""},
+            "yref": "container",
+            "y": 1,
+            "yanchor": "top",
+            "pad": {"t": MODEBAR_HEIGHT},
+        },
+        margin={
+            "t": MODEBAR_HEIGHT + CARD_TITLE_SIZE + 34,  # room for the panel titles too
+            "b": 10,
+            "l": 55,
+            "r": max(10, (fig.layout.margin.r or 0) - 40),
+        },
         font={"size": 10},
         legend={"orientation": "h", "x": 0, "y": -0.16, "yanchor": "top", "font": {"size": 10}},
     )

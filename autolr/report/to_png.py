@@ -28,6 +28,7 @@ GRID_GREY = "0.88"
 
 
 def render(chart: c.Chart) -> Figure:
+    chart = c.visible(chart)
     fig = Figure(figsize=chart.size)
     FigureCanvasAgg(fig)
     grid = fig.add_gridspec(chart.rows, chart.cols, height_ratios=chart.heights)

@@ -1,15 +1,17 @@
 """`autolr find`: the learning-rate range test, stored as a study of its own (NAME-find).
 
 One trial per optimizer, planned like a grid point and run through the same runner as
-every study, so the test runs once per study, resumes after a kill, can be shared by
-workers, and shows up in `studies`, `report` and the dashboard. Each trial reports its
-raw loss at every step as an intermediate value (the rate at step i is the i-th of
-`lr_range.ramp`), stores the verdict as user attributes (find_objective.py), and its
-value is the lowest smoothed loss. `autolr.answers.range_tests` reads them back.
+every study, so the test runs once (a second study with the same range-test settings
+reuses the stored one), resumes after a kill, can be shared by workers, and shows up in
+`studies`, `report` and the dashboard. Each trial reports its raw loss at every step as
+an intermediate value (the rate at step i is the i-th of `lr_range.ramp`), stores the
+verdict as user attributes (find_objective.py), and its value is the lowest smoothed
+loss. `autolr.answers.range_tests` reads them back.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import shlex
 from dataclasses import dataclass
 
@@ -110,6 +112,14 @@ def run_range_tests(
                 f"{_differences(stored, test)}; give the same settings, or "
                 f"`autolr delete --study {shlex.quote(find_name)}` to test again"
             )
+        shared = _same_test(storage, test) if stored is None else None
+        if shared is not None:
+            find_name, found = shared
+            observer.note(
+                f"range test: reusing {find_name} (run for study {found.source} with the "
+                "same optimizers, rates, steps, model, data and seed)"
+            )
+            test = dataclasses.replace(found, data=test.data)  # this run's --data, if any
     outcome = run_study(
         TuneRequest(
             find_name,
@@ -140,6 +150,31 @@ def _stored_test(storage: RDBStorage, study: str) -> StudySettings | None:
         return None
     flat = optuna.load_study(study_name=name, storage=storage).user_attrs.get(SETTINGS_ATTR)
     return None if flat is None else StudySettings.from_flat(flat)
+
+
+def _same_test(storage: RDBStorage, test: StudySettings) -> tuple[str, StudySettings] | None:
+    """Another study's stored range test with `test`'s settings (those it serves aside),
+    finished ones first: what a second study on the same model and data can reuse."""
+    wanted = _test_identity(test)
+    found: list[tuple[bool, str, StudySettings]] = []
+    for study in storage.get_all_studies():
+        flat = study.user_attrs.get(SETTINGS_ATTR)
+        if not flat or flat.get("sampler") != FIND:
+            continue
+        stored = StudySettings.from_flat(flat)
+        if _test_identity(stored) == wanted:
+            study_id = storage.get_study_id_from_name(study.study_name)
+            done = storage.get_n_trials(study_id, state=TrialState.COMPLETE)
+            found.append((done < len(stored.optimizers), study.study_name, stored))
+    if not found:
+        return None
+    _, name, stored = min(found, key=lambda f: (f[0], f[1]))
+    return name, stored
+
+
+def _test_identity(test: StudySettings) -> dict[str, object]:
+    """What makes two range tests the same test: everything but the study they serve."""
+    return {k: v for k, v in test.identity().items() if k != "source"}
 
 
 def _differences(stored: StudySettings, asked: StudySettings) -> str:

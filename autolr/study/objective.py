@@ -169,7 +169,7 @@ def _pace(check: Check) -> float:
 STOP_REASONS = {
     "slower": "slower than a finished run by the pruning margin",
     "stalled": "not on course to reach the target within the budget, and not closing in",
-    "behind": "far behind the other runs at the same step",
+    "behind": "behind the median of finished runs at the same step",
     "stopped": "stopped by a pruner",
 }
 

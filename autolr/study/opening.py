@@ -8,9 +8,12 @@ starting together neither stall each other nor disagree about the settings.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import logging
 import os
 import shlex
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import optuna
@@ -19,6 +22,7 @@ from optuna.storages import RDBStorage
 from autolr import settings as study_settings
 from autolr.answers import dashboard
 from autolr.config import WORKER_INDEX_ENV
+from autolr.data import MNIST_ENV, keras_cache_path
 from autolr.errors import ConfigError, StorageError
 from autolr.search.prior import SPACE_ATTR, SearchSpace
 from autolr.search.pruning import make_pruner
@@ -27,9 +31,11 @@ from autolr.search.space import check_grid
 from autolr.settings import StudySettings
 from autolr.store.locks import LockLost, study_lock
 from autolr.store.storage import creates_sqlite_file
-from autolr.store.stored import SETTINGS_ATTR
+from autolr.store.stored import DATA_HINT_ATTR, SETTINGS_ATTR
 
 CREATE_ATTEMPTS = 3  # a frozen creator's lease can run out; a few tries always suffice
+log = logging.getLogger("autolr.study")
+_announced: set[tuple[str, str]] = set()  # (study, line): said once per study and process
 
 
 def open_study(
@@ -51,7 +57,7 @@ def open_study(
     prior's search space, stored with the study the first time.
     """
     stored = _stored_settings(storage, name)
-    settings = _settings(name, preset, flags, explicit, stored)
+    settings = _with_data_hint(storage, name, _settings(name, preset, flags, explicit, stored))
     if check is not None:
         check(settings)
     if stored is None:
@@ -59,7 +65,9 @@ def open_study(
         if stored is not None:
             # Another worker made the study first: its settings rule, checked like any
             # stored study's (and the data checked again if that changed what to load).
-            agreed = _settings(name, preset, flags, explicit, stored)
+            agreed = _with_data_hint(
+                storage, name, _settings(name, preset, flags, explicit, stored)
+            )
             if agreed != settings and check is not None:
                 check(agreed)
             settings = agreed
@@ -70,6 +78,7 @@ def open_study(
         pruner=make_pruner(settings),
     )
     dashboard.label(study, settings)
+    _store_data_hint(study, settings)
     if space is not None and SPACE_ATTR not in study.user_attrs:
         _store_space(storage, study, settings, space)
     return study, settings
@@ -83,7 +92,62 @@ def resolve_settings(
     explicit: StudySettings | None = None,
 ) -> StudySettings:
     """The settings `open_study` would use, without writing anything."""
-    return _settings(name, preset, flags, explicit, _stored_settings(storage, name))
+    stored = _stored_settings(storage, name)
+    return _with_data_hint(storage, name, _settings(name, preset, flags, explicit, stored))
+
+
+def _with_data_hint(storage: RDBStorage, name: str, settings: StudySettings) -> StudySettings:
+    """Without --data, the MNIST file the study (or, for a new follow-up or range test,
+    the study it serves) was made with, where that file is on this machine; says once
+    which file it reads."""
+    if settings.data.path is not None or settings.data.data_fn is not None:
+        return settings
+    for owner in (name, settings.source):
+        hint = _stored_hint(storage, owner)
+        if hint is None:
+            continue
+        if not Path(hint).is_file():
+            _announce(
+                name,
+                f"data: {hint}, which study {owner} was made with, is not on this machine; "
+                f"reading MNIST from ${MNIST_ENV}, the Keras cache, the copy shipped with "
+                "autolr or Keras's download",
+            )
+            return settings
+        _announce(name, f"data: {hint} (the file study {owner} was made with; --data overrides)")
+        return dataclasses.replace(settings, data=dataclasses.replace(settings.data, path=hint))
+    return settings
+
+
+def _stored_hint(storage: RDBStorage, name: str | None) -> str | None:
+    if name is None:
+        return None
+    try:
+        study_id = storage.get_study_id_from_name(name)
+    except KeyError:
+        return None
+    hint = storage.get_study_user_attrs(study_id).get(DATA_HINT_ATTR)
+    return hint if isinstance(hint, str) else None
+
+
+def _store_data_hint(study: optuna.Study, settings: StudySettings) -> None:
+    """Keep where the MNIST file was (once: the first writer that knows it), so later
+    commands need no --data. Not part of the settings: a different file on resume is
+    no conflict."""
+    if DATA_HINT_ATTR in study.user_attrs or settings.data.data_fn is not None:
+        return
+    path = settings.data.path or os.environ.get(MNIST_ENV)
+    if not path and keras_cache_path().is_file():
+        path = str(keras_cache_path())
+    if path:
+        study.set_user_attr(DATA_HINT_ATTR, os.path.abspath(path))
+
+
+def _announce(study: str, line: str) -> None:
+    """Once per study opened: `tune` resolves a study's settings before it opens it."""
+    if (study, line) not in _announced:
+        _announced.add((study, line))
+        log.info(line)
 
 
 def check_flags(

@@ -9,6 +9,7 @@ from autolr.answers.transfer import (
     Measured,
     Target,
     extrapolation_factor,
+    sizes_toward,
     with_scale_study,
     without_scale_study,
 )
@@ -86,3 +87,37 @@ def test_without_a_scale_study_the_evidence_is_the_2018_finding_only() -> None:
     assert "2018 study" in answer["evidence"] and answer["more"] == "run this"
     assert answer["extrapolation_factor"] == 2e6
     assert "2e+06x beyond the searched model (x0.5)" in answer["warning"]
+
+
+def test_a_far_targets_warning_speaks_only_of_the_numbers_given() -> None:
+    far = Target("weights", None, 10**9)
+    alone = without_scale_study("adam", 0.001, far, Measured(1e6, 1e6, "the searched model"), None)
+    # Nothing follows the warning and only the rate is given: no "numbers below".
+    assert "below" not in alone["warning"] and "steps" not in alone["warning"]
+    assert "the rate is carried that far unmeasured" in alone["warning"]
+    one_size = with_scale_study("adam", 0.02, flat()[:1], far, "weights", "s", 50)
+    assert one_size["steps"] is None and "steps" not in one_size["warning"]
+    fitted = with_scale_study("adam", 0.02, flat(), far, "weights", "s", 50)
+    assert "the rate, steps and seconds given extend a straight line" in fitted["warning"]
+    assert "below" not in fitted["warning"]
+
+
+def test_the_json_says_why_steps_and_seconds_are_not_given() -> None:
+    target = Target("weights", None, 4_000_000)
+    assert with_scale_study("adam", 0.02, flat(), target, "weights", "s", 50)["not_given"] == {}
+    one_size = with_scale_study("adam", 0.02, flat()[:1], target, "weights", "s", 50)
+    assert one_size["not_given"] == {
+        key: "1 size(s) reached the target in s: a line needs 2" for key in ("steps", "seconds")
+    }
+    alone = without_scale_study("adam", 0.02, target, Measured(1e6, 1e6, "it"), None)
+    assert set(alone["not_given"]) == {"steps", "seconds"}
+    assert all("no sizes measured" in why for why in alone["not_given"].values())
+
+
+@pytest.mark.parametrize(("measured", "target"), [(0.25, 4), (0.25, 0.01), (1, 1.5), (1, 1e6)])
+def test_the_sizes_to_measure_next_lie_between_the_measured_one_and_the_target(
+    measured: float, target: float
+) -> None:
+    sizes = sizes_toward(measured, target)
+    assert measured in sizes and len(sizes) >= 2
+    assert all(min(measured, target) <= s <= max(measured, target) for s in sizes)

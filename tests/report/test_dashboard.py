@@ -20,7 +20,8 @@ from autolr.store.storage import open_storage
 from tests.helpers import invoke, small_pbt_args
 from tests.report.conftest import MADE_SETTINGS, TPE_TRIALS, MadeStudy
 
-FIGURES = ["bands", "envelope", "time_to_target"]
+# The mixed study's figures: no two optimizers reached at one rate, so no envelope.
+FIGURES = ["bands", "time_to_target"]
 
 
 def copy_of(url: str, tmp_path: Path) -> str:
@@ -87,7 +88,7 @@ def saved_figures(url: str, name: str) -> dict[str, dict]:
 def test_saved_figures_fit_the_dashboards_cards(made_study: MadeStudy, tmp_path: Path) -> None:
     assert publish(made_study(TPE_TRIALS)) == ["time_to_target", "envelope", "bands"]
     figures = saved_figures(f"sqlite:///{tmp_path}/made.db", "made")
-    assert sorted(figures) == [f"autolr-{name}" for name in FIGURES]
+    assert sorted(figures) == [f"autolr-{name}" for name in ("bands", "envelope", "time_to_target")]
     layout = figures["autolr-time_to_target"]["layout"]
     assert layout["height"] == 450  # the card's height: nothing is cut off
     assert "made: time to target vs learning rate" in layout["title"]["text"]
@@ -99,7 +100,9 @@ def test_a_figure_the_study_no_longer_supports_is_replaced_not_left_stale(
     from tests.report.conftest import made_trial
 
     study = made_study([made_trial("adam", 1e-3, 300), made_trial("sgd", 1e-3, None)])
-    dashboard.publish(study, [("time_to_target", go.Figure())], "an older note")
+    # An earlier report drew the figure, and its note listed it.
+    older = "- **Time to target vs learning rate.** as an earlier report drew it"
+    dashboard.publish(study, [("time_to_target", go.Figure())], older)
     assert publish(study) == ["bands"]
     figures = saved_figures(f"sqlite:///{tmp_path}/made.db", "made")
     title = figures["autolr-time_to_target"]["layout"]["title"]["text"]
@@ -162,5 +165,23 @@ def test_the_note_says_when_old_tied_values_let_the_card_differ(made_study: Made
     study = made_study([made_trial("adam", 2e-3, 300), made_trial("adam", 1e-3, 300)])
     publish(study)
     assert "(trial 1; the Best Trial card shows trial 0, which needed as many steps" in (
+        get_note(study)
+    )
+
+
+def test_the_note_explains_the_tie_break_fraction_only_where_a_value_carries_one(
+    made_study: MadeStudy, mixed_study: tuple[str, str], tmp_path: Path
+) -> None:
+    # Whole-step values (stored before the tie-break): no fraction to explain.
+    whole = made_study(TPE_TRIALS)
+    publish(whole)
+    assert "after the point" not in get_note(whole)
+    # A real study's reached values carry one: read with its own best value as example.
+    url = copy_of(mixed_study[0], tmp_path)
+    study = optuna.load_study(study_name="mixed", storage=url)
+    publish(study)
+    best = study.best_trial
+    assert best.value is not None and best.value != int(best.value)
+    assert f"read {best.value!r} (trial {best.number}) as {int(best.value)} steps" in (
         get_note(study)
     )

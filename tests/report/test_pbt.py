@@ -11,7 +11,7 @@ import pytest
 
 from autolr.answers.pbt_results import recommend_pbt
 from autolr.answers.results import NoResultError
-from autolr.report import ReportError, to_html, to_png, write_report
+from autolr.report import ReportError, style, to_html, to_png, write_report
 from autolr.report.chart import Chart, Line, Rule, Segments, marks_tagged
 from autolr.report.pbt import figure
 from autolr.report.pbt.data import segments
@@ -46,12 +46,14 @@ def chart() -> Chart:
 def test_a_colour_per_member_and_a_line_style_per_optimizer() -> None:
     lines = [m for m in chart().panels[0].marks if isinstance(m, Line) and m.tag != "winner"]
     looks = {(m.tag, m.look.colour, m.look.dash) for m in lines}
+    adam, sgd = style.dash("adam"), style.dash("sgd")  # an optimizer's own, in every figure
     assert looks == {
-        ("rate:member 0", figure.member_colour(0), "solid"),  # adam, then
-        ("rate:member 0", figure.member_colour(0), "dash"),  # sgd
-        ("rate:member 1", figure.member_colour(1), "dash"),
-        ("rate:member 1", figure.member_colour(1), "solid"),
+        ("rate:member 0", figure.member_colour(0), adam),  # adam, then
+        ("rate:member 0", figure.member_colour(0), sgd),  # sgd
+        ("rate:member 1", figure.member_colour(1), sgd),
+        ("rate:member 1", figure.member_colour(1), adam),
     }
+    assert adam != sgd
     assert figure.member_colour(0) != figure.member_colour(1)
 
 

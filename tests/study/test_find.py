@@ -219,3 +219,44 @@ def test_a_timeout_inside_the_range_test_says_the_study_has_not_started(
     # Resumed with no time left, it reports what the study holds, not 0 trials.
     again = invoke(*args, "--timeout", "0.001", *_cli_flags(mnist, storage))
     assert again.exit_code == 0 and "study cut done: 1/1 trials" in again.stderr, again.output
+
+
+def test_the_range_tests_lines_name_no_rate_and_no_target(tmp_path: Path, mnist: str) -> None:
+    """A range test's rate rises through the run and it has no target: its lines say
+    neither "lr=-" nor that no trial has reached the target."""
+    args = ["find", "--study", "lines", "--optimizers", "adam", "--lr-min", "1e-4"]
+    args += ["--lr-max", "1", "--find-steps", "20", "--out", str(tmp_path / "out")]
+    storage = f"sqlite:///{tmp_path}/find.db"
+    quiet = invoke(*args, "--quiet", *_cli_flags(mnist, storage))
+    assert quiet.exit_code == 0, quiet.output
+    assert "trial 0 adam range test: started" in quiet.stderr
+    assert "trial 0 adam: range test over 20 steps" in quiet.stderr
+    live = invoke(*[a if a != "lines" else "live" for a in args], *_cli_flags(mnist, storage))
+    assert live.exit_code == 0, live.output
+    for shown in (quiet.stderr, live.stderr):
+        assert "lr=" not in shown and "reached the target" not in shown, shown
+
+
+def test_a_second_study_with_the_same_range_test_settings_reuses_it(
+    tmp_path: Path, mnist: str
+) -> None:
+    storage = f"sqlite:///{tmp_path}/find.db"
+    flags = {**FLAGS, "optimizers": ["adam"], "find_steps": 30, "data": mnist}
+    first = find(TuneRequest("first", storage, flags), NullObserver())
+    # Another study on the same model, data, rates and seed (its target differs, which
+    # the range test does not depend on): the stored test is reused, and said so.
+    second = invoke(
+        "find", "--study", "second", "--optimizers", "adam", "--lr-min", str(FLAGS["lr_min"]),
+        "--lr-max", str(FLAGS["lr_max"]), "--find-steps", "30", "--quiet", "--json",
+        "--out", str(tmp_path / "out"), *_cli_flags(mnist, storage),
+    )  # fmt: skip
+    assert second.exit_code == 0, second.output
+    assert json.loads(second.stdout)["find_study"] == "first-find"
+    assert "range test: reusing first-find (run for study first" in second.stderr
+    names = [s.study_name for s in optuna.get_all_study_summaries(storage)]
+    assert sorted(names) == ["first-find"]
+    trials = optuna.load_study(study_name="first-find", storage=storage).trials
+    assert len(trials) == 1 and first.steps["adam"] == trials[0].user_attrs["steps"]
+    # Another seed is another test.
+    third = find(TuneRequest("third", storage, {**flags, "seed": 1}), NullObserver())
+    assert third.study_name == "third-find"

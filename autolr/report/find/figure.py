@@ -32,7 +32,7 @@ def loss_figure(curves: Sequence[FindCurve], title: str, subtitle: str, note: st
             Line(
                 c.rates,
                 c.smoothed,
-                Look(colour, width=2.2),
+                Look(colour, width=2.2, dash=style.dash(name)),
                 legend=label,
                 group=name,
                 hover=_hover(name, "moving average", c.rates, c.smoothed),
@@ -67,8 +67,8 @@ def loss_figure(curves: Sequence[FindCurve], title: str, subtitle: str, note: st
     key = [
         KeyEntry("loss at each step", Look("#808080", width=1, opacity=0.4), "line"),
         KeyEntry("moving average", Look("#4d4d4d", width=2), "line"),
-        KeyEntry("band", Look("#808080", width=6, opacity=0.5), "line"),
-        KeyEntry("suggested rate", Look("#999999", size=8, edge="black")),
+        KeyEntry("band", Look("#808080", width=6, opacity=0.5), "line", marks="band:"),
+        KeyEntry("suggested rate", Look("#999999", size=8, edge="black"), marks="suggestion:"),
     ]
     return Chart(
         title,

@@ -82,8 +82,9 @@ FIGURES: tuple[FigureSpec[FindInputs], ...] = (
         "range_test",
         "Loss against learning rate",
         "Training loss while the learning rate rises one step at a time, per optimizer: "
-        "thin lines are per-step losses, thick lines their moving average. The shaded band "
-        "widened 3x each way, is where `autolr tune` searches; the marker is the suggested rate.",
+        "thin lines are per-step losses, thick lines their moving average. The row below "
+        "gives each optimizer's band (widened 3x each way, where `autolr tune` searches) "
+        "and suggested rate, or says it has no usable valley.",
         always,
         lambda i: figure.loss_figure(i.curves, i.title, i.subtitle, i.note),
     ),

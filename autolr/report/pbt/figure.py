@@ -37,7 +37,6 @@ MEMBER_COLOURS = (
     "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
     "#882255", "#117733", "#332288", "#AA4499", "#999933", "#661100",
 )  # fmt: skip
-DASHES: tuple[Dash, ...] = ("solid", "dash", "dot", "dashdot")  # per optimizer, in order
 EXPLOIT_SYMBOLS: dict[str, Symbol] = {"exploit-perturb": "circle", "exploit-resample": "diamond"}
 EXPLOIT_LABELS = {
     "exploit-perturb": "exploit: copied, rate perturbed",
@@ -59,7 +58,7 @@ def lineage_figure(
     subtitle: str,
 ) -> Chart:
     by_trial = {s.trial: s for s in found}
-    dashes = {name: DASHES[i % len(DASHES)] for i, name in enumerate(settings.optimizers)}
+    dashes = {name: style.dash(name) for name in settings.optimizers}
     rates: list[Mark] = []
     errors: list[Mark] = []
     if winner:
@@ -112,11 +111,7 @@ def lineage_figure(
         size=(12.0, 5.8),
         legend_title="member",
         key=_key(found, settings.optimizers, dashes, bool(winner), target),
-        footnote=(
-            "Steps count each member's weights' own training. A dotted link runs from a donor "
-            "to the member that copied its weights (its new interval starts from the donor's "
-            "point); a solid line is a member going on from its own weights."
-        ),
+        footnote=_footnote(found),
     )
 
 
@@ -265,6 +260,17 @@ def _error_axis(found: Sequence[Segment], goal: Goal) -> Axis:
     )
 
 
+def _footnote(found: Sequence[Segment]) -> str:
+    note = "Steps count each member's weights' own training."
+    if any(s.exploited for s in found):
+        note += (
+            " A dotted link runs from a donor to the member that copied its weights (its "
+            "new interval starts from the donor's point); elsewhere a member goes on from "
+            "its own weights."
+        )
+    return note
+
+
 def _describe(s: Segment) -> str:
     donor = f" from member {s.donor}" if s.donor is not None else ""
     accuracy = f", metric {s.value:.4g}" if s.value is not None else ""
@@ -285,7 +291,12 @@ def _key(
     used = [name for name in optimizers if any(s.optimizer == name for s in found)]
     key = [KeyEntry(name, Look("#4d4d4d", width=1.5, dash=dashes[name]), "line") for name in used]
     key.append(
-        KeyEntry("exploit link: donor to receiver", Look("#4d4d4d", width=1.3, dash="dot"), "line")
+        KeyEntry(
+            "exploit link: donor to receiver",
+            Look("#4d4d4d", width=1.3, dash="dot"),
+            "line",
+            marks="links:",
+        )
     )
     actions = {s.action for s in found}
     key += [

@@ -77,10 +77,10 @@ FIGURES: tuple[FigureSpec[PBTInputs], ...] = (
         "Every member's learning rate (left, log scale) and training accuracy (right, on a "
         "log scale of 1 - accuracy, so the region where members compete is readable) "
         "against the steps its weights have trained: a colour per member, a line style per "
-        "optimizer. A dotted link runs from a donor to the member that copied its weights; "
-        "open markers say whether the copy perturbed the rate (circle) or resampled "
-        "optimizer and rate (diamond). The grey band is the lineage that reached the "
-        "target first: its schedule is the study's answer.",
+        "optimizer. The key says what else is drawn: exploits (a dotted link from donor to "
+        "receiver, and whether the copy perturbed the rate or resampled optimizer and "
+        "rate) and the lineage that reached the target first, whose schedule is the "
+        "study's answer.",
         always,
         lambda i: figure.lineage_figure(i.segments, i.winner, i.settings, i.title, i.subtitle),
     ),

@@ -245,6 +245,10 @@ def time_vs_rate(series: Sequence[SizeSeries], title: str, subtitle: str) -> Cha
         size=SIZE,
         legend_title="model size",
         key=key,
-        footnote="Every run is drawn: a rate that did not reach the target at a size is an x "
-        "in the top row, in that size's colour.",
+        footnote=(
+            "Every run is drawn: a rate that did not reach the target at a size is an x "
+            "in the top row, in that size's colour."
+            if any_missed
+            else "Every run is drawn; every rate tried reached the target."
+        ),
     )

@@ -103,8 +103,8 @@ FIGURES: tuple[FigureSpec[ScaleInputs], ...] = (
         "Training time to target vs the scale factor (the 2018 study's axis)",
         "Seconds to the target at each size's best rate against the scale factor, as the "
         "2018 study drew it (weight counts along the top), with the line c + k·scale: solid "
-        "over the sizes measured, dashed back to 0, shaded with its 95% bootstrap interval "
-        "(from 3 sizes). A size where no rate reached the target is an x in the top row.",
+        "over the sizes measured, dashed back to 0; the key says what else is drawn (its "
+        "95% bootstrap interval, from 3 sizes; sizes where no rate reached the target).",
         _no_line,
         lambda i: figure.time_vs_size(
             i.by_scale, i.weights, _title(i, TIME_TITLES["scale"]), i.subtitle()
@@ -126,8 +126,7 @@ FIGURES: tuple[FigureSpec[ScaleInputs], ...] = (
         "Each size's search",
         "Steps (or seconds) to the target against the learning rate for the first "
         "optimizer, a line per model size; the star is that size's best rate. Stars at "
-        "one rate mean the rate found on the small model carries over to the large one. "
-        "A rate that did not reach the target at a size is an x in the top row.",
+        "one rate mean the rate found on the small model carries over to the large one.",
         _no_comparison,
         lambda i: figure.time_vs_rate(i.sizes, _search_title(i), i.subtitle()),
     ),

@@ -61,7 +61,7 @@ def accuracy_figure(
         KeyEntry(
             f"target {target:g} ({judged})", Look(style.TARGET_GREY, width=1, dash="dash"), "line"
         ),
-        KeyEntry("reached the target", Look("#999999", size=9, edge="black")),
+        KeyEntry("reached the target", Look("#999999", size=9, edge="black"), marks="reached:"),
     ]
     return Chart(
         title,
@@ -79,7 +79,11 @@ def _line(run: TraceRun, curve: Curve, which: str, name: str) -> Line:
         curve.seconds,
         curve.values,
         Look(
-            style.colour(run.optimizer), symbol=style.symbol(run.optimizer), size=3.5, opacity=0.9
+            style.colour(run.optimizer),
+            dash=style.dash(run.optimizer),
+            symbol=style.symbol(run.optimizer),
+            size=3.5,
+            opacity=0.9,
         ),
         legend=run.label,
         group=run.optimizer,

@@ -70,8 +70,8 @@ FIGURES: tuple[FigureSpec[TraceInputs], ...] = (
         "Validation accuracy (left; the 2018 study's figure 4) and training accuracy "
         "(right; for a study judged by a loss, that loss on a log scale) against training "
         "time, one line per optimizer at its best rate. The dashed line is the target, on "
-        "the panel of the metric the runs were judged by; the large marker is the check at "
-        "which each run first reached it.",
+        "the panel of the metric the runs were judged by; the key marks the check at which "
+        "a run first reached it, where one did.",
         _no_history,
         lambda i: figure.accuracy_figure(i.runs, i.settings, i.title, i.subtitle, i.drawn),
     ),
