@@ -70,6 +70,7 @@ MIXED_FLAGS = {
     "train_size": 1000,
     "target": 0.9,
     "max_steps": 150,
+    "band": "none",  # the runs as enqueued: no follow-ups measuring the band
 }
 MIXED_RUNS = [("adam", 3e-3), ("adam", 1e-2), ("sgd", 0.1), ("sgd", 50.0), ("adam", 1e-5)]
 

@@ -110,7 +110,7 @@ def test_resuming_with_other_settings_is_refused(finished_grid: str, mnist: str)
 
 
 def test_tpe_study_stops_at_n_trials_and_resumes_to_more(workdir: Path, mnist: str) -> None:
-    args = small_grid_args("tpe-run", mnist, "--find-steps", "60")
+    args = small_grid_args("tpe-run", mnist, "--find-steps", "60", "--band", "none")
     args[args.index("grid")] = "tpe"
     first = invoke(*args, "--n-trials", "3")
     assert first.exit_code == 0, first.output

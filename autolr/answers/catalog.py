@@ -15,6 +15,7 @@ from autolr.answers.range_tests import verdicts
 from autolr.answers.results import Recommendation, best_reached, recommend
 from autolr.answers.scaling import best_by_size, reference_weight_count
 from autolr.errors import ConfigError
+from autolr.search import followups
 from autolr.settings import FIND
 from autolr.store.history import checks
 from autolr.store.storage import load_study, study_names
@@ -83,12 +84,20 @@ def _range_test_summary(trials: list[optuna.trial.FrozenTrial]) -> str:
     return f"{name} suggests lr={usable[name].suggestion:.3g} (lowest loss)"
 
 
-def progress(study: optuna.Study) -> tuple[int, int, optuna.trial.FrozenTrial | None]:
-    """Finished and running trial counts, and the best trial that reached the target."""
+def progress(study: optuna.Study) -> tuple[int, int, optuna.trial.FrozenTrial | None, int]:
+    """Finished search trials, running trials, the best trial that reached the target,
+    and the finished follow-ups (runs measuring the band and ties)."""
     trials = study.get_trials(deepcopy=False)
     counts = Counter(t.state for t in trials)
     finished = counts[TrialState.COMPLETE] + counts[TrialState.PRUNED]
-    return finished, counts[TrialState.RUNNING], best_reached(trials)
+    searched = [t for t in followups.search_trials(trials) if t.state.is_finished()]
+    searched_count = sum(t.state != TrialState.FAIL for t in searched)
+    return (
+        searched_count,
+        counts[TrialState.RUNNING],
+        best_reached(trials),
+        finished - searched_count,
+    )
 
 
 def trace_rows(storage: RDBStorage, name: str, url: str) -> list[dict[str, Any]]:

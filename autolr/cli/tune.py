@@ -166,7 +166,9 @@ def _tune_here(request: Any, quiet: bool) -> None:
     display = console.TuneLog() if quiet else console.TuneDisplay()
     with display:
         outcome = run_tune(request, display)
-    _finish_message(outcome.study_name, outcome.finished, outcome.total, outcome.complete)
+    _finish_message(
+        outcome.study_name, outcome.finished, outcome.total, outcome.complete, outcome.follow_ups
+    )
     if outcome.complete and not os.environ.get(WORKER_INDEX_ENV):  # --jobs: the parent does
         _publish(request.storage_url, outcome.study_name)
 
@@ -181,10 +183,13 @@ def _publish(url: str, name: str) -> None:
         console.note(f"no figures for the dashboard: {why_not}")
 
 
-def _finish_message(name: str, finished: int, total: int, complete: bool) -> None:
+def _finish_message(
+    name: str, finished: int, total: int, complete: bool, follow_ups: int = 0
+) -> None:
+    measured = f", then {follow_ups} runs measuring the band and ties" if follow_ups else ""
     if complete:
         console.note(
-            f"study {name} done: {finished}/{total} trials. "
+            f"study {name} done: {finished}/{total} trials{measured}. "
             f"Next: autolr best --study {shlex.quote(name)}"
         )
     else:
@@ -232,7 +237,7 @@ def _tune_in_processes(request: Any, jobs: int, quiet: bool) -> None:
     watched = load_study(reader, request.study_name, request.storage_url)
 
     def poll() -> None:
-        finished, running, best = progress(watched)
+        finished, running, best, _ = progress(watched)
         display.update(finished, running, console.describe_best(best, settings.objective))
 
     # The URL goes to the workers in their environment, never on a command line (ps shows
@@ -242,7 +247,7 @@ def _tune_in_processes(request: Any, jobs: int, quiet: bool) -> None:
     failed = sum(code != 0 for code, _ in results)
     what = _worker_failures(results)
     try:
-        finished, _, _ = progress(watched)
+        finished, _, _, follow_ups = progress(watched)
     except KeyError:  # deleted while the workers ran (`autolr delete --force`)
         raise AutolrError(
             f"{failed} of {jobs} workers stopped early: {what}"
@@ -251,7 +256,7 @@ def _tune_in_processes(request: Any, jobs: int, quiet: bool) -> None:
         ) from None
     if failed and finished >= total:
         console.note(f"{what}; the other workers finished its work")
-    _finish_message(request.study_name, finished, total, finished >= total)
+    _finish_message(request.study_name, finished, total, finished >= total, follow_ups)
     if failed and finished < total:
         raise AutolrError(f"{failed} of {jobs} workers stopped early: {what}")
 

@@ -139,7 +139,17 @@ def describe_trial(trial: Any) -> str:
     params = trial.params
     # A range test's rate rises through the run: it has no one rate to show.
     lr = f" lr={rate(params['learning_rate'])}" if "learning_rate" in params else ""
-    return f"trial {trial.number} {params.get('optimizer')}{lr}: {verdict}"
+    return f"trial {trial.number} {params.get('optimizer')}{lr}{_role(attrs)}: {verdict}"
+
+
+def _role(attrs: dict[str, Any]) -> str:
+    """A follow-up says what it measures (search/roles.py): " (band edge)", " (seed 2)"."""
+    role = attrs.get("role")
+    if role == "band":
+        return " (band edge)"
+    if role == "seed":
+        return f" (seed {attrs.get('seed')})"
+    return ""
 
 
 def _final(attrs: dict[str, Any]) -> str:

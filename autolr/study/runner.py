@@ -21,6 +21,7 @@ from optuna.storages import RDBStorage
 from optuna.trial import FrozenTrial, TrialState
 
 from autolr.errors import StorageError, TrialFailed, note_failed_on_interrupt
+from autolr.search import followups
 from autolr.search.prior import SearchSpace
 from autolr.settings import FIND, StudySettings
 from autolr.signals import held
@@ -59,9 +60,10 @@ class TuneOutcome:
     study_name: str
     settings: StudySettings
     trials_run: int  # by this worker
-    finished: int  # in the study, all workers
-    total: int
+    finished: int  # search trials finished in the study, all workers
+    total: int  # search trials asked for
     complete: bool  # the study has what it asked for
+    follow_ups: int = 0  # finished runs measuring the band and the ties (--band measure)
 
 
 _CHECKED: set[str] = set()  # inputs already checked in this process
@@ -142,19 +144,21 @@ def run_study(
         objective = Objective(settings, trainers, observer, space)
     schedule = make_schedule(settings, request.n_trials, store)
     worker = _Worker(study, storage, schedule, objective, observer)
-    trials = study.get_trials(deepcopy=False)
+    trials = followups.search_trials(study.get_trials(deepcopy=False))
     observer.study_ready(request.study_name, settings, schedule.total, finished_count(trials))
     deadline = time.monotonic() + request.timeout if request.timeout else None
     with _stopped_if_deleted(storage, request.study_name):
         trials_run = worker.run(deadline, request.heartbeat_seconds)
         trials = study.get_trials(deepcopy=False)
+    searched = followups.search_trials(trials)
     return TuneOutcome(
         request.study_name,
         settings,
         trials_run,
-        finished_count(trials),
-        schedule.total,
+        finished_count(searched),
+        getattr(schedule, "searched", schedule.total),
         complete=schedule.complete(trials),
+        follow_ups=finished_count(trials) - finished_count(searched),
     )
 
 

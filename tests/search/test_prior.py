@@ -75,6 +75,7 @@ def test_priors_narrow_the_distributions_stored_in_trials(tmp_path: Path, mnist:
         "lr_min": 1e-6,
         "lr_max": 1e-2,  # Adadelta needs rates near 1: no valley in this range
         "data": mnist,
+        "band": "none",  # the search's own trials only (follow-ups search the whole range)
     }
     observer = Notes()
     outcome = tune(TuneRequest("narrow", storage, flags, n_trials=3), observer)

@@ -1,0 +1,115 @@
+"""After a search: bracketing a band on the grid, ties within the seeds' noise, and the
+follow-ups a study asks for, decided from stored trials alone (worked out by hand)."""
+
+from __future__ import annotations
+
+import optuna
+import pytest
+from optuna.distributions import CategoricalDistribution, FloatDistribution
+
+from autolr.answers.choice import choose
+from autolr.answers.results import recommend
+from autolr.search import bracket, contenders, followups
+from autolr.search.roles import BAND, ROLE_ATTR, SEED, SEED_ATTR
+from autolr.settings import StudySettings
+
+G = bracket.grid_rate  # G(-12) = 0.01: six grid rates a decade
+SETTINGS = StudySettings(sampler="tpe", band="measure", optimizers=("adam", "sgd"))
+
+
+def run(rate: float, steps: float | None, exact: bool = True) -> bracket.Run:
+    return bracket.Run(rate, steps, exact)
+
+
+def test_the_walk_goes_out_from_the_best_rate_one_grid_rate_at_a_time() -> None:
+    best = run(0.012, 100)  # between G(-12) = 0.01 and G(-11) = 0.0147
+    walk = bracket.walk([best], [], 1.5, 1e-6, 100)
+    assert walk.to_run == pytest.approx((G(-11), G(-12)))  # the first grid rate each side
+    inside = [best, run(G(-11), 140), run(G(-12), 120)]
+    walk = bracket.walk(inside, [], 1.5, 1e-6, 100)
+    assert walk.to_run == pytest.approx((G(-10), G(-13)))
+    edged = [*inside, run(G(-10), 151), run(G(-13), None)]  # 151 > 1.5 x 100: out
+    walk = bracket.walk(edged, [], 1.5, 1e-6, 100)
+    assert walk.to_run == () and walk.low_edge and walk.high_edge and not walk.waiting
+
+
+def test_a_running_rate_is_waited_for_and_a_heuristic_stop_bounds_nothing() -> None:
+    walk = bracket.walk([run(G(-12), 100)], [G(-11)], 1.5, 1e-6, 100)
+    assert walk.waiting and walk.to_run == pytest.approx((G(-13),))
+    stopped = [run(G(-12), 100), run(G(-11), None, exact=False)]  # stopped as "behind"
+    assert bracket.walk(stopped, [], 1.5, 1e-6, 100).to_run[0] == pytest.approx(G(-11))
+
+
+def test_a_faster_run_recentres_the_walk_and_the_range_ends_it() -> None:
+    runs = [run(G(-12), 100), run(G(-11), 60)]  # the band run beat the search's best
+    # 100 > 1.5 x 60: G(-12) is now out of the band, so only the upper side is open.
+    assert bracket.walk(runs, [], 1.5, 1e-6, 100).to_run == pytest.approx((G(-10),))
+    at_top = bracket.walk([run(100.0, 100)], [], 1.5, 1e-6, 100)
+    assert at_top.high_edge and at_top.to_run == pytest.approx((G(11),))
+
+
+def test_ties_are_medians_within_the_seeds_spread() -> None:
+    adam = contenders.Contender("adam", 1e-3, (250, 350, 250))  # median 250, spread 100
+    momentum = contenders.Contender("momentum", 0.3, (300, 300, 350))  # median 300
+    sgd = contenders.Contender("sgd", 0.2, (500, 500, 500))
+    tied = contenders.tied([momentum, sgd, adam])
+    assert [c.optimizer for c in tied] == ["adam", "momentum"]
+    assert contenders.leaders({"adam": 250, "momentum": 300, "sgd": 400}, 1.5) == [
+        "adam",
+        "momentum",
+    ]
+
+
+def test_a_tie_is_reported_and_the_widest_band_recommended() -> None:
+    found = [
+        contenders.Contender("adam", 1e-3, (250, 350, 250)),
+        contenders.Contender("momentum", 0.3, (300, 300, 350)),
+    ]
+    choice = choose("adam", found, {"adam": (1e-3, 2e-3), "momentum": (0.1, 0.5)})
+    assert choice.optimizer == "momentum" and choice.tied == ("momentum", "adam")
+    assert "adam, momentum tie within the seeds' noise" in choice.reason
+    assert "momentum has the widest measured band (0.70 decades)" in choice.reason
+    alone = choose("adam", found[:1], {"adam": (1e-3, 2e-3)})
+    assert alone.optimizer == "adam" and alone.reason == ""
+
+
+def trial(optimizer: str, rate: float, steps: float | None, **attrs: object) -> object:
+    reached = steps is not None
+    return optuna.trial.create_trial(
+        state=optuna.trial.TrialState.COMPLETE,
+        value=steps if reached else 5000.0,
+        params={"optimizer": optimizer, "learning_rate": rate},
+        distributions={
+            "optimizer": CategoricalDistribution(["adam", "sgd"]),
+            "learning_rate": FloatDistribution(1e-6, 100, log=True),
+        },
+        user_attrs={"reached": reached, "steps": int(steps or 1500), **attrs},
+    )
+
+
+def test_a_study_asks_for_seeds_then_ties_then_bands() -> None:
+    search = [trial("adam", 0.012, 100), trial("sgd", 0.3, 140), trial("sgd", 0.03, None)]
+    first = followups.plan(search, SETTINGS)
+    wanted = {(f.optimizer, f.role, f.seed) for f in first.to_run}
+    assert wanted == {("adam", SEED, 1), ("adam", SEED, 2), ("sgd", SEED, 1), ("sgd", SEED, 2)}
+    seeds = [
+        trial("adam", 0.012, s, **{ROLE_ATTR: SEED, SEED_ATTR: k}) for s, k in ((100, 1), (150, 2))
+    ] + [trial("sgd", 0.3, s, **{ROLE_ATTR: SEED, SEED_ATTR: k}) for s, k in ((400, 1), (410, 2))]
+    # adam: 100, 100, 150 (median 100, spread 50); sgd: 140, 400, 410 (median 400, spread
+    # 270): 300 apart, more than either spread: not tied.
+    bands = followups.plan(search + seeds, SETTINGS)
+    assert {(f.optimizer, f.role) for f in bands.to_run} == {("adam", BAND)}
+    assert [f.learning_rate for f in bands.to_run] == pytest.approx([G(-11), G(-12)])
+    measured = [
+        trial("adam", G(-11), 120, **{ROLE_ATTR: BAND, SEED_ATTR: 0}),
+        trial("adam", G(-10), None, **{ROLE_ATTR: BAND, SEED_ATTR: 0}),
+        trial("adam", G(-12), 200, **{ROLE_ATTR: BAND, SEED_ATTR: 0}),
+    ]
+    assert followups.plan(search + seeds + measured, SETTINGS).done
+    answer = recommend("s", SETTINGS, search + seeds + measured)
+    assert answer.optimizer == "adam" and answer.tied == ("adam",)
+    assert answer.band == pytest.approx((0.012, G(-11)))  # the seed runs are not in it
+    assert answer.per_optimizer["adam"].band_measured and not answer.thin_band
+    assert answer.seed_steps == {"adam": [100, 100, 150], "sgd": [140, 400, 410]}
+    assert answer.follow_up_trials == 7
+    assert "fastest by median steps over 3 seeds (adam 100, sgd 400)" in answer.reason
