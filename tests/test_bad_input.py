@@ -66,7 +66,7 @@ CASES = [
     Case("name-find", run("find", "--study", EMOJI * 60, "--data", MNIST), "240 bytes long"),
     # -- flags of tune
     Case("sampler", tune(sampler="bayes"), "unknown sampler 'bayes'"),
-    Case("optimizer", tune(optimizers="adam,lion"), "unknown optimizer 'lion'"),
+    Case("optimizer", tune(optimizers="adam,lionn"), "unknown optimizer 'lionn'"),
     Case("optimizers-empty", tune(optimizers=""), "--optimizers needs at least one name, got ''"),
     Case("optimizers-blank", tune(optimizers=" , "), "--optimizers needs at least one name"),
     Case("optimizers-gap", tune(optimizers="adam,,sgd"), "--optimizers has an empty entry"),
@@ -79,7 +79,7 @@ CASES = [
     Case("timeout-zero", tune(timeout="0"), "--timeout must be a positive number"),
     Case("seed-negative", tune(seed="-1"), "--seed must be an integer in 0..2147483647"),
     Case("seed-huge", tune(seed="4294967296"), "--seed must be an integer in 0..2147483647"),
-    Case("target", tune(target="2"), "--target must be in (0, 1], got 2.0"),
+    Case("target", tune(target="2"), "--target must be in (0, 1] for accuracy, got 2.0"),
     Case("max-steps", tune(max_steps="0"), "--max-steps must be at least 1"),
     Case("jobs-seed", tune(jobs="2", seed="-1"), "--seed must be an integer in 0..2147483647"),
     # -- storage URLs
@@ -116,9 +116,97 @@ CASES = [
     Case("find-seed", run("find", "--study", "a", "--data", MNIST, "--seed", "-1"), "--seed"),
     Case("find-steps", run("find", "--study", "a", "--find-steps", "0"), "at least 10, got 0"),
     Case("train-seed", run("train", "--optimizer", "adam", "--lr", "0.1", "--seed", "-1"), "0.."),
-    Case("train-optimizer", run("train", "--optimizer", "adamw", "--lr", "0.1"), "'adamw'"),
+    Case("train-optimizer", run("train", "--optimizer", "adamz", "--lr", "0.1"), "'adamz'"),
     Case("trace-steps", run("trace", "--study", "any", "--steps", "0"), "--steps must be at least"),
     Case("dashboard-port", run("dashboard", "--port", "70000"), "--port must be in 1..65535"),
+    # -- data, models and optimizers, checked before the storage is opened
+    Case("data-missing", tune(data="/no/such/file.npz"), "data file not found: /no/such/file"),
+    Case("data-folder", tune(data="/"), "--data names a folder, /"),
+    Case("data-empty", tune(data=""), "--data is empty"),
+    Case(
+        "data-nan",
+        tune(train_size="50", batch_size="10", data_fn="tests.bad_inputs:nan_data"),
+        "x_train has 1 NaN or infinite",
+    ),
+    Case(
+        "data-ragged",
+        tune(train_size="50", batch_size="10", data_fn="tests.bad_inputs:ragged"),
+        "arrays must be rectangular",
+    ),
+    Case(
+        "data-complex",
+        tune(train_size="50", batch_size="10", data_fn="tests.bad_inputs:complex_pixels"),
+        "complex numbers",
+    ),
+    Case(
+        "data-raises",
+        tune(train_size="50", batch_size="10", data_fn="tests.bad_inputs:raises"),
+        "raised RuntimeError: the",
+    ),
+    Case(
+        "data-exits",
+        tune(train_size="50", batch_size="10", data_fn="tests.bad_inputs:exits"),
+        "called sys.exit(3) instead",
+    ),
+    Case(
+        "data-no-module",
+        tune(train_size="50", batch_size="10", data_fn="no_such_module:f"),
+        "cannot import module",
+    ),
+    Case(
+        "data-5x5",
+        tune(train_size="50", batch_size="10", data_fn="tests.bad_inputs:small_images"),
+        "5x5 pixels are too small",
+    ),
+    Case(
+        "labels-float",
+        tune(train_size="50", batch_size="10", data_fn="tests.bad_inputs:float_labels"),
+        "--task regression",
+    ),
+    Case(
+        "labels-find",
+        tune(
+            train_size="50",
+            batch_size="10",
+            data_fn="tests.bad_inputs:negative_labels",
+            sampler="tpe",
+            prior="find",
+        ),
+        "labels must be integers in 0..C-1 (C classes); found -1",
+    ),
+    Case("train-size", tune(train_size="70000"), "--train-size 70000 exceeds the 60000"),
+    Case("model-no-module", tune(model="no_such_module:build"), "cannot import module"),
+    Case(
+        "model-outputs",
+        tune(scale="1", model="tests.bad_inputs:wrong_outputs"),
+        "10 values per example",
+    ),
+    Case("model-two", tune(scale="1", model="tests.bad_inputs:two_outputs"), "has 2 outputs"),
+    Case(
+        "model-frozen", tune(scale="1", model="tests.bad_inputs:no_weights"), "no trainable weights"
+    ),
+    Case(
+        "model-raises",
+        tune(scale="1", model="tests.bad_inputs:model_raises"),
+        "raised ValueError: no",
+    ),
+    Case(
+        "model-exits", tune(scale="1", model="tests.bad_inputs:model_exits"), "called sys.exit(3)"
+    ),
+    Case(
+        "model-not",
+        tune(scale="1", model="tests.bad_inputs:not_a_model"),
+        "must return a keras.Model",
+    ),
+    Case("scale-huge", tune(scale="1e9"), "weights, which need about"),
+    Case("optimizer-schedule", tune(optimizer_fn="tests.bad_inputs:scheduled"), "schedule"),
+    Case(
+        "metric-loss-target",
+        run("train", "--optimizer", "adam", "--lr", "0.1", "--metric", "loss", "--data", MNIST),
+        "--metric loss needs --target",
+    ),
+    Case("metric-regression", tune(task="regression", metric="accuracy"), "needs class labels"),
+    Case("batch-too-big", tune(batch_size="5000"), "--batch-size 5000 is larger than the 2000"),
     # -- the training framework
     Case(
         "backend-unknown",

@@ -76,16 +76,24 @@ def prepare(
 
     `source` names the data in messages, `val` the validation split (`test` in a Keras
     .npz). Raises DataError, one line, for anything that would train on nonsense."""
-    names = ("x_train", "y_train", f"x_{val}", f"y_{val}")
-    x_train, y_train, x_val, y_val = (
-        _array(a, source, n) for a, n in zip(arrays, names, strict=True)
-    )
+    x_train, y_train, x_val, y_val = numeric(arrays, source, val)
     raw = Dataset(x_train, y_train, x_val, y_val, name, task, classes)
     check_dataset(raw, source, val)
     x_train, x_val, x_note = _examples(x_train, x_val)
     y_train, y_val = _labels(y_train, task), _labels(y_val, task)
     notes = (f"{source}: {x_note}", *_class_warnings(raw, source, val))
     return Dataset(x_train, y_train, x_val, y_val, name, task, classes, notes)
+
+
+def numeric(
+    arrays: tuple[object, object, object, object], source: str, val: str = "val"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The four arrays as numpy arrays of numbers, or one line saying which is not."""
+    names = ("x_train", "y_train", f"x_{val}", f"y_{val}")
+    x_train, y_train, x_val, y_val = (
+        _array(a, source, n) for a, n in zip(arrays, names, strict=True)
+    )
+    return x_train, y_train, x_val, y_val
 
 
 def _array(value: object, source: str, kind: str) -> np.ndarray:

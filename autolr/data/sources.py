@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from autolr.config import DataSpec
-from autolr.data.arrays import Dataset, prepare
+from autolr.data.arrays import Dataset, numeric, prepare
 from autolr.errors import DataError
 from autolr.importing import call_user_code, load_callable
 
@@ -48,6 +48,7 @@ def load_dataset(spec: DataSpec) -> Dataset:
         arrays, name, source = _file_arrays(spec)
         val = "test"
     what = source or f"--data-fn {spec.data_fn!r}"
+    arrays = numeric(arrays, what, val)  # ragged or non-numeric data: said before sizes
     if spec.train_size is not None:
         available = len(arrays[0])
         if spec.train_size > available:
