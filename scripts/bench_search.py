@@ -1,31 +1,34 @@
-"""Does the search learn from every run? Today's TPE against the new default, per model.
+"""Is the answer a measured band? The default search against the grid, per model.
 
-For each model, 3 seeds of a 20-trial TPE study, run two ways:
-  - before: the code before the range-test prior and the progress-aware objective
-    (a checkout given by --baseline, run as a separate process): TPE over the whole
-    range, unreached runs valued at the budget, only the slower-than-best pruner;
-  - after: today's `autolr tune --sampler tpe` defaults: `autolr find` first (its steps
-    counted), then TPE within the widened bands, progress-aware values, early stops.
+For each model (the laptop proxy CNN, an MLP and a convnet; 10,000 MNIST images, target
+0.97, a 1,500-step budget), 3 seeds of `autolr tune --sampler tpe` two ways:
+  - default: the range-test prior, 20 TPE trials, then the follow-ups (`--band measure`:
+    the leaders at two more seeds, ties, each tied optimizer's band bracketed on the grid);
+  - prior-none: the same with `--prior none` (TPE over the whole range).
 Ground truth is the model's full 6 x 48 grid (pruned with the exact rule only, which keeps
-every best rate and band; cached in bench-results/).
+every best rate and band; cached in the workdir).
 
-Per model it reports, in the order trials finished:
-  - to good: training steps until a run reached the target in at most 1.5x the grid's best;
-  - total:   all steps of the 20-trial study (range test included);
-  - answer:  `autolr best`'s optimizer and rate; "good" when the rate lies in its
-             optimizer's band as the grid finds it (to the grid's resolution, 10^(1/6))
-             and the run reached the target within 1.5x of the grid's best steps.
-Targets: to-good at least 4x lower than before, total at most 30% of before, answers at
-least as good.
+Per (model, seed, arm) it reports `autolr best --json`'s answer and:
+  - band edges: the recommended optimizer's band against its grid band, in grid steps
+    (10^(1/6)) at each edge; good within 2 steps (a third of a decade) at both;
+  - median: the recommended optimizer's median steps over its seeds (its steps when no
+    seeds ran), against the grid's best steps; good within 1.25x;
+  - ties: optimizers whose grid best equals the grid's best steps tie on the grid; such a
+    tie is reported when `best` names at least two of them as tied;
+  - total: every step (range test, search, follow-ups), against the search before the
+    range-test prior (the recorded means of commit 2766e9c, or --baseline to rerun it),
+    and as a multiple of one run of the answer's own steps.
+Targets (issue 17): band edges good in 8 of 9 (model, seed); median within 1.25x; grid ties
+reported; default total at most 50% of before, and at most 70% of prior-none's.
 
-    git worktree add /tmp/autolr-before 2766e9c   # the commit before this change
-    python scripts/bench_search.py --data ../shared/data/mnist.npz --baseline /tmp/autolr-before
+    python scripts/bench_search.py --data ../shared/data/mnist.npz [--models cnn] [--seeds 0,1,2]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import statistics
@@ -115,45 +118,75 @@ def grid_truth(storage: str, model: str, data: str, cache: Path) -> dict:
     return truth
 
 
-def measure(storage: str, study: str, truth: dict, with_find: bool) -> dict:
-    """Steps to a good run, total steps and the answer of one finished study."""
-    trials = finished(storage, study)
-    spent = 0
-    if with_find:
-        spent = sum(int(t.user_attrs.get("steps", 0)) for t in finished(storage, f"{study}-find"))
-    find_steps = spent
-    to_good = None
-    for trial in trials:
-        spent += int(trial.user_attrs.get("steps", 0))
-        good_enough = trial.user_attrs.get("steps", 0) <= GOOD_MARGIN * truth["best_steps"]
-        if to_good is None and reached(trial) and good_enough:
-            to_good = spent
-    good = [t for t in trials if reached(t)]
-    best = min(good, key=lambda t: (t.value, t.params["learning_rate"])) if good else None
-    answer = None
-    if best is not None:
-        name, rate = best.params["optimizer"], best.params["learning_rate"]
-        band = truth["per_optimizer"].get(name, {}).get("band")
-        # The grid knows a band's edges only to its resolution: the true edge lies
-        # between the last grid rate inside and the next one out (a factor 10^(1/6)).
-        step = 10 ** (1 / 6) * 1.001
-        answer = {
-            "optimizer": name,
-            "learning_rate": rate,
-            "steps": best.user_attrs["steps"],
-            "in_grid_band": bool(band and band[0] / step <= rate <= band[1] * step),
-            "within_margin_of_grid_best": best.user_attrs["steps"]
-            <= GOOD_MARGIN * truth["best_steps"],
-        }
-    return {"to_good": to_good, "total": spent, "find_steps": find_steps, "answer": answer}
+BEFORE_TOTAL = {"cnn": 17_817, "mlp": 15_517, "convnet": 15_950}  # 2766e9c, seeds 0-2
+ARMS: dict[str, list[str]] = {"default": [], "prior-none": ["--prior", "none"]}
+GRID_STEP = 10 ** (1 / 6)
+
+
+def steps_of(storage: str, study: str) -> int:
+    names = optuna.get_all_study_names(storage)
+    if study not in names:
+        return 0
+    return sum(int(t.user_attrs.get("steps", 0)) for t in finished(storage, study))
+
+
+def best_json(storage: str, study: str, source: Path) -> dict:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(source), str(SCRIPTS)])}
+    done = subprocess.run(
+        [sys.executable, "-m", "autolr", "best", "--study", study, "--storage", storage, "--json"],
+        env=env, cwd=SCRIPTS, capture_output=True, text=True,
+    )  # fmt: skip
+    return json.loads(done.stdout)
+
+
+def edge_steps(band: list[float], grid: list[float]) -> tuple[float, float]:
+    """How far each edge of `band` is from the grid band's, in grid steps."""
+    return (
+        abs(math.log(band[0] / grid[0]) / math.log(GRID_STEP)),
+        abs(math.log(band[1] / grid[1]) / math.log(GRID_STEP)),
+    )
+
+
+def measure(storage: str, study: str, truth: dict) -> dict:
+    """The answer of one finished study, judged against the grid."""
+    answer = best_json(storage, study, REPO)
+    total = steps_of(storage, study) + steps_of(storage, f"{study}-find")
+    row: dict = {"total": total, "find": steps_of(storage, f"{study}-find")}
+    if "error" in answer:
+        return {**row, "answer": None}
+    name = answer["optimizer"]
+    grid = truth["per_optimizer"].get(name)
+    seeds = answer.get("seed_steps", {}).get(name) or [answer["value"]]
+    median = statistics.median(seeds)
+    grid_tied = sorted(
+        n for n, r in truth["per_optimizer"].items() if r["best_steps"] == truth["best_steps"]
+    )
+    edges = None if grid is None else edge_steps(answer["band"], grid["band"])
+    return {
+        **row,
+        "answer": [name, answer["learning_rate"], answer["value"]],
+        "band": answer["band"],
+        "grid_band": None if grid is None else grid["band"],
+        "edge_steps": edges,
+        "edges_good": edges is not None and max(edges) <= 2 + 1e-9,
+        "median": median,
+        "median_good": median <= 1.25 * truth["best_steps"],
+        "tied": answer.get("tied", []),
+        "grid_tied": grid_tied,
+        "tie_reported": len(grid_tied) < 2
+        or len(set(grid_tied) & set(answer.get("tied", []))) >= 2,
+        "follow_ups": answer.get("follow_up_steps", 0),
+        "runs_of_the_answer": total / max(answer["value"], 1),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True)
-    parser.add_argument("--baseline", required=True, help="checkout of the code before")
+    parser.add_argument("--baseline", help="checkout of 2766e9c to rerun [its recorded means]")
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--arms", default=",".join(ARMS))
     parser.add_argument("--workdir", default="bench-results/search")
     parser.add_argument("--out", default="bench-results/bench_search.json")
     parser.add_argument("--grids-only", action="store_true", help="just the ground truths")
@@ -170,75 +203,71 @@ def main() -> None:
         rows = []
         for seed in (int(s) for s in args.seeds.split(",")):
             row: dict = {"seed": seed}
-            for label, source, extra in (
-                ("before", Path(args.baseline).resolve(), []),
-                ("after", REPO, []),
-            ):
-                study = f"{label}-{model}-{seed}"
-                names = optuna.get_all_study_names(storage)
-                wall = None
-                if study not in names:
+            for arm in args.arms.split(","):
+                study = f"{arm}-{model}-{seed}"
+                if study not in optuna.get_all_study_names(storage):
                     tpe = ["--sampler", "tpe", "--n-trials", str(TRIALS), "--seed", str(seed)]
-                    wall = run_tune(source, storage, study, model, [*tpe, *extra], args.data)
-                row[label] = {**measure(storage, study, truth, label == "after"), "wall": wall}
-                print(f"{model} seed {seed} {label}: {row[label]}", flush=True)
+                    run_tune(REPO, storage, study, model, [*tpe, *ARMS[arm]], args.data)
+                row[arm] = measure(storage, study, truth)
+                print(f"{model} seed {seed} {arm}: {json.dumps(row[arm])}", flush=True)
+            if args.baseline:
+                study = f"before-{model}-{seed}"
+                if study not in optuna.get_all_study_names(storage):
+                    tpe = ["--sampler", "tpe", "--n-trials", str(TRIALS), "--seed", str(seed)]
+                    run_tune(Path(args.baseline), storage, study, model, tpe, args.data)
+                row["before_total"] = steps_of(storage, study)
             rows.append(row)
         results[model] = {"truth": truth, "rows": rows}
     if not args.grids_only:
-        summarise(results, args.out)
+        summarise(results, args.out, args.arms.split(","))
 
 
-def summarise(results: dict, out: str) -> None:
-    """Means over seeds. A study that never found a good run counts its total steps as
-    its steps-to-good: a lower bound, marked with ">=" (the truth is "not within 20
-    trials")."""
-
-    def show(value: float, bound: bool = False) -> str:
-        return (">=" if bound else "") + f"{value:,.0f}"
-
-    header = (
-        f"{'model':>8} {'run':>7} {'to good':>10} {'missed':>7} {'total':>8} {'answer in band':>15}"
+def summarise(results: dict, out: str, arms: list[str]) -> None:
+    print(
+        "\n| model | seed | arm | answer (steps) | band vs grid band | edges (grid steps) "
+        "| median / grid best | tied (grid tie) | total | of before | of prior-none "
+        "| runs of the answer |"
     )
-    print("\n" + header)
-    summary = {}
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    counts: dict[str, list[int]] = {arm: [0, 0, 0, 0] for arm in arms}
     for model, result in results.items():
-        for label in ("before", "after"):
-            rows = [r[label] for r in result["rows"]]
-            missed = sum(r["to_good"] is None for r in rows)
-            to_good = statistics.mean(r["to_good"] or r["total"] for r in rows)
-            total = statistics.mean(r["total"] for r in rows)
-            in_band = sum(
-                bool(
-                    r["answer"]
-                    and r["answer"]["in_grid_band"]
-                    and r["answer"].get("within_margin_of_grid_best")
+        truth = result["truth"]
+        for row in result["rows"]:
+            before = row.get("before_total") or BEFORE_TOTAL[model]
+            for arm in arms:
+                r = row[arm]
+                if r["answer"] is None:
+                    print(
+                        f"| {model} | {row['seed']} | {arm} | none | | | | | {r['total']:,} | | | |"
+                    )
+                    continue
+                name, rate, value = r["answer"]
+                other = row.get("prior-none") if arm == "default" else None
+                vs_none = f"{r['total'] / other['total']:.0%}" if other else ""
+                low, high = r["edge_steps"] or (float("nan"), float("nan"))
+                edges = f"{low:.1f} / {high:.1f}"
+                grid = r["grid_band"] or [float("nan")] * 2
+                print(
+                    f"| {model} | {row['seed']} | {arm} | {name} {rate:.3g} ({value:g}) | "
+                    f"{r['band'][0]:.3g}..{r['band'][1]:.3g} vs {grid[0]:.3g}..{grid[1]:.3g} | "
+                    f"{edges}{'' if r['edges_good'] else ' NO'} | "
+                    f"{r['median']:g} / {truth['best_steps']:g}"
+                    f"{'' if r['median_good'] else ' NO'} | "
+                    f"{','.join(r['tied']) or '-'} ({','.join(r['grid_tied'])})"
+                    f"{'' if r['tie_reported'] else ' NO'} | {r['total']:,} | "
+                    f"{r['total'] / before:.0%} | {vs_none} | {r['runs_of_the_answer']:.0f} |"
                 )
-                for r in rows
-            )
-            summary[f"{model}/{label}"] = {
-                "to_good": to_good,
-                "to_good_is_lower_bound": missed > 0,
-                "missed": missed,
-                "total": total,
-                "in_band": in_band,
-                "seeds": len(rows),
-            }
-            print(
-                f"{model:>8} {label:>7} {show(to_good, missed > 0):>10} {missed:>5}/{len(rows)} "
-                f"{show(total):>8} {in_band:>13}/{len(rows)}"
-            )
-        before, after = summary[f"{model}/before"], summary[f"{model}/after"]
-        print(
-            f"{model:>8} ratio: to good {before['to_good'] / after['to_good']:.1f}x fewer"
-            f"{' (at least)' if before['missed'] and not after['missed'] else ''}, total "
-            f"{100 * after['total'] / before['total']:.0f}% of before"
-        )
+                c = counts[arm]
+                c[0] += r["edges_good"]
+                c[1] += r["median_good"]
+                c[2] += r["tie_reported"]
+                c[3] += r["total"] <= 0.5 * before
+    n = sum(len(r["rows"]) for r in results.values())
+    for arm, (edges, median, ties, cheap) in counts.items():
+        print(f"{arm}: band edges {edges}/{n}, median {median}/{n}, ties {ties}/{n}, "
+              f"at most 50% of before {cheap}/{n}")  # fmt: skip
     Path(out).parent.mkdir(parents=True, exist_ok=True)
-    Path(out).write_text(
-        json.dumps(
-            {"results": results, "summary": summary, "machine": platform.platform()}, indent=2
-        )
-    )
+    Path(out).write_text(json.dumps({"results": results, "machine": platform.platform()}, indent=2))
     print(f"wrote {out}")
 
 
