@@ -60,7 +60,9 @@ def test_best_gives_the_answer_it_gave(legacy_storage: str) -> None:
     now, then = json.loads(result.stdout), LEGACY["best_json"]
     for key in ("optimizer", "learning_rate", "value", "band", "target", "finished_trials"):
         assert now[key] == then[key], key
-    assert now["per_optimizer"] == then["per_optimizer"]
+    for name, result in then["per_optimizer"].items():
+        assert {k: now["per_optimizer"][name][k] for k in result} == result, name
+    assert now["tied"] == [now["optimizer"]] and now["follow_up_trials"] == 0  # none then
     assert now["metric"] == "accuracy"
 
 

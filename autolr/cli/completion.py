@@ -26,6 +26,12 @@ def metrics(incomplete: str) -> list[str]:
     return [name for name in METRICS if name.startswith(incomplete)]
 
 
+def bands(incomplete: str) -> list[str]:
+    from autolr.settings import BANDS
+
+    return [name for name in BANDS if name.startswith(incomplete)]
+
+
 def averages(incomplete: str) -> list[str]:
     return [name for name in AVERAGES if name.startswith(incomplete)]
 

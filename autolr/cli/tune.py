@@ -76,6 +76,15 @@ def tune(
         ),
     ] = None,
     find_steps: FindSteps = None,
+    band: Annotated[
+        str | None,
+        typer.Option(
+            help="measure: after the search, run the leaders' best rates at two more seeds "
+            "(ties said), and bracket each tied optimizer's band on the grid (6 rates a "
+            "decade); none: the search's runs only [measure for tpe and random].",
+            autocompletion=complete.bands,
+        ),
+    ] = None,
     task: Task = None,
     metric: Metric = None,
     target: Target = None,

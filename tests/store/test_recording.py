@@ -185,7 +185,7 @@ class ScriptedTrainers(Trainers):
         super().__init__(settings)
         self.trainer = trainer
 
-    def get(self, scale: float | None = None) -> Any:
+    def get(self, scale: float | None = None, seed: int | None = None) -> Any:
         return self.trainer
 
 
