@@ -97,6 +97,7 @@ def test_priors_narrow_the_distributions_stored_in_trials(tmp_path: Path, mnist:
 def test_prior_none_searches_the_whole_range(tmp_path: Path, mnist: str) -> None:
     storage = f"sqlite:///{tmp_path}/none.db"
     flags = {**SMALL, "sampler": "random", "prior": "none", "optimizers": ["adam"], "data": mnist}
+    flags["band"] = "none"  # the search's own trial: no follow-ups
     tune(TuneRequest("whole", storage, flags, n_trials=1), NullObserver())
     study = optuna.load_study(study_name="whole", storage=storage)
     distribution = study.trials[0].distributions["learning_rate"]
