@@ -72,20 +72,11 @@ def train(
 
     check_learning_rate(lr)
     settings = one_run_settings(optimizer, flags)
-    from autolr.data import load_dataset
+    from autolr.study.runner import check_inputs
     from autolr.trainer import Trainer
-    from autolr.trainer.preflight import check_model
 
-    dataset = load_dataset(settings.data)
-    check_model(  # one line, not a trace
-        settings.model,
-        dataset,
-        settings.train.seed,
-        settings.train.batch_size,
-        settings.own_optimizers,
-    )
-    for note in dataset.notes:
-        console.note(note)
+    console.setup_logging(quiet=True)  # what was done to the data, a line each
+    check_inputs(settings)  # data and model: one line, not a trace
     trainer = Trainer(settings.model, settings.data, settings.train, settings.own_optimizers)
     result = {**trainer.train(optimizer, lr).to_dict(), "metric": settings.train.metric}
     if json_output:
