@@ -119,7 +119,13 @@ def grid_truth(storage: str, model: str, data: str, cache: Path) -> dict:
 
 
 BEFORE_TOTAL = {"cnn": 17_817, "mlp": 15_517, "convnet": 15_950}  # 2766e9c, seeds 0-2
-ARMS: dict[str, list[str]] = {"default": [], "prior-none": ["--prior", "none"]}
+ARMS: dict[str, list[str]] = {
+    "default": [],
+    "prior-none": ["--prior", "none"],
+    # Candidates for issue 17 item 5 (does the range test pay its way?), run on request:
+    "find-12": ["--n-trials", "12"],  # the prior's suggestions and 6 TPE trials
+    "find-none": ["--band", "none"],  # the search alone, no follow-ups
+}
 GRID_STEP = 10 ** (1 / 6)
 
 
@@ -186,7 +192,7 @@ def main() -> None:
     parser.add_argument("--baseline", help="checkout of 2766e9c to rerun [its recorded means]")
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--models", default=",".join(MODELS))
-    parser.add_argument("--arms", default=",".join(ARMS))
+    parser.add_argument("--arms", default="default,prior-none")
     parser.add_argument("--workdir", default="bench-results/search")
     parser.add_argument("--out", default="bench-results/bench_search.json")
     parser.add_argument("--grids-only", action="store_true", help="just the ground truths")
