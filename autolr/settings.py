@@ -98,20 +98,19 @@ class StudySettings:
             raise ConfigError(
                 f"unknown sampler {self.sampler!r}; choose from {', '.join(SAMPLERS)}"
             )
-        if self.prior not in PRIORS:
-            raise ConfigError(f"unknown prior {self.prior!r}; choose find or none")
-        if self.prior == "find" and self.sampler not in ("tpe", "random", "pbt"):
-            raise ConfigError(
-                f"--prior find narrows tpe, random and pbt searches; a {self.sampler} study "
-                "trains its own fixed rates (use --prior none)"
-            )
-        if self.band not in BANDS:
-            raise ConfigError(f"unknown band {self.band!r}; choose measure or none")
-        if self.band == "measure" and self.sampler not in ("tpe", "random", "pbt"):
-            raise ConfigError(
-                f"--band measure follows a tpe, random or pbt search; a {self.sampler} study "
-                "measures every rate it plans (use --band none)"
-            )
+        # Both serve searches only: the range test narrows one, follow-ups measure its
+        # answer; a planned study trains its own fixed rates.
+        for option, choice, choices, searched in (
+            ("prior", self.prior, PRIORS, "find"),
+            ("band", self.band, BANDS, "measure"),
+        ):
+            if choice not in choices:
+                raise ConfigError(f"unknown {option} {choice!r}; choose {' or '.join(choices)}")
+            if choice == searched and self.sampler not in ("tpe", "random", "pbt"):
+                raise ConfigError(
+                    f"--{option} {searched} serves tpe, random and pbt searches; a "
+                    f"{self.sampler} study trains its own fixed rates (use --{option} none)"
+                )
         if self.find_steps < 10:
             raise ConfigError(f"--find-steps must be at least 10, got {self.find_steps}")
         if self.objective not in OBJECTIVES:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterable
 
 import typer
 
@@ -16,38 +17,42 @@ from autolr.config import AVERAGES, BUILTIN_OPTIMIZERS, TASKS
 from autolr.metrics import METRICS
 
 
+def _starting(names: Iterable[str], incomplete: str) -> list[str]:
+    return [name for name in names if name.startswith(incomplete)]
+
+
 def samplers(incomplete: str) -> list[str]:
     from autolr.settings import SAMPLERS
 
-    return [name for name in SAMPLERS if name.startswith(incomplete)]
+    return _starting(SAMPLERS, incomplete)
 
 
 def metrics(incomplete: str) -> list[str]:
-    return [name for name in METRICS if name.startswith(incomplete)]
+    return _starting(METRICS, incomplete)
 
 
 def bands(incomplete: str) -> list[str]:
     from autolr.settings import BANDS
 
-    return [name for name in BANDS if name.startswith(incomplete)]
+    return _starting(BANDS, incomplete)
 
 
 def averages(incomplete: str) -> list[str]:
-    return [name for name in AVERAGES if name.startswith(incomplete)]
+    return _starting(AVERAGES, incomplete)
 
 
 def tasks(incomplete: str) -> list[str]:
-    return [name for name in TASKS if name.startswith(incomplete)]
+    return _starting(TASKS, incomplete)
 
 
 def objectives(incomplete: str) -> list[str]:
     from autolr.settings import OBJECTIVES
 
-    return [name for name in OBJECTIVES if name.startswith(incomplete)]
+    return _starting(OBJECTIVES, incomplete)
 
 
 def optimizer(incomplete: str) -> list[str]:
-    return [name for name in BUILTIN_OPTIMIZERS if name.startswith(incomplete)]
+    return _starting(BUILTIN_OPTIMIZERS, incomplete)
 
 
 def optimizer_list(incomplete: str) -> list[str]:
@@ -55,9 +60,7 @@ def optimizer_list(incomplete: str) -> list[str]:
     done, _, last = incomplete.rpartition(",")
     chosen = set(done.split(",")) if done else set()
     prefix = f"{done}," if done else ""
-    return [
-        prefix + name for name in BUILTIN_OPTIMIZERS if name.startswith(last) and name not in chosen
-    ]
+    return [prefix + name for name in _starting(BUILTIN_OPTIMIZERS, last) if name not in chosen]
 
 
 def presets(incomplete: str) -> list[str]:

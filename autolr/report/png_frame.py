@@ -83,24 +83,13 @@ def frame(fig: Figure, chart: c.Chart) -> None:
         wspace=gap_in / max(panel_in - gap_in / 2, 0.5),
         hspace=0.12 if chart.rows > 1 and not any(p.title for p in chart.panels if p.row) else 0.3,
     )
-    fig.text(
-        0.5,
-        1 - 0.2 / height,
-        chart.title,
-        ha="center",
-        va="top",
-        fontsize=TITLE_SIZE,
-        fontweight="bold",
+    # The title, bold, and the subtitle under it, grey: inches from the top.
+    looks: tuple[tuple[float, str, dict[str, Any]], ...] = (
+        (0.2, chart.title, {"fontsize": TITLE_SIZE, "fontweight": "bold"}),
+        (0.52, chart.subtitle, {"fontsize": SUBTITLE_SIZE, "color": "0.3"}),
     )
-    fig.text(
-        0.5,
-        1 - 0.52 / height,
-        chart.subtitle,
-        ha="center",
-        va="top",
-        fontsize=SUBTITLE_SIZE,
-        color="0.3",
-    )
+    for inches, text, look in looks:
+        fig.text(0.5, 1 - inches / height, text, ha="center", va="top", **look)
     if note:
         fig.text(
             0.02,
