@@ -144,6 +144,7 @@ def storage_url(option: str | None, *, writer: bool = True) -> str:
 
 
 # -- shared options -----------------------------------------------------------------
+# Each is an Annotated type, defined once; alike in shape because typer's options are.
 Study = Annotated[
     str,
     typer.Option(

@@ -21,6 +21,7 @@ def _starting(names: Iterable[str], incomplete: str) -> list[str]:
     return [name for name in names if name.startswith(incomplete)]
 
 
+# One small function per option: typer takes a completion function per option.
 def samplers(incomplete: str) -> list[str]:
     from autolr.settings import SAMPLERS
 

@@ -62,6 +62,8 @@ Name = Annotated[
 @app.command()
 @friendly_errors
 def trace(
+    # typer needs every option spelled out in each command's signature; the options
+    # themselves (types, help) are defined once in cli/_app.py.
     study: Study = "mnist",
     lr: Annotated[
         list[str] | None,
@@ -114,6 +116,8 @@ def _rate_override(text: str) -> tuple[str, float]:
 @app.command()
 @friendly_errors
 def scale(
+    # typer needs every option spelled out in each command's signature; the options
+    # themselves (types, help) are defined once in cli/_app.py.
     study: Study = "mnist",
     scales: Annotated[
         str,

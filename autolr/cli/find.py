@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from autolr import console
-from autolr.cli._app import (
+from autolr.cli._app import (  # the shared options (several commands take each)
     BatchSize,
     Data,
     DataFn,
@@ -41,6 +41,8 @@ from autolr.errors import AutolrError
 @friendly_errors
 @json_errors
 def find(
+    # typer needs every option spelled out in each command's signature; the options
+    # themselves (types, help) are defined once in cli/_app.py.
     study: Study = "mnist",
     storage: Storage = None,
     optimizers: Optimizers = None,

@@ -24,6 +24,8 @@ from autolr.errors import AutolrError
 @friendly_errors
 @json_errors
 def best(
+    # typer needs every option spelled out in each command's signature; the options
+    # themselves (types, help) are defined once in cli/_app.py.
     study: Study = "mnist",
     storage: Storage = None,
     for_scale: Annotated[
@@ -117,6 +119,8 @@ def studies(storage: Storage = None, json_output: Json = False) -> None:
 @app.command()
 @friendly_errors
 def report(
+    # typer needs every option spelled out in each command's signature; the options
+    # themselves (types, help) are defined once in cli/_app.py.
     study: Study = "mnist",
     out: Annotated[str | None, typer.Option(help="Output folder [reports/STUDY].")] = None,
     storage: Storage = None,

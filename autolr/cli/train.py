@@ -8,7 +8,7 @@ import typer
 
 from autolr import console
 from autolr.cli import completion as complete
-from autolr.cli._app import (
+from autolr.cli._app import (  # the shared options (several commands take each)
     Average,
     BatchSize,
     CheckEvery,
@@ -37,6 +37,8 @@ from autolr.cli._json import json_errors
 @friendly_errors
 @json_errors
 def train(
+    # typer needs every option spelled out in each command's signature; the options
+    # themselves (types, help) are defined once in cli/_app.py.
     optimizer: Annotated[
         str,
         typer.Option(

@@ -10,7 +10,7 @@ import typer
 
 from autolr import console
 from autolr.cli import completion as complete
-from autolr.cli._app import (
+from autolr.cli._app import (  # the shared options (several commands take each)
     Average,
     BatchSize,
     CheckEvery,
@@ -48,6 +48,8 @@ from autolr.errors import AutolrError
 @app.command()
 @friendly_errors
 def tune(
+    # typer needs every option spelled out in each command's signature; the options
+    # themselves (types, help) are defined once in cli/_app.py.
     study: Study = "mnist",
     sampler: Annotated[
         str | None,

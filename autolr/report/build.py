@@ -38,6 +38,8 @@ MIN_RUNS = 2  # below this there is nothing to compare, whatever the figure
 SUMMARY = "summary.md"
 
 
+# Each kind of report reads its study once into inputs of its own (find/kind.py,
+# trace/kind.py, ...): alike in shape (study, settings, runs), different runs.
 @dataclass(frozen=True)
 class ReportInputs:
     """Everything a figure is drawn from, read from the study once."""

@@ -87,6 +87,8 @@ class Area(Mark):
     opacity: float = 0.3
 
 
+# Marks are frozen dataclasses, one per kind (the renderers dispatch on the class), so
+# kinds with like fields (Area, Span, Rule) look alike by design.
 @dataclass(frozen=True)
 class Span(Mark):
     """A band across the whole panel, between `low` and `high` on one axis."""

@@ -245,6 +245,7 @@ def envelope_figure(runs: Sequence[Run], settings: StudySettings, study: str) ->
         KeyEntry("reached", Look(REACHED_GREY), "patch", marks="reached"),
         KeyEntry("tried, did not reach", Look("#ffffff", edge="#8c8c8c"), "patch", marks="tried"),
     ]
+    # A Chart is described by keywords; each figure's differ (find/figure.py's too).
     return Chart(
         style.title(study, style.ENVELOPE_TITLE),
         style.subtitle(settings, len(runs)),
@@ -387,6 +388,7 @@ def _band_row(row: BandRow, unit: str, settings: StudySettings) -> list[Mark]:
     thin = f" (thin: {row.band_rates} rate{'s' if row.band_rates != 1 else ''})" if row.thin else ""
     band_text = style.span(low, high)
     summary = f"{row.best_rate:.3g} ({row.best_value:.4g} {unit})\n{band_text}{thin}"
+    # Two lines per optimizer alike in shape: the rates that reached (thin) and its band (thick).
     return [
         Line(
             row.reached_range,

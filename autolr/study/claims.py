@@ -67,6 +67,8 @@ class Beat:
 
 
 class QueuedClaims:
+    # Both ways of claiming take what a worker holds (study, storage, schedule, observer):
+    # the runner's worker builds either from the same.
     def __init__(
         self,
         study: optuna.Study,

@@ -55,6 +55,8 @@ class Trainers:
         return self._made[key]
 
 
+# Its constructor's arguments mirror the Trainer's and PBT's parts it drives: alike in
+# shape, one job each.
 class Objective:
     def __init__(
         self,

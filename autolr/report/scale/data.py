@@ -69,6 +69,8 @@ def time_series(best: dict[str, list[SizeBest]], axis: str) -> list[TimeSeries]:
     return series
 
 
+# Alike in shape to TimeSeries: the same sizes, but the best rate and its fit in log-log
+# (sizefit.RateFit), not the time and its straight line.
 @dataclass(frozen=True)
 class RateSeries:
     """One optimizer's best rate at each size, and the fit log(rate) vs log(size)."""

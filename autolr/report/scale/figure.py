@@ -92,6 +92,7 @@ def _time_marks(s: TimeSeries, top: float) -> list[Mark]:
             )
         pieces = [(0.0, low, "extrapolated"), (low, high, "fit")]
         found += fit_lines(pieces, line.predict, axis, colour, name, "c + k·x")
+    # Each size's best run as a point; rate_figure.py draws the same sizes' rates alike.
     found.append(
         Points(
             xs,
