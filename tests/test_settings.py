@@ -27,7 +27,8 @@ def test_sampled_studies_start_from_the_range_test_and_grids_keep_their_rates() 
     assert resolve({}, None, {"sampler": "pbt"}).prior == "find"
     assert resolve({}, None, {"sampler": "grid"}).prior == "none"
     assert resolve({}, None, {"sampler": "tpe", "prior": "none"}).prior == "none"
-    with pytest.raises(ConfigError, match="a grid study trains its own fixed rates \(use --prior none\)"):
+    grid_message = r"a grid study trains its own fixed rates \(use --prior none\)"
+    with pytest.raises(ConfigError, match=grid_message):
         resolve({}, None, {"sampler": "grid", "prior": "find"})
 
 
