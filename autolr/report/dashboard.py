@@ -124,21 +124,40 @@ def _answer(answer: Answer, settings: StudySettings, trials: Sequence[Any]) -> s
             f"{thin_note(answer.band_rates) if answer.thin_band else ''}.\n\n" + "\n".join(rows)
         )
     if isinstance(answer, PBTRecommendation):
-        last = answer.schedule[-1]
-        low, high = answer.band
+        return _pbt_answer(answer, trials, unit)
+    if settings.sampler == "pbt":
         return (
-            f"## autolr best: {answer.optimizer} at learning rate {answer.learning_rate:.3g}\n\n"
-            f"The lineage that reached {answer.target:g} first took {answer.value:.4g} {unit} "
-            f"(its last interval is trial {last.trial}, the dashboard's Best Trial); the "
-            f"constant rate is the step-weighted geometric mean of its rates ({low:.3g} to "
-            f"{high:.3g}), the lineage figure shows its schedule."
+            "## autolr best: no answer yet\n\nNo member has reached the target. The Best "
+            f"Trial card shows the member-interval with the lowest value: above "
+            f"{settings.train.max_steps}, so it did not reach either."
         )
-    if settings.sampler in ("grid", "tpe", "random", "pbt"):
+    if settings.sampler in ("grid", "tpe", "random"):
         return "## autolr best: no answer yet\n\nNo run has reached the target."
     return (
         f"## A {settings.sampler} study\n\n"
         f"It follows up {settings.source or 'another study'} and gives no answer of its own: "
         "its Best Trial card is only the lowest value below."
+    )
+
+
+def _pbt_answer(answer: PBTRecommendation, trials: Sequence[Any], unit: str) -> str:
+    """The winning lineage, its constant rate and band; its last interval is the trial
+    the Best Trial card shows (the lowest value of any complete trial)."""
+    last = answer.schedule[-1]
+    number = _best_trial(trials)
+    band = style.span(*answer.band)
+    return (
+        f"## autolr best: {answer.optimizer} at learning rate {answer.learning_rate:.3g}\n\n"
+        f"The fastest lineage of generation {answer.generation}, the first in which any "
+        f"member reached {answer.goal or f'{answer.target:g} accuracy'} "
+        f"({answer.reached_members} did), took {answer.value:.4g} lineage {unit}; its last "
+        f"interval is trial {last.trial}{number or ''}. The constant rate is the step-weighted "
+        f"geometric mean of its rates; the lineage figure shows its schedule. Rates that "
+        f"work (constant rates of the {answer.optimizer} members that reached within "
+        f"{answer.margin:g}x of the best): {band}"
+        f"{thin_note(answer.band_rates) if answer.thin_band else ''}. "
+        f"{answer.at_chance} member-interval(s) ended early at chance, {answer.diverged} "
+        "diverged."
     )
 
 

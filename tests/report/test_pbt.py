@@ -122,7 +122,9 @@ def test_summary_gives_the_winning_schedule_and_its_constant_rate(
     assert rec.learning_rate == pytest.approx(math.exp((math.log(0.1) + 2 * math.log(0.125)) / 3))
     summary = result.summary.read_text()
     assert f"**Use sgd at learning rate {rec.learning_rate:.3g}**" in summary
-    assert "(after 150 steps along its lineage)" in summary
+    assert "(150 lineage steps) in generation 2, the first in which any member reached" in summary
+    assert "Rates that work: 0.116 only, the constant rates of the sgd members" in summary
+    assert "a thin band: 1 rate within the margin" in summary
     rows = [line for line in summary.splitlines() if line.startswith("| ") and " to " in line]
     assert rows[:3] == [
         "| 0 | 1 | 0 to 50 | sgd | 0.1 | start | 0.7000 |",

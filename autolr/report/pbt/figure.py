@@ -77,8 +77,8 @@ def lineage_figure(
         rates.append(_links(path, by_trial, "rate"))
         errors.append(_links(path, by_trial, "error"))
     exploits = _exploit_marks(found, by_trial)
-    rates += exploits[0] + _diverged(found, "rate")
-    errors += exploits[1] + _diverged(found, "error")
+    rates += exploits[0] + _ended_early(found, "rate")
+    errors += exploits[1] + _ended_early(found, "error")
     goal = settings.train.goal
     target = goal.target
     errors.append(Rule("y", goal.target_gap, Look(style.TARGET_GREY, width=1, dash="dash")))
@@ -218,20 +218,41 @@ def _exploit_marks(
     return rates, errors
 
 
-def _diverged(found: Sequence[Segment], which: str) -> list[Mark]:
-    hits = [s for s in found if s.diverged and (which == "rate" or s.end_gap is not None)]
-    if not hits:
-        return []
-    ys = [s.learning_rate if which == "rate" else (s.end_gap or 1.0) for s in hits]
-    return [
-        Points(
-            [s.end for s in hits],
-            ys,
-            Look("#333333", symbol="x", size=7),
-            hover=[f"{_describe(s)}\ndiverged" for s in hits],
-            tag=f"diverged:{which}",
+ENDED_EARLY = {  # why an interval ended before its end, and how the figure marks it
+    "diverged": ("diverged", Look("#333333", symbol="x", size=7)),
+    "chance": (
+        "at chance",
+        Look("#333333", symbol="square", size=6, fill="white", edge_width=1.2),
+    ),
+}
+
+
+def _ended_early(found: Sequence[Segment], which: str) -> list[Mark]:
+    """A mark where each interval that diverged or sat at chance ended."""
+    marks: list[Mark] = []
+    for reason, (label, look) in ENDED_EARLY.items():
+        hits = [s for s in found if _ended(s) == reason]
+        hits = [s for s in hits if which == "rate" or s.end_gap is not None]
+        if not hits:
+            continue
+        ys = [s.learning_rate if which == "rate" else (s.end_gap or 1.0) for s in hits]
+        marks.append(
+            Points(
+                [s.end for s in hits],
+                ys,
+                look,
+                hover=[f"{_describe(s)}\n{label}" for s in hits],
+                tag=f"{reason}:{which}",
+            )
         )
-    ]
+    return marks
+
+
+def _ended(s: Segment) -> str | None:
+    """ "diverged", "chance", or None for an interval that trained to its end or reached."""
+    if s.diverged:
+        return "diverged"
+    return "chance" if s.at_chance else None
 
 
 def _rate_axis(settings: StudySettings) -> Axis:
@@ -272,6 +293,7 @@ def _describe(s: Segment) -> str:
         f"member {s.member}, generation {s.generation} (trial {s.trial})\n"
         f"{s.optimizer} lr {s.learning_rate:.3g}, {s.action}{donor}{accuracy}"
         + (", diverged" if s.diverged else "")
+        + (", at chance" if s.at_chance else "")
     )
 
 
@@ -293,8 +315,8 @@ def _key(
         for a, sym in EXPLOIT_SYMBOLS.items()
         if a in actions
     ]
-    if any(s.diverged for s in found):
-        key.append(KeyEntry("diverged", Look("#333333", symbol="x", size=7)))
+    reasons = {_ended(s) for s in found}
+    key += [KeyEntry(label, look) for r, (label, look) in ENDED_EARLY.items() if r in reasons]
     if winner:
         key.append(KeyEntry("winning lineage", WINNER_LOOK, "line"))
         key.append(

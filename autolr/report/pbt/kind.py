@@ -72,14 +72,18 @@ def _summary(inputs: PBTInputs, entries: Sequence[FigureEntry]) -> str:
 FIGURES: tuple[FigureSpec[PBTInputs], ...] = (
     FigureSpec(
         "lineages",
-        "Learning rate and training accuracy of each member",
-        "Every member's learning rate (left, log scale) and training accuracy (right, on a "
-        "log scale of 1 - accuracy, so the region where members compete is readable) "
+        "Learning rate and the study's metric of each member",
+        "Every member's learning rate (left, log scale) and the study's metric (right: an "
+        "accuracy on a log scale of 1 - accuracy, so the region where members compete is "
+        "readable; a loss on a log scale) "
         "against the steps its weights have trained: a colour per member, a line style per "
         "optimizer. A dotted link runs from a donor to the member that copied its weights; "
         "open markers say whether the copy perturbed the rate (circle) or resampled "
-        "optimizer and rate (diamond). The grey band is the lineage that reached the "
-        "target first: its schedule is the study's answer.",
+        "optimizer and rate (diamond); a cross marks an interval that diverged, an open "
+        "square one that sat at chance (ended early after its first checks, or too short "
+        "to end early); both are replaced at the next exploit. The grey band is the fastest "
+        "lineage of the first generation in which any member reached the target: its "
+        "schedule is the study's answer.",
         always,
         lambda i: figure.lineage_figure(i.segments, i.winner, i.settings, i.title, i.subtitle),
     ),
