@@ -143,15 +143,14 @@ def _answer(answer: Answer, settings: StudySettings, trials: Sequence[Any]) -> s
 def _pbt_answer(answer: PBTRecommendation, trials: Sequence[Any], unit: str) -> str:
     """The winning lineage, its constant rate and band; its last interval is the trial
     the Best Trial card shows (the lowest value of any complete trial)."""
-    last = answer.schedule[-1]
-    number = _best_trial(trials)
+    number = _best_trial(trials, answer.schedule[-1].trial)
     band = style.span(*answer.band)
     return (
         f"## autolr best: {answer.optimizer} at learning rate {answer.learning_rate:.3g}\n\n"
         f"The fastest lineage of generation {answer.generation}, the first in which any "
         f"member reached {answer.goal or f'{answer.target:g} accuracy'} "
-        f"({answer.reached_members} did), took {answer.value:.4g} lineage {unit}; its last "
-        f"interval is trial {last.trial}{number or ''}. The constant rate is the step-weighted "
+        f"({answer.reached_members} did), took {answer.value:.4g} lineage {unit}{number}, "
+        "its last interval. The constant rate is the step-weighted "
         f"geometric mean of its rates; the lineage figure shows its schedule. Rates that "
         f"work (constant rates of the {answer.optimizer} members that reached within "
         f"{answer.margin:g}x of the best): {band}"
@@ -161,10 +160,12 @@ def _pbt_answer(answer: PBTRecommendation, trials: Sequence[Any], unit: str) -> 
     )
 
 
-def _best_trial(trials: Sequence[Any]) -> str:
-    """Which trial is the answer, and whether the dashboard's Best Trial card agrees (it
-    does, except for values stored before autolr's tie-break, and the time objective)."""
-    best = best_reached(trials)
+def _best_trial(trials: Sequence[Any], answer: int | None = None) -> str:
+    """Which trial is the answer (`answer`, or the best that reached), and whether the
+    dashboard's Best Trial card agrees (it does, except for values stored before autolr's
+    tie-break, and the time objective)."""
+    by_number = {t.number: t for t in trials}
+    best = best_reached(trials) if answer is None else by_number.get(answer)
     if best is None:
         return ""
     complete = [t for t in trials if t.state == TrialState.COMPLETE and t.value is not None]

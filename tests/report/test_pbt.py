@@ -136,6 +136,23 @@ def test_summary_gives_the_winning_schedule_and_its_constant_rate(
     assert "](lineages.png)" in summary
 
 
+def test_a_member_at_chance_is_labelled_in_the_figure_and_the_summary(
+    made_study: MadeStudy, tmp_path: Path
+) -> None:
+    stuck = pbt_trial(1, 2, "sgd", 1e-4, "continue", 0.11, parent=3, stop_reason="chance")
+    stuck.number = 5
+    trials = [*PBT_TRIALS[:5], stuck]
+    found = segments(trials)
+    described = figure.lineage_figure(found, WINNER, PBT_SETTINGS, "made: pbt", "sub")
+    (rate_mark,) = marks_tagged(described, "chance:rate")
+    assert (rate_mark.xs, rate_mark.ys) == ([150], [1e-4])
+    assert "at chance" in rate_mark.hover[0]
+    labels = [k.label for k in described.key]
+    assert "at chance" in labels and "diverged" not in labels
+    result = write_report(made_study(trials, PBT_SETTINGS, "chance-pbt"), tmp_path)
+    assert "0 diverged; 1 at chance (50 steps trained in all)" in result.summary.read_text()
+
+
 @pytest.mark.parametrize(
     ("last_generation", "advice"),
     [
