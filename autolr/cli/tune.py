@@ -209,9 +209,8 @@ def _publish(url: str, name: str) -> None:
 
 def _finish_message(name: str, finished: int, total: int, complete: bool) -> None:
     if complete:
-        console.note(
-            f"study {name} done: {finished}/{total} trials. Next: autolr best --study {name}"
-        )
+        count = f"{finished}/{total}" if finished >= total else f"{finished} (of up to {total})"
+        console.note(f"study {name} done: {count} trials. Next: autolr best --study {name}")
     else:
         console.note(
             f"study {name}: {finished}/{total} trials finished; run the same command to continue"
