@@ -47,6 +47,9 @@ OBJECTIVES: tuple[str, ...] = ("steps", "time")
 PRESET_DIR = Path("studies")  # the user's own presets, beside the default database
 
 
+MIN_POPULATION = 2  # one member to copy from, one to copy
+
+
 @dataclass(frozen=True)
 class PBTSettings:
     """Population-based training knobs (used only by `--sampler pbt`)."""
@@ -58,8 +61,8 @@ class PBTSettings:
     resample_prob: float = 0.25  # chance to resample optimizer and rate instead
 
     def __post_init__(self) -> None:
-        if self.population < 2:
-            raise ConfigError("--population must be at least 2")
+        if self.population < MIN_POPULATION:
+            raise ConfigError(f"--population must be at least {MIN_POPULATION}")
         if self.interval < 1:
             raise ConfigError("--interval must be at least 1 step")
         if not 0 < self.quantile <= 0.5:

@@ -21,7 +21,14 @@ Per (model, seed, arm) it reports `autolr best --json`'s answer and:
 Targets (issue 17): band edges good in 8 of 9 (model, seed); median within 1.25x; grid ties
 reported; default total at most 50% of before, and at most 70% of prior-none's.
 
+The arm `pbt` (issue 20) runs `autolr tune --sampler pbt` at its defaults from a copy of
+the default arm's range test (the same settings, so the same test; its steps still count
+in PBT's total). Its answer (the constant rate of the fastest lineage, and the lineage's
+steps) is judged against the grid's best (within 1.5x in 9 of 9) and its total against
+the default search's on the same model and seed (at most), seed by seed.
+
     python scripts/bench_search.py --data ../shared/data/mnist.npz [--models cnn] [--seeds 0,1,2]
+    python scripts/bench_search.py --data ../shared/data/mnist.npz --arms default,pbt
 """
 
 from __future__ import annotations
@@ -29,52 +36,24 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import platform
 import statistics
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import optuna
+from bench_common import (
+    GOOD_MARGIN,
+    MODELS,
+    REPO,
+    best_json,
+    finished,
+    reached,
+    run_tune,
+    share_range_test,
+)
+from bench_pbt import measure_pbt, pbt_against_tpe
 
-REPO = Path(__file__).resolve().parents[1]
-SCRIPTS = REPO / "scripts"
-MODELS: dict[str, list[str]] = {
-    "cnn": ["--scale", "0.25"],  # the reference CNN at a quarter width (the mnist preset)
-    "mlp": ["--model", "bench_models:mlp"],
-    "convnet": ["--model", "bench_models:convnet"],
-}
-COMMON = ["--train-size", "10000", "--target", "0.97", "--max-steps", "1500"]
 TRIALS = 20
-GOOD_MARGIN = 1.5
-
-
-def run_tune(
-    source: Path, storage: str, study: str, model: str, extra: list[str], data: str
-) -> float:
-    """One `autolr tune` in its own process, with `source` first on the path."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(source), str(SCRIPTS)])}
-    args = [sys.executable, "-m", "autolr", "tune", "--study", study, "--storage", storage]
-    args += [*MODELS[model], *COMMON, "--data", data, "--quiet", *extra]
-    tick = time.perf_counter()
-    done = subprocess.run(args, env=env, cwd=SCRIPTS, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed:\n{done.stderr[-3000:]}")
-    return time.perf_counter() - tick
-
-
-def finished(storage: str, study: str) -> list[optuna.trial.FrozenTrial]:
-    trials = optuna.load_study(study_name=study, storage=storage).get_trials(deepcopy=False)
-    return sorted(
-        (t for t in trials if t.state.name in ("COMPLETE", "PRUNED")),
-        key=lambda t: (t.datetime_complete, t.number),
-    )
-
-
-def reached(trial: optuna.trial.FrozenTrial) -> bool:
-    return trial.state.name == "COMPLETE" and bool(trial.user_attrs.get("reached"))
 
 
 def grid_truth(storage: str, model: str, data: str, cache: Path) -> dict:
@@ -125,6 +104,8 @@ ARMS: dict[str, list[str]] = {
     # Candidates for issue 17 item 5 (does the range test pay its way?), run on request:
     "find-12": ["--n-trials", "12"],  # the prior's suggestions and 6 TPE trials
     "find-none": ["--band", "none"],  # the search alone, no follow-ups
+    # PBT at its defaults (issue 20), from the default arm's range test (same settings).
+    "pbt": ["--sampler", "pbt"],
 }
 GRID_STEP = 10 ** (1 / 6)
 
@@ -134,15 +115,6 @@ def steps_of(storage: str, study: str) -> int:
     if study not in names:
         return 0
     return sum(int(t.user_attrs.get("steps", 0)) for t in finished(storage, study))
-
-
-def best_json(storage: str, study: str, source: Path) -> dict:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(source), str(SCRIPTS)])}
-    done = subprocess.run(
-        [sys.executable, "-m", "autolr", "best", "--study", study, "--storage", storage, "--json"],
-        env=env, cwd=SCRIPTS, capture_output=True, text=True,
-    )  # fmt: skip
-    return json.loads(done.stdout)
 
 
 def edge_steps(band: list[float], grid: list[float]) -> tuple[float, float]:
@@ -155,10 +127,10 @@ def edge_steps(band: list[float], grid: list[float]) -> tuple[float, float]:
 
 def measure(storage: str, study: str, truth: dict) -> dict:
     """The answer of one finished study, judged against the grid."""
-    answer = best_json(storage, study, REPO)
+    answer = best_json(REPO, storage, study)
     total = steps_of(storage, study) + steps_of(storage, f"{study}-find")
     row: dict = {"total": total, "find": steps_of(storage, f"{study}-find")}
-    if "error" in answer:
+    if answer is None:
         return {**row, "answer": None}
     name = answer["optimizer"]
     grid = truth["per_optimizer"].get(name)
@@ -212,9 +184,15 @@ def main() -> None:
             for arm in args.arms.split(","):
                 study = f"{arm}-{model}-{seed}"
                 if study not in optuna.get_all_study_names(storage):
-                    tpe = ["--sampler", "tpe", "--n-trials", str(TRIALS), "--seed", str(seed)]
-                    run_tune(REPO, storage, study, model, [*tpe, *ARMS[arm]], args.data)
-                row[arm] = measure(storage, study, truth)
+                    how = ["--sampler", "tpe", "--n-trials", str(TRIALS), "--seed", str(seed)]
+                    if arm == "pbt":
+                        how = ["--seed", str(seed)]
+                        share_range_test(storage, f"default-{model}-{seed}", study)
+                    run_tune(REPO, storage, study, model, [*how, *ARMS[arm]], args.data)
+                if arm == "pbt":
+                    row[arm] = measure_pbt(storage, study, truth)
+                else:
+                    row[arm] = measure(storage, study, truth)
                 print(f"{model} seed {seed} {arm}: {json.dumps(row[arm])}", flush=True)
             if args.baseline:
                 study = f"before-{model}-{seed}"
@@ -235,12 +213,14 @@ def summarise(results: dict, out: str, arms: list[str]) -> None:
         "| runs of the answer |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-    counts: dict[str, list[int]] = {arm: [0, 0, 0, 0] for arm in arms}
+    counts: dict[str, list[int]] = {arm: [0, 0, 0, 0] for arm in arms if arm != "pbt"}
     for model, result in results.items():
         truth = result["truth"]
         for row in result["rows"]:
             before = row.get("before_total") or BEFORE_TOTAL[model]
             for arm in arms:
+                if arm == "pbt":  # judged below, against the default search
+                    continue
                 r = row[arm]
                 if r["answer"] is None:
                     print(
@@ -272,10 +252,33 @@ def summarise(results: dict, out: str, arms: list[str]) -> None:
     for arm, (edges, median, ties, cheap) in counts.items():
         print(f"{arm}: band edges {edges}/{n}, median {median}/{n}, ties {ties}/{n}, "
               f"at most 50% of before {cheap}/{n}")  # fmt: skip
+    summary = {}
+    if "pbt" in arms and "default" in arms:
+        summary["pbt_vs_tpe"] = pbt_against_tpe(_as_pbt_rows(results))
     Path(out).parent.mkdir(parents=True, exist_ok=True)
-    Path(out).write_text(json.dumps({"results": results, "machine": platform.platform()}, indent=2))
+    Path(out).write_text(
+        json.dumps(
+            {"results": results, "summary": summary, "machine": platform.platform()}, indent=2
+        )
+    )
     print(f"wrote {out}")
 
 
 if __name__ == "__main__":
     main()
+
+
+def _as_pbt_rows(results: dict) -> dict:
+    """The default search's rows in the shape bench_pbt's comparison reads ('after')."""
+    shaped = {}
+    for model, result in results.items():
+        rows = []
+        for row in result["rows"]:
+            tpe = row["default"]
+            answer = None
+            if tpe["answer"] is not None:
+                name, rate, steps = tpe["answer"]
+                answer = {"optimizer": name, "learning_rate": rate, "steps": steps}
+            rows.append({**row, "after": {"total": tpe["total"], "answer": answer}})
+        shaped[model] = {**result, "rows": rows}
+    return shaped

@@ -502,3 +502,12 @@ def test_experiments_need_a_finished_study(finished_grid: str) -> None:
         invoke("trace", "--study", "small", "--storage", finished_grid, "--lr", "adam:0.1"),
         "--lr takes OPTIMIZER=VALUE",
     )
+
+
+def test_tune_help_states_the_smallest_population_and_the_generations_a_budget_makes() -> None:
+    result = invoke("tune", "--help", env={"COLUMNS": "300"})
+    assert result.exit_code == 0
+    text = " ".join(result.output.replace("│", " ").split())
+    assert "PBT: members, at least 2 [" in text
+    assert "generations = ceil(--max-steps / --interval)" in text
+    assert "(--preset mnist: 1500 steps, " in text

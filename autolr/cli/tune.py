@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import shlex
 from typing import Annotated, Any
@@ -43,6 +44,9 @@ from autolr.cli._app import (  # the shared options (several commands take each)
 from autolr.cli.checks import positive_seconds
 from autolr.config import WORKER_INDEX_ENV
 from autolr.errors import AutolrError
+from autolr.settings import MIN_POPULATION, PBTSettings
+
+PBT = PBTSettings()  # the defaults, as --help states them
 
 
 @app.command()
@@ -59,7 +63,8 @@ def tune(
         int | None,
         typer.Option(
             help="Finish when the study holds N finished trials, all workers together "
-            "[grid: every point; pbt: population x generations; else 20].",
+            "[grid: every point; pbt: up to population x generations, ending with the first "
+            "generation in which a member reaches the target; else 20].",
             min=1,
         ),
     ] = None,
@@ -116,19 +121,41 @@ def tune(
             "--prune/--no-prune", help="Stop runs slower than their optimizer's best [prune]."
         ),
     ] = None,
-    population: Annotated[int | None, typer.Option(help="PBT: members [16].")] = None,
+    population: Annotated[
+        int | None,
+        typer.Option(
+            help=f"PBT: members, at least {MIN_POPULATION} [{PBT.population}]. Generation 0 "
+            "starts one member at each optimizer's range-test suggestion, so fewer members "
+            "than optimizers leave some untried."
+        ),
+    ] = None,
     interval: Annotated[
-        int | None, typer.Option(help="PBT: steps between exploit/explore decisions [500].")
+        int | None,
+        typer.Option(
+            help="PBT: steps between exploit/explore decisions; the budget makes "
+            "generations = ceil(--max-steps / --interval) (--preset mnist: 1500 steps, "
+            f"{math.ceil(1500 / PBT.interval)} generations) [{PBT.interval}]."
+        ),
     ] = None,
     quantile: Annotated[
-        float | None, typer.Option(help="PBT: bottom share that copies from the top [0.25].")
+        float | None,
+        typer.Option(
+            help="PBT: bottom share that copies from the top; members that diverged or sat "
+            f"at chance are replaced as well [{PBT.quantile:g}]."
+        ),
     ] = None,
     perturb: Annotated[
-        str | None, typer.Option(help="PBT: learning-rate factors to explore with [0.8,1.25].")
+        str | None,
+        typer.Option(
+            help="PBT: learning-rate factors to explore with "
+            f"[{','.join(f'{f:g}' for f in PBT.perturb)}]."
+        ),
     ] = None,
     resample_prob: Annotated[
         float | None,
-        typer.Option(help="PBT: chance to resample optimizer and rate instead [0.25]."),
+        typer.Option(
+            help=f"PBT: chance to resample optimizer and rate instead [{PBT.resample_prob:g}]."
+        ),
     ] = None,
     artifacts: Annotated[
         str | None,
@@ -199,8 +226,9 @@ def _finish_message(
 ) -> None:
     measured = f", then {follow_ups} runs measuring the band and ties" if follow_ups else ""
     if complete:
+        count = f"{finished}/{total}" if finished >= total else f"{finished} (of up to {total})"
         console.note(
-            f"study {name} done: {finished}/{total} trials{measured}. "
+            f"study {name} done: {count} trials{measured}. "
             f"Next: autolr best --study {shlex.quote(name)}"
         )
     else:
@@ -215,7 +243,7 @@ def _tune_in_processes(request: Any, jobs: int, quiet: bool) -> None:
     from autolr.store.storage import STORAGE_ENV, load_study, open_storage
     from autolr.study.opening import check_flags, open_study
     from autolr.study.runner import check_inputs
-    from autolr.study.schedules import expected_trials
+    from autolr.study.schedules import expected_trials, study_complete
     from autolr.study.workers import run_workers
 
     check_flags(
@@ -265,11 +293,14 @@ def _tune_in_processes(request: Any, jobs: int, quiet: bool) -> None:
             if failed
             else f"study {request.study_name!r} was deleted while its workers ran"
         ) from None
-    if failed and finished >= total:
+    complete = study_complete(settings, watched.get_trials(deepcopy=False), request.n_trials)
+    if failed and complete:
         console.note(f"{what}; the other workers finished its work")
-    _finish_message(request.study_name, finished, total, finished >= total, follow_ups)
-    if failed and finished < total:
+    _finish_message(request.study_name, finished, total, complete, follow_ups)
+    if failed and not complete:
         raise AutolrError(f"{failed} of {jobs} workers stopped early: {what}")
+    if complete:
+        _publish(request.storage_url, request.study_name)
 
 
 def _worker_failures(results: list[tuple[int, str]]) -> str:

@@ -110,6 +110,8 @@ def describe_trial(trial: Any) -> str:
             f"at step {end}"
             + (", target reached" if attrs.get("reached") else "")
             + (", diverged" if attrs.get("diverged") else "")
+            + (", at chance" if attrs.get("stop_reason") == "chance" else "")
+            + (": interval ended early" if attrs.get("outcome") == "chance" else "")
         )
     elif state == "complete" and "valley" in attrs:  # a range test (autolr find)
         band = attrs.get("band")

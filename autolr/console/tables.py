@@ -91,22 +91,34 @@ def _thin(rates: int) -> str:
 
 
 def show_pbt_recommendation(rec: Any) -> None:
-    low, high = rec.band
+    steps = "steps" if rec.objective == "steps" else "seconds"
     out.print(
         Text.assemble(
             (rec.study, "bold"),
-            f" (PBT): the winning lineage reached {rec.goal or f'{rec.target:g} accuracy'} in "
-            f"{rec.value:.0f} steps with ",
+            " (PBT): use ",
             (rec.optimizer, "bold"),
+            " with learning rate ",
+            (rate(rec.learning_rate), "bold"),
+            f" ({rec.value:.4g} lineage {steps} to {rec.goal or f'{rec.target:g} accuracy'}, "
+            f"batch {rec.batch_size})",
         )
     )
     out.print(
-        f"constant rate to use: [bold]{rate(rec.learning_rate)}[/] (step-weighted geometric "
-        f"mean of the lineage's rates, {rate(low)} .. {rate(high)}; "
-        f"last {rate(rec.final_learning_rate)})"
+        f"the constant rate of the fastest lineage of generation {rec.generation}, the first in "
+        f"which any member reached ({rec.reached_members} did): the step-weighted geometric "
+        f"mean of its rates (last {rate(rec.final_learning_rate)})"
+    )
+    out.print(
+        f"rates that work: {_span(*rec.band)} (the constant rates of the {rec.optimizer} "
+        f"members that reached within {rec.margin:g}x of the best)"
     )
     if rec.thin_band:
-        out.print(f"  the lineage used {rec.band_rates} rate(s) with {rec.optimizer}: a thin band")
+        out.print(_thin(rec.band_rates))
+    if rec.at_chance or rec.diverged:
+        out.print(
+            f"{rec.at_chance} member-interval(s) ended early at chance, {rec.diverged} "
+            "diverged (such a member is replaced at the next exploit, if one follows)"
+        )
     table = Table(title="winning lineage: learning-rate schedule")
     for column in ("steps", "optimizer", "rate", "member", "action", rec.metric):
         table.add_column(column, justify="left" if column in ("optimizer", "action") else "right")

@@ -141,16 +141,14 @@ def _answer(answer: Answer, settings: StudySettings, trials: Sequence[Any]) -> s
             + "\n".join(rows)
         )
     if isinstance(answer, PBTRecommendation):
-        last = answer.schedule[-1]
-        low, high = answer.band
+        return _pbt_answer(answer, trials, unit)
+    if settings.sampler == "pbt":
         return (
-            f"## autolr best: {answer.optimizer} at learning rate {answer.learning_rate:.3g}\n\n"
-            f"The lineage that reached {answer.target:g} first took {answer.value:.4g} {unit} "
-            f"(its last interval is trial {last.trial}, the dashboard's Best Trial); the "
-            f"constant rate is the step-weighted geometric mean of its rates ({low:.3g} to "
-            f"{high:.3g}), the lineage figure shows its schedule."
+            "## autolr best: no answer yet\n\nNo member has reached the target. The Best "
+            f"Trial card shows the member-interval with the lowest value: above "
+            f"{settings.train.max_steps}, so it did not reach either."
         )
-    if settings.sampler in ("grid", "tpe", "random", "pbt"):
+    if settings.sampler in ("grid", "tpe", "random"):
         return "## autolr best: no answer yet\n\nNo run has reached the target."
     return (
         f"## A {settings.sampler} study\n\n"
@@ -171,10 +169,32 @@ def _card_differs(answer: Recommendation) -> str:
     )
 
 
-def _best_trial(trials: Sequence[Any]) -> str:
-    """Which trial is the answer, and whether the dashboard's Best Trial card agrees (it
-    does, except for values stored before autolr's tie-break, and the time objective)."""
-    best = best_reached(trials)
+def _pbt_answer(answer: PBTRecommendation, trials: Sequence[Any], unit: str) -> str:
+    """The winning lineage, its constant rate and band; its last interval is the trial
+    the Best Trial card shows (the lowest value of any complete trial)."""
+    number = _best_trial(trials, answer.schedule[-1].trial)
+    band = style.span(*answer.band)
+    return (
+        f"## autolr best: {answer.optimizer} at learning rate {answer.learning_rate:.3g}\n\n"
+        f"The fastest lineage of generation {answer.generation}, the first in which any "
+        f"member reached {answer.goal or f'{answer.target:g} accuracy'} "
+        f"({answer.reached_members} did), took {answer.value:.4g} lineage {unit}{number}, "
+        "its last interval. The constant rate is the step-weighted "
+        f"geometric mean of its rates; the lineage figure shows its schedule. Rates that "
+        f"work (constant rates of the {answer.optimizer} members that reached within "
+        f"{answer.margin:g}x of the best): {band}"
+        f"{thin_note(answer.band_rates) if answer.thin_band else ''}. "
+        f"{answer.at_chance} member-interval(s) ended early at chance, {answer.diverged} "
+        "diverged."
+    )
+
+
+def _best_trial(trials: Sequence[Any], answer: int | None = None) -> str:
+    """Which trial is the answer (`answer`, or the best that reached), and whether the
+    dashboard's Best Trial card agrees (it does, except for values stored before autolr's
+    tie-break, and the time objective)."""
+    by_number = {t.number: t for t in trials}
+    best = best_reached(trials) if answer is None else by_number.get(answer)
     if best is None:
         return ""
     complete = [t for t in trials if t.state == TrialState.COMPLETE and t.value is not None]

@@ -1,13 +1,20 @@
 """Population-based training (Jaderberg et al., 2017) as an Optuna sampler.
 
 A population of members trains in intervals. Each member-interval is one Optuna trial;
-after generation g, a member in the bottom quantile (by training accuracy) copies the
+after generation g, a member in the bottom quantile (by the study's metric) copies the
 weights and optimizer state of a member in the top quantile (exploit) and then perturbs
-its learning rate, or resamples optimizer and rate (explore). Generations are
-synchronous: generation g+1 starts once every member has finished generation g, which
-makes every decision a pure function of stored results and a seed. So any worker, after
-any crash, makes the same decision for the same (member, generation), and the study lock
-(held while a trial is claimed) ensures no slot is trained twice.
+its learning rate, or resamples optimizer and rate (explore). A member that diverged or
+ended its interval at chance (chance.py) is replaced whatever the quantile says.
+Generations are synchronous: generation g+1 starts once every member has finished
+generation g, which makes every decision a pure function of stored results and a seed.
+So any worker, after any crash, makes the same decision for the same (member,
+generation), and the study lock (held while a trial is claimed) ensures no slot is
+trained twice. The study ends with the first generation in which a member reached the
+target, trained to its end: the answer is the fastest lineage among that generation's
+(answers/pbt_results.py), the same whichever member happened to finish first.
+
+Generation 0 starts one member at each range-test suggestion (the prior's, most
+promising optimizer first), the rest at rates drawn from each optimizer's range.
 
 All state lives in the storage: each trial's user attributes say its member, generation,
 parent trial, the lineage's steps so far and the action taken; weights live in the
@@ -29,6 +36,7 @@ from optuna.storages import RDBStorage
 from optuna.trial import FrozenTrial, TrialState
 
 from autolr.metrics import final_metric
+from autolr.search.chance import CHANCE, STOP_REASON
 from autolr.search.prior import SearchSpace, whole_range
 from autolr.settings import StudySettings
 
@@ -85,18 +93,27 @@ class Population:
         trial = self.by_slot.get(slot)
         return trial is not None and trial.state.is_finished()
 
+    def reached(self) -> list[FrozenTrial]:
+        """Every member-interval that reached the target."""
+        return [t for t in self.by_slot.values() if reached(t)]
+
+    def first_reached_generation(self) -> int | None:
+        """The first generation in which any member reached the target (None: none yet)."""
+        return min((int(t.user_attrs[GENERATION]) for t in self.reached()), default=None)
+
     def winners(self) -> list[FrozenTrial]:
-        return [
-            t
-            for t in self.by_slot.values()
-            if t.state == TrialState.COMPLETE and t.user_attrs.get("reached")
-        ]
+        """The members that reached in the first generation where any did: the answer is
+        the fastest of their lineages. Later generations are never trained."""
+        first = self.first_reached_generation()
+        return [t for t in self.reached() if t.user_attrs[GENERATION] == first]
 
     def next_slot(self) -> Slot | str:
-        """The next slot a worker may train, or WAIT (a barrier), or DONE."""
-        if self.winners():
-            return DONE
-        for generation in range(self.generations):
+        """The next slot a worker may train, or WAIT (a barrier), or DONE: after the last
+        generation, or after the first generation in which a member reached, trained to
+        its end (so the answer does not depend on which member finished first)."""
+        first = self.first_reached_generation()
+        last = self.generations if first is None else first + 1
+        for generation in range(last):
             for member in range(self.size):
                 slot = Slot(generation, member)
                 if slot in self.by_slot:
@@ -119,9 +136,13 @@ class Population:
         ]
         return (min(unfinished) - 1) if unfinished else self.generations - 1
 
+    def at_chance(self, slot: Slot) -> bool:
+        """The interval ended at chance (its objective judged it: autolr/search/chance.py)."""
+        return self.by_slot[slot].user_attrs.get(STOP_REASON) == CHANCE
+
     def score(self, slot: Slot) -> float:
         """The study's metric at the end of the interval, higher better (a loss counts
-        negated); lost, diverged or unmeasured ranks last."""
+        negated); lost, diverged or unmeasured ranks last (-inf)."""
         trial = self.by_slot[slot]
         if trial.state != TrialState.COMPLETE or trial.user_attrs.get("diverged"):
             return -math.inf
@@ -142,16 +163,23 @@ def decide(
     space = space or whole_range(settings)
     rng = np.random.default_rng((seed, _SEED_SALT, slot.member, slot.generation))
     if slot.generation == 0:
+        suggested = [(o, space.suggestions[o]) for o in space.optimizers if o in space.suggestions]
+        if slot.member < len(suggested):
+            optimizer, learning_rate = suggested[slot.member]
+            return Decision(optimizer, learning_rate, "start", None, None, None, 0, False)
         return _fresh(space, rng, "start")
     previous = {m: Slot(slot.generation - 1, m) for m in range(population.size)}
     scores = {m: population.score(s) for m, s in previous.items()}
-    alive = sorted((m for m in scores if math.isfinite(scores[m])), key=lambda m: (-scores[m], m))
+    alive = _alive(population, previous, scores)
     if not alive:
         return _fresh(space, rng, "start")  # nothing worth inheriting: start over
     cut = max(1, math.floor(settings.pbt.quantile * population.size))
     top = alive[:cut]
     own = population.by_slot[previous[slot.member]]
-    bottom = slot.member not in alive or slot.member in alive[-cut:]
+    # Replaced: every member that is not alive, however many, and the bottom quantile of
+    # the whole population (where those rank last).
+    ranked = sorted(scores, key=lambda m: (m not in alive, -scores[m], m))
+    bottom = slot.member not in alive or slot.member in ranked[-cut:]
     if not bottom or slot.member in top:
         return _inherit(
             own,
@@ -179,6 +207,16 @@ def decide(
     return _inherit(
         parent, "exploit-perturb", donor, parent.params["optimizer"], learning_rate, keep_state=True
     )
+
+
+def _alive(
+    population: Population, previous: dict[int, Slot], scores: dict[int, float]
+) -> list[int]:
+    """Members worth keeping, best first: measured, not diverged or lost, and not at
+    chance, unless every measured member is (then none is better to copy: all go on)."""
+    measured = [m for m in scores if math.isfinite(scores[m])]
+    learning = [m for m in measured if not population.at_chance(previous[m])]
+    return sorted(learning or measured, key=lambda m: (-scores[m], m))
 
 
 def _sample(space: SearchSpace, rng: np.random.Generator) -> tuple[str, float]:
@@ -281,6 +319,10 @@ class PBTSampler(BaseSampler):
         param_distribution: BaseDistribution,
     ) -> Any:
         raise ValueError(f"PBT proposes only optimizer and learning_rate, not {param_name!r}")
+
+
+def reached(trial: FrozenTrial) -> bool:
+    return trial.state == TrialState.COMPLETE and bool(trial.user_attrs.get("reached"))
 
 
 def lineage(trials: Sequence[FrozenTrial], last: FrozenTrial) -> list[FrozenTrial]:

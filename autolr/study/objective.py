@@ -8,20 +8,19 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Sequence
 from typing import Protocol
 
 import optuna
 
 from autolr.config import TrainSettings
-from autolr.errors import TrialFailed
 from autolr.metrics import FINAL_METRIC
-from autolr.search import pbt, progress, roles, ties
+from autolr.search import progress, roles, ties
 from autolr.search.prior import SearchSpace, whole_range
 from autolr.search.pruning import StopRules
 from autolr.settings import StudySettings
-from autolr.store import checkpoints, history
-from autolr.store.artifacts_db import ArtifactStore
-from autolr.trainer import Check, StateMismatch, Trainer, TrainResult
+from autolr.store import history
+from autolr.trainer import Check, Trainer, TrainResult
 
 
 class TrialListener(Protocol):
@@ -100,10 +99,10 @@ class Objective:
             # Intermediate values are what the run would be worth if it stopped now, in
             # the objective's unit: pruners compare them, and a pruned trial keeps the last.
             checks.append((check.step, check.value))
-            now = self._value_now(checks, check, _pace(check), learning_rate)
+            now = self._value_now(checks, check, pace_of(check), learning_rate)
             trial.report(now, check.step)
             if self.settings.objective == "time":  # lets stop rules read values as steps
-                trial.set_user_attr(progress.PACE_ATTR, _pace(check))
+                trial.set_user_attr(progress.PACE_ATTR, pace_of(check))
             if self.listener is not None:
                 self.listener.check(trial.number, check)
             return self.settings.prune and trial.should_prune()
@@ -163,7 +162,7 @@ class Objective:
         return steps if self.settings.objective == "steps" else steps * seconds_per_step
 
 
-def _pace(check: Check) -> float:
+def pace_of(check: Check) -> float:
     """Training seconds per step so far (turns steps into the time objective's unit)."""
     return check.seconds / max(check.step, 1)
 
@@ -182,93 +181,21 @@ def _stop_reason(trial: optuna.Trial) -> str:
     return reason or "stopped"
 
 
-class PBTObjective(Objective):
-    """One member-interval: start from the parent's checkpoint, train one interval,
-    save a checkpoint for the next generation (see pbt.py for who inherits what)."""
-
-    def __init__(
-        self,
-        settings: StudySettings,
-        trainers: Trainers,
-        store: ArtifactStore,
-        listener: TrialListener | None = None,
-        space: SearchSpace | None = None,
-    ) -> None:
-        super().__init__(settings, trainers, listener, space)
-        self.store = store
-
-    def __call__(self, trial: optuna.Trial) -> float:
-        optimizer, learning_rate = self.suggest(trial)
-        # The sampler wrote this interval's lineage to the storage after the Trial object
-        # cached its attributes, so read them back from the study.
-        attrs = trial.study.get_trials(deepcopy=False)[trial.number].user_attrs
-        start_step = int(attrs[pbt.LINEAGE_STEPS])
-        start = None
-        if attrs.get(pbt.PARENT_CHECKPOINT):
-            start = checkpoints.load(self.store, attrs[pbt.PARENT_CHECKPOINT])
-            trial.set_user_attr("start_fingerprint", checkpoints.fingerprint(start))
-            if not attrs.get(pbt.KEEP_OPTIMIZER_STATE):
-                start = dataclasses.replace(start, optimizer_values=())  # fresh optimizer
-        if self.listener is not None:
-            self.listener.trial_started(trial.number, optimizer, learning_rate)
-
-        checks: list[tuple[int, float]] = []
-
-        def on_check(check: Check) -> bool:
-            # Values count the lineage's steps, not just this interval's.
-            lineage_check = dataclasses.replace(check, step=start_step + check.step)
-            checks.append((lineage_check.step, check.value))
-            now = self._value_now(checks, lineage_check, _pace(check), learning_rate)
-            trial.report(now, lineage_check.step)
-            if self.listener is not None:
-                self.listener.check(trial.number, check)
-            return False  # PBT replaces pruning with exploitation
-
-        interval = min(self.settings.pbt.interval, self.settings.train.max_steps - start_step)
-        try:
-            result = self.trainers.get().train(
-                optimizer,
-                learning_rate,
-                on_check=on_check,
-                start=start,
-                start_step=start_step,
-                max_steps=interval,
-                keep_state=True,
-            )
-        except StateMismatch as exc:
-            checkpoint = attrs[pbt.PARENT_CHECKPOINT]
-            raise TrialFailed(f"checkpoint {checkpoint} does not fit the model: {exc}") from exc
-        assert result.state is not None
-        artifact = checkpoints.save(self.store, trial.study.study_name, trial.number, result.state)
-        trial.set_user_attr(pbt.CHECKPOINT, artifact)
-        trial.set_user_attr("end_fingerprint", checkpoints.fingerprint(result.state))
-        record_result(trial, result, self.settings.train, start_step)
-        if self.settings.objective == "time" and result.reached_seconds is not None:
-            return float(attrs.get(pbt.LINEAGE_SECONDS, 0.0)) + result.reached_seconds
-        train = self.settings.train
-        steps = progress.steps_value(
-            checks,
-            train.goal,
-            train.max_steps,
-            reached_step=None if result.reached_step is None else start_step + result.reached_step,
-            diverged=result.diverged,
-        )
-        if result.reached_step is not None:
-            steps += self._tie_break(result.final_value, learning_rate)
-        return self._in_unit(steps, result.train_seconds / max(result.steps, 1))
-
-
 def record_result(
     trial: optuna.Trial,
     result: TrainResult,
     train: TrainSettings,
     start_step: int = 0,
+    stopped_as: str = "pruned",
+    earlier: Sequence[tuple[int, float]] = (),
 ) -> None:
-    """Store what a user needs to judge a trial, whatever its final state."""
-    trial.set_user_attr("outcome", "pruned" if result.stopped else result.outcome)
+    """Store what a user needs to judge a trial, whatever its final state (`stopped_as`:
+    the outcome of a run its callback stopped; `earlier`: a PBT lineage's checks before
+    this interval, (lineage step, metric), which its projection continues)."""
+    trial.set_user_attr("outcome", stopped_as if result.stopped else result.outcome)
     if not result.reached and not result.diverged:
         projected = progress.projected_steps(
-            [(start_step + c.step, c.value) for c in result.history], train.goal
+            [*earlier, *((start_step + c.step, c.value) for c in result.history)], train.goal
         )
         # Beyond the cap a projection means nothing: None reads "not on course".
         on_course = projected <= progress.PROJECTION_CAP * train.max_steps

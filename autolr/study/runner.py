@@ -128,7 +128,8 @@ def run_study(
     # Keras loads only now that there is training to do.
     from autolr.store import checkpoints
     from autolr.study.find_objective import FindObjective
-    from autolr.study.objective import Objective, PBTObjective, Trainers
+    from autolr.study.objective import Objective, Trainers
+    from autolr.study.pbt_objective import PBTObjective
 
     trainers = Trainers(settings)
     objective: Objective

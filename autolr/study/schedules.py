@@ -4,7 +4,8 @@ Each schedule's `next` and `template` are consulted under the study lock, so its
 read-then-decide is atomic across workers (`after_trial` is not: see there). Three kinds:
 - planned (grid): a fixed list of points, each created as a running trial when claimed;
 - sampled (tpe, random): the Optuna sampler proposes each trial, up to a total;
-- population (pbt): member-intervals in synchronous generations (see pbt.py).
+- population (pbt): member-intervals in synchronous generations, up to and including the
+  first in which a member reached the target (see pbt.py).
 """
 
 from __future__ import annotations
@@ -208,8 +209,7 @@ class PopulationSchedule:
         )
 
     def complete(self, trials: Sequence[FrozenTrial]) -> bool:
-        population = self.population(trials)
-        return bool(population.winners()) or population.next_slot() == pbt.DONE
+        return self.population(trials).next_slot() == pbt.DONE
 
 
 def expected_trials(
@@ -225,6 +225,19 @@ def expected_trials(
     else:
         return default_trials if limit is None else limit
     return size if limit is None else min(size, limit)
+
+
+def study_complete(
+    settings: StudySettings, trials: Sequence[FrozenTrial], limit: int | None
+) -> bool:
+    """Whether a study holds what it asked for, read from outside its workers (the --jobs
+    parent): a PBT study may end generations before population x generations, and a
+    sampled one measures its band and ties after its search trials."""
+    if settings.sampler == "pbt":
+        if limit is None:
+            return pbt.Population(trials, settings).next_slot() == pbt.DONE
+        return finished_count(trials) >= expected_trials(settings, limit)
+    return make_schedule(settings, limit).complete(trials)
 
 
 def make_schedule(

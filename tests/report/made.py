@@ -152,6 +152,7 @@ def pbt_trial(
     donor: int | None = None,
     reached: bool = False,
     diverged: bool = False,
+    stop_reason: str | None = None,
 ) -> FrozenTrial:
     start = 50 * generation
     return optuna.trial.create_trial(
@@ -175,6 +176,7 @@ def pbt_trial(
             "reached": reached,
             "diverged": diverged,
             "history": [[50, 0.5, accuracy, None if diverged else 0.5]],
+            **({"stop_reason": stop_reason} if stop_reason else {}),
         },
     )
 

@@ -185,3 +185,43 @@ def test_the_note_explains_the_tie_break_fraction_only_where_a_value_carries_one
     assert f"read {best.value!r} (trial {best.number}) as {int(best.value)} steps" in (
         get_note(study)
     )
+
+
+def test_pbt_best_the_report_and_the_best_trial_card_name_one_answer(
+    made_study: MadeStudy, tmp_path: Path
+) -> None:
+    from autolr.answers.pbt_results import recommend_pbt
+    from autolr.report import write_report
+    from tests.answers.test_pbt_results import SETTINGS, TRIALS
+
+    study = made_study(TRIALS, SETTINGS, "pbt-answer")
+    rec = recommend_pbt("pbt-answer", SETTINGS, study.get_trials())
+    report = tmp_path / "report"
+    publish(study, write_report(study, report))
+    winner = rec.schedule[-1].trial
+    assert study.best_trial.number == winner  # the dashboard's Best Trial card
+    note = get_note(study)
+    assert note.startswith(f"## autolr best: adam at learning rate {rec.learning_rate:.3g}")
+    assert f"took 150 lineage steps (trial {winner}, the dashboard's Best Trial)" in note
+    summary = (report / "summary.md").read_text()
+    assert f"**Use adam at learning rate {rec.learning_rate:.3g}**" in summary
+    assert "(150 lineage steps) in generation 1" in summary
+
+
+def test_pbt_with_no_member_at_the_target_says_so_everywhere(
+    made_study: MadeStudy, tmp_path: Path
+) -> None:
+    from autolr.answers.pbt_results import recommend_pbt
+    from autolr.answers.results import NoResultError
+    from autolr.report import write_report
+    from tests.answers.test_pbt_results import SETTINGS, TRIALS
+
+    study = made_study(TRIALS[:4], SETTINGS, "pbt-none")  # generation 0: nobody reached
+    report = tmp_path / "report"
+    publish(study, write_report(study, report))
+    with pytest.raises(NoResultError):
+        recommend_pbt("pbt-none", SETTINGS, study.get_trials())
+    note = get_note(study)
+    assert note.startswith("## autolr best: no answer yet")
+    assert "The Best Trial card shows the member-interval with the lowest value: above" in note
+    assert "**No member reached 90% train accuracy yet.**" in (report / "summary.md").read_text()

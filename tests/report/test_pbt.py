@@ -124,7 +124,9 @@ def test_summary_gives_the_winning_schedule_and_its_constant_rate(
     assert rec.learning_rate == pytest.approx(math.exp((math.log(0.1) + 2 * math.log(0.125)) / 3))
     summary = result.summary.read_text()
     assert f"**Use sgd at learning rate {rec.learning_rate:.3g}**" in summary
-    assert "(after 150 steps along its lineage)" in summary
+    assert "(150 lineage steps) in generation 2, the first in which any member reached" in summary
+    assert "Rates that work: 0.116 only, the constant rates of the sgd members" in summary
+    assert "a thin band: 1 rate within the margin" in summary
     rows = [line for line in summary.splitlines() if line.startswith("| ") and " to " in line]
     assert rows[:3] == [
         "| 0 | 1 | 0 to 50 | sgd | 0.1 | start | 0.7000 |",
@@ -134,6 +136,23 @@ def test_summary_gives_the_winning_schedule_and_its_constant_rate(
     assert "| adam | 2 | 0.001 to 0.003 | 0.5000 | 0.001 |" in summary
     assert "2 start, 2 continue, 1 exploit-perturb, 1 exploit-resample; 1 diverged" in summary
     assert "](lineages.png)" in summary
+
+
+def test_a_member_at_chance_is_labelled_in_the_figure_and_the_summary(
+    made_study: MadeStudy, tmp_path: Path
+) -> None:
+    stuck = pbt_trial(1, 2, "sgd", 1e-4, "continue", 0.11, parent=3, stop_reason="chance")
+    stuck.number = 5
+    trials = [*PBT_TRIALS[:5], stuck]
+    found = segments(trials)
+    described = figure.lineage_figure(found, WINNER, PBT_SETTINGS, "made: pbt", "sub")
+    (rate_mark,) = marks_tagged(described, "chance:rate")
+    assert (rate_mark.xs, rate_mark.ys) == ([150], [1e-4])
+    assert "at chance" in rate_mark.hover[0]
+    labels = [k.label for k in described.key]
+    assert "at chance" in labels and "diverged" not in labels
+    result = write_report(made_study(trials, PBT_SETTINGS, "chance-pbt"), tmp_path)
+    assert "0 diverged; 1 at chance (50 steps trained in all)" in result.summary.read_text()
 
 
 @pytest.mark.parametrize(

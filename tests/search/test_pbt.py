@@ -17,7 +17,7 @@ from optuna.trial import FrozenTrial, TrialState
 from autolr.answers.catalog import recommendation
 from autolr.answers.pbt_results import PBTRecommendation
 from autolr.search import pbt
-from autolr.search.prior import SPACE_ATTR
+from autolr.search.prior import SPACE_ATTR, SearchSpace
 from autolr.settings import PBTSettings, StudySettings
 from autolr.store.storage import open_storage
 from autolr.study.runner import NullObserver, TuneRequest
@@ -139,6 +139,55 @@ def test_a_lost_or_diverged_member_exploits_and_the_barrier_counts_it_done() -> 
 def test_the_next_generation_waits_for_the_whole_population() -> None:
     running = [*GENERATION_0[:3], interval(3, 3, 0, 0.0, 0.9, state="RUNNING")]
     assert pbt.Population(running, SETTINGS).next_slot() == pbt.WAIT
+
+
+def test_the_first_generation_that_reaches_is_trained_to_its_end_and_no_further() -> None:
+    winner = interval(1, 1, 0, 0.97, 1e-2, reached=True)
+    partial = [GENERATION_0[0], winner]
+    assert pbt.Population(partial, SETTINGS).next_slot() == pbt.Slot(0, 2)
+    running = [*partial, GENERATION_0[2], interval(3, 3, 0, 0.2, 0.9, state="RUNNING")]
+    assert pbt.Population(running, SETTINGS).next_slot() == pbt.WAIT
+    finished = [*partial, *GENERATION_0[2:]]
+    population = pbt.Population(finished, SETTINGS)
+    assert population.next_slot() == pbt.DONE  # generation 1 is never started
+    assert [t.number for t in population.winners()] == [1]
+
+
+def test_every_member_at_chance_is_replaced_whatever_the_quantile_says() -> None:
+    chance = {"stop_reason": "chance", "steps": 20}
+    trials = [
+        interval(0, 0, 0, 0.90, 1e-2),
+        interval(1, 1, 0, 0.80, 5e-3),
+        interval(2, 2, 0, 0.12, 1e-4, **chance),
+        interval(3, 3, 0, 0.11, 1e-4, **chance),
+    ]
+    population = pbt.Population(trials, SETTINGS)  # quantile 0.25 of 4: one member
+    for member in (2, 3):
+        decision = pbt.decide(population, pbt.Slot(1, member), seed=0)
+        assert (decision.action, decision.donor, decision.parent) == ("exploit-perturb", 0, 0)
+        assert decision.lineage_steps == 50  # the donor's steps, not the 20 it trained
+    assert pbt.decide(population, pbt.Slot(1, 1), seed=0).action == "continue"
+
+
+def test_a_population_all_at_chance_goes_on_by_the_quantile() -> None:
+    chance = {"stop_reason": "chance", "steps": 20}
+    trials = [interval(m, m, 0, 0.1 + m / 100, 1e-4, **chance) for m in range(4)]
+    population = pbt.Population(trials, SETTINGS)
+    decisions = [pbt.decide(population, pbt.Slot(1, m), seed=0) for m in range(4)]
+    assert [d.action for d in decisions] == ["exploit-perturb"] + ["continue"] * 3
+    assert decisions[0].donor == 3 and decisions[1].lineage_steps == 20  # steps it trained
+
+
+def test_generation_zero_starts_at_the_range_test_suggestions() -> None:
+    space = SearchSpace(
+        {"sgd": (0.01, 1.0), "adam": (1e-4, 1e-2)}, suggestions={"sgd": 0.1, "adam": 1e-3}
+    )
+    population = pbt.Population([], SETTINGS)
+    decisions = [pbt.decide(population, pbt.Slot(0, m), 0, space) for m in range(4)]
+    assert [(d.optimizer, d.learning_rate) for d in decisions[:2]] == [("sgd", 0.1), ("adam", 1e-3)]
+    for d in decisions[2:]:  # the rest drawn from each optimizer's range
+        low, high = space.ranges[d.optimizer]
+        assert d.action == "start" and low <= d.learning_rate <= high
 
 
 def pbt_flags(mnist: str, **extra: object) -> dict:

@@ -17,6 +17,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from autolr.metrics import Goal, final_metric
 from autolr.search import pbt
+from autolr.search.chance import CHANCE, STOP_REASON
 from autolr.store.history import checks as stored_checks
 from autolr.store.history import column
 
@@ -45,6 +46,7 @@ class Segment:
     # (lineage step, gap): how far each check still was from a perfect score, 1 - accuracy
     # or the loss itself (autolr/metrics.py): what the figure draws, on a log scale.
     gaps: tuple[tuple[int, float], ...] = ()
+    stop_reason: str | None = None  # "chance" or "diverged": the interval ended early
 
     @property
     def end(self) -> int:
@@ -53,6 +55,11 @@ class Segment:
     @property
     def exploited(self) -> bool:
         return self.action in EXPLOITS
+
+    @property
+    def at_chance(self) -> bool:
+        """Ended its interval early, having learned nothing (autolr/search/chance.py)."""
+        return self.stop_reason == CHANCE
 
     @property
     def end_gap(self) -> float | None:
@@ -103,6 +110,7 @@ def _segment(trial: FrozenTrial, done: dict[int, FrozenTrial], goal: Goal) -> Se
         reached=bool(attrs.get("reached")),
         diverged=bool(attrs.get("diverged")),
         gaps=tuple((step, goal.gap(value)) for step, value in checks),
+        stop_reason=attrs.get(STOP_REASON),
     )
 
 

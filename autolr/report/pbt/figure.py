@@ -26,28 +26,24 @@ from autolr.report.chart import (
     Points,
     Rule,
     Segments,
-    Symbol,
 )
 from autolr.report.pbt.data import Segment, by_member
+from autolr.report.pbt.marks import (
+    ENDED_EARLY,
+    EXPLOIT_LABELS,
+    EXPLOIT_SYMBOLS,
+    describe,
+    ended,
+    ended_early,
+    exploit_marks,
+    member_colour,
+    point,
+)
 from autolr.settings import StudySettings
 
 PANELS = (style.LEARNING_RATE, style.TRAINING_ACCURACY)
-# A colour per member (repeating past twelve; hover names the member).
-MEMBER_COLOURS = (
-    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
-    "#882255", "#117733", "#332288", "#AA4499", "#999933", "#661100",
-)  # fmt: skip
-EXPLOIT_SYMBOLS: dict[str, Symbol] = {"exploit-perturb": "circle", "exploit-resample": "diamond"}
-EXPLOIT_LABELS = {
-    "exploit-perturb": "exploit: copied, rate perturbed",
-    "exploit-resample": "exploit: copied, optimizer and rate resampled",
-}
 ACCURACY_TICKS = (0.0, 0.5, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995, 0.998, 0.999, 0.9995)
 WINNER_LOOK = Look(style.WINNER_GREY, width=8, opacity=0.25)
-
-
-def member_colour(member: int) -> str:
-    return MEMBER_COLOURS[member % len(MEMBER_COLOURS)]
 
 
 def lineage_figure(
@@ -75,9 +71,9 @@ def lineage_figure(
             errors.append(_path(own, by_trial, "error", look, label, label))
         rates.append(_links(path, by_trial, "rate"))
         errors.append(_links(path, by_trial, "error"))
-    exploits = _exploit_marks(found, by_trial)
-    rates += exploits[0] + _diverged(found, "rate")
-    errors += exploits[1] + _diverged(found, "error")
+    exploits = exploit_marks(found, by_trial)
+    rates += exploits[0] + ended_early(found, "rate")
+    errors += exploits[1] + ended_early(found, "error")
     goal = settings.train.goal
     target = goal.target
     errors.append(Rule("y", goal.target_gap, Look(style.TARGET_GREY, width=1, dash="dash")))
@@ -88,7 +84,7 @@ def lineage_figure(
                 [last.end],
                 [last.end_gap],
                 Look("gold", symbol="star", size=15, edge="black"),
-                hover=f"{_describe(last)}\nreached the target at step {last.end}",
+                hover=f"{describe(last)}\nreached the target at step {last.end}",
                 tag="reached",
             )
         )
@@ -113,13 +109,6 @@ def lineage_figure(
         key=_key(found, settings.optimizers, dashes, bool(winner), target),
         footnote=_footnote(found),
     )
-
-
-def _point(s: Segment, which: str) -> list[tuple[float, float]]:
-    """An interval's own points: its rate held over its steps, or its checks' errors."""
-    if which == "rate":
-        return [(s.start, s.learning_rate), (s.end, s.learning_rate)]
-    return list(s.gaps)
 
 
 def _start(s: Segment, by_trial: dict[int, Segment], which: str) -> tuple[float, float] | None:
@@ -148,7 +137,7 @@ def _path(
     hover: list[str] = []
     for s in run:
         start = _start(s, by_trial, which)
-        points = _point(s, which)
+        points = point(s, which)
         if start is not None and (group == "winner" or not s.exploited):
             points = [start, *points]
         if xs:
@@ -157,7 +146,7 @@ def _path(
             hover.append("")
         xs += [x for x, _ in points]
         ys += [y for _, y in points]
-        hover += [_describe(s)] * len(points)
+        hover += [describe(s)] * len(points)
     tag = "winner" if group == "winner" else f"{which}:{group}"
     return Line(xs, ys, look, legend=label, group=group, hover=hover, tag=tag)
 
@@ -167,11 +156,11 @@ def _links(path: Sequence[Segment], by_trial: dict[int, Segment], which: str) ->
     pieces = []
     for s in path:
         start = _start(s, by_trial, which)
-        points = _point(s, which)
+        points = point(s, which)
         if s.exploited and start is not None and points:
             pieces.append((start, points[0]))
     colour = member_colour(path[0].member) if path else "#777777"
-    hover = [f"{_describe(s)}: copied member {s.donor}'s weights" for s in path if s.exploited]
+    hover = [f"{describe(s)}: copied member {s.donor}'s weights" for s in path if s.exploited]
     return Segments(
         pieces,
         Look(colour, width=1.3, dash="dot"),
@@ -179,54 +168,6 @@ def _links(path: Sequence[Segment], by_trial: dict[int, Segment], which: str) ->
         hover=hover[0] if len(hover) == 1 else None,
         tag=f"links:{which}",
     )
-
-
-def _exploit_marks(
-    found: Sequence[Segment], by_trial: dict[int, Segment]
-) -> tuple[list[Mark], list[Mark]]:
-    """Where each exploit landed, open markers in the receiver's colour."""
-    rates: list[Mark] = []
-    errors: list[Mark] = []
-    for action, symbol in EXPLOIT_SYMBOLS.items():
-        hits = [s for s in found if s.action == action]
-        if not hits:
-            continue
-        for which, into in (("rate", rates), ("error", errors)):
-            firsts = [(s, points[0]) for s in hits if (points := _point(s, which))]
-            for s, (x, y) in firsts:
-                into.append(
-                    Points(
-                        [x],
-                        [y],
-                        Look(
-                            member_colour(s.member),
-                            symbol=symbol,
-                            size=6,
-                            fill="white",
-                            edge_width=1.3,
-                        ),
-                        group=f"member {s.member}",
-                        hover=f"{_describe(s)}\ncopied member {s.donor}'s weights",
-                        tag=f"exploit:{which}",
-                    )
-                )
-    return rates, errors
-
-
-def _diverged(found: Sequence[Segment], which: str) -> list[Mark]:
-    hits = [s for s in found if s.diverged and (which == "rate" or s.end_gap is not None)]
-    if not hits:
-        return []
-    ys = [s.learning_rate if which == "rate" else (s.end_gap or 1.0) for s in hits]
-    return [
-        Points(
-            [s.end for s in hits],
-            ys,
-            Look("#333333", symbol="x", size=7),
-            hover=[f"{_describe(s)}\ndiverged" for s in hits],
-            tag=f"diverged:{which}",
-        )
-    ]
 
 
 def _rate_axis(settings: StudySettings) -> Axis:
@@ -271,16 +212,6 @@ def _footnote(found: Sequence[Segment]) -> str:
     return note
 
 
-def _describe(s: Segment) -> str:
-    donor = f" from member {s.donor}" if s.donor is not None else ""
-    accuracy = f", metric {s.value:.4g}" if s.value is not None else ""
-    return (
-        f"member {s.member}, generation {s.generation} (trial {s.trial})\n"
-        f"{s.optimizer} lr {s.learning_rate:.3g}, {s.action}{donor}{accuracy}"
-        + (", diverged" if s.diverged else "")
-    )
-
-
 def _key(
     found: Sequence[Segment],
     optimizers: Sequence[str],
@@ -304,8 +235,8 @@ def _key(
         for a, sym in EXPLOIT_SYMBOLS.items()
         if a in actions
     ]
-    if any(s.diverged for s in found):
-        key.append(KeyEntry("diverged", Look("#333333", symbol="x", size=7)))
+    reasons = {ended(s) for s in found}
+    key += [KeyEntry(label, look) for r, (label, look) in ENDED_EARLY.items() if r in reasons]
     if winner:
         key.append(KeyEntry("winning lineage", WINNER_LOOK, "line"))
         key.append(

@@ -73,14 +73,17 @@ def _summary(inputs: PBTInputs, entries: Sequence[FigureEntry]) -> str:
 FIGURES: tuple[FigureSpec[PBTInputs], ...] = (
     FigureSpec(
         "lineages",
-        "Learning rate and training accuracy of each member",
-        "Every member's learning rate (left, log scale) and training accuracy (right, on a "
-        "log scale of 1 - accuracy, so the region where members compete is readable) "
+        "Learning rate and the study's metric of each member",
+        "Every member's learning rate (left, log scale) and the study's metric (right: an "
+        "accuracy on a log scale of 1 - accuracy, so the region where members compete is "
+        "readable; a loss on a log scale) "
         "against the steps its weights have trained: a colour per member, a line style per "
         "optimizer. The key says what else is drawn: exploits (a dotted link from donor to "
         "receiver, and whether the copy perturbed the rate or resampled optimizer and "
-        "rate) and the lineage that reached the target first, whose schedule is the "
-        "study's answer.",
+        "rate), intervals that diverged or sat at chance (ended early after their first "
+        "checks, or too short to end early; both are replaced at the next exploit), and "
+        "the fastest lineage of the first generation in which any member reached the "
+        "target, whose schedule is the study's answer.",
         always,
         lambda i: figure.lineage_figure(i.segments, i.winner, i.settings, i.title, i.subtitle),
     ),

@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from autolr.answers.pbt_results import Interval, PBTRecommendation
 from autolr.config import describe_goal
 from autolr.metrics import Goal
+from autolr.report import style
 from autolr.report.pbt.data import EXPLOITS, Segment
-from autolr.report.summary import FigureEntry, figure_section
+from autolr.report.summary import FigureEntry, figure_section, thin_note
 from autolr.search.pbt import generations
 from autolr.settings import StudySettings
 
@@ -58,14 +59,20 @@ def _setup(settings: StudySettings, found: Sequence[Segment]) -> str:
 
 
 def _answer(rec: PBTRecommendation) -> str:
-    low, high = rec.band
     last = rec.schedule[-1]
+    unit = "steps" if rec.objective == "steps" else "seconds"
+    band = style.span(*rec.band)
+    thin = thin_note(rec.band_rates) if rec.thin_band else ""
     return (
         f"**Use {rec.optimizer} at learning rate {rec.learning_rate:.3g}** for a constant "
-        f"rate: the step-weighted geometric mean of the schedule that reached the target "
-        f"first (after {last.start_step + last.steps} steps along its lineage). That "
-        f"schedule used {rec.optimizer} at {low:.3g} to {high:.3g}, ending at "
-        f"{rec.final_learning_rate:.3g}; to follow it instead, use the table below.\n"
+        f"rate: the step-weighted geometric mean of the schedule of the fastest lineage "
+        f"({rec.value:.4g} lineage {unit}) in generation {rec.generation}, the first in which "
+        f"any member reached the target ({rec.reached_members} did; the study trained that "
+        f"generation to its end, so the answer does not depend on which member finished "
+        f"first). Its schedule ended at {rec.final_learning_rate:.3g} after "
+        f"{last.start_step + last.steps} steps; to follow it instead, use the table below.\n\n"
+        f"Rates that work: {band}, the constant rates of the {rec.optimizer} members that "
+        f"reached within {rec.margin:g}x of the best{thin}.\n"
     )
 
 
@@ -126,9 +133,15 @@ def _optimizers(found: Sequence[Segment], optimizers: Sequence[str], goal: Goal)
 def _actions(found: Sequence[Segment]) -> str:
     counts = Counter(s.action for s in found)
     diverged = sum(s.diverged for s in found)
+    chance = [s for s in found if s.at_chance]
     cells = [f"{counts[a]} {a}" for a in ACTIONS if counts[a]]
+    trained = sum(s.steps for s in chance)
     return (
-        f"Member-intervals by action: {', '.join(cells)}; {diverged} diverged. An exploit "
+        f"Member-intervals by action: {', '.join(cells)}; {diverged} diverged; "
+        f"{len(chance)} at chance ({trained} steps trained in all). An exploit "
         "copies a better member's weights (and optimizer state), then perturbs its rate or "
-        "resamples the optimizer and rate.\n"
+        "resamples the optimizer and rate. A member that diverges, or sits at chance through "
+        "its first checks, ends its interval early; it is replaced at the next exploit "
+        "whatever the quantile says, as is one whose every check in a shorter interval sat "
+        "at chance.\n"
     )
