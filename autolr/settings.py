@@ -54,8 +54,10 @@ MIN_POPULATION = 2  # one member to copy from, one to copy
 class PBTSettings:
     """Population-based training knobs (used only by `--sampler pbt`)."""
 
-    population: int = 16
-    interval: int = 500  # steps between exploit/explore decisions
+    # Measured on the laptop proxy (docs/benchmarks.md, scripts/bench_pbt.py): 8 members
+    # and 100-step intervals answered as well as 16 x 500 at under half its steps.
+    population: int = 8
+    interval: int = 100  # steps between exploit/explore decisions
     quantile: float = 0.25  # bottom share copies from the top share
     perturb: tuple[float, ...] = (0.8, 1.25)  # learning-rate factors on explore
     resample_prob: float = 0.25  # chance to resample optimizer and rate instead
@@ -368,8 +370,9 @@ def _check_loss_target(
 
 
 def default_band(sampler: str) -> str:
-    """Searches measure their answer's band; planned studies already hold every rate."""
-    return "measure" if sampler in ("tpe", "random") else "none"
+    """Searches measure their answer's band (PBT only where its population left it
+    thin); planned studies already hold every rate."""
+    return "measure" if sampler in ("tpe", "random", "pbt") else "none"
 
 
 def default_prior(sampler: str) -> str:

@@ -108,10 +108,7 @@ def show_pbt_recommendation(rec: Any) -> None:
         f"which any member reached ({rec.reached_members} did): the step-weighted geometric "
         f"mean of its rates (last {rate(rec.final_learning_rate)})"
     )
-    out.print(
-        f"rates that work: {_span(*rec.band)} (the constant rates of the {rec.optimizer} "
-        f"members that reached within {rec.margin:g}x of the best)"
-    )
+    out.print(f"rates that work: {_span(*rec.band)} ({rec.band_source()})")
     if rec.thin_band:
         out.print(_thin(rec.band_rates))
     if rec.at_chance or rec.diverged:

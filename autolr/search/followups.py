@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from optuna.trial import FrozenTrial, TrialState
 
@@ -47,6 +48,13 @@ class Plan:
 
 def role(trial: FrozenTrial) -> str | None:
     return trial.user_attrs.get(ROLE_ATTR)
+
+
+def planned(trial: FrozenTrial) -> dict[str, Any]:
+    """A follow-up's optimizer and rate: its parameters, or, for one created moments ago
+    that has not suggested them yet, the fixed ones it was created with. Another worker
+    planning then must see it as running, or it would plan the same run twice."""
+    return {**trial.system_attrs.get("fixed_params", {}), **trial.params}
 
 
 def search_trials(trials: Sequence[FrozenTrial]) -> list[FrozenTrial]:
@@ -117,8 +125,8 @@ def _is_seed_run(trial: FrozenTrial, optimizer: str, rate: float, seed: int) -> 
     return (
         role(trial) == SEED
         and trial.user_attrs.get(SEED_ATTR) == seed
-        and trial.params.get("optimizer") == optimizer
-        and abs(float(trial.params.get("learning_rate", 0.0)) / rate - 1) < 1e-9
+        and planned(trial).get("optimizer") == optimizer
+        and abs(float(planned(trial).get("learning_rate", 0.0)) / rate - 1) < 1e-9
         and trial.state != TrialState.FAIL
     )
 
@@ -155,19 +163,46 @@ def _band_runs(trials: Sequence[FrozenTrial], tied: Sequence[str], settings: Stu
 def band_walk(
     trials: Sequence[FrozenTrial], optimizer: str, settings: StudySettings
 ) -> bracket.Walk:
-    """Where the measurement of `optimizer`'s band stands (its runs at the study's seed)."""
-    own = [t for t in at_study_seed(trials) if t.params.get("optimizer") == optimizer]
+    """Where the measurement of `optimizer`'s band stands (its runs at the study's seed;
+    in a PBT study, its band runs: member-intervals are not constant-rate runs)."""
+    runs_of = population_band_runs if settings.sampler == "pbt" else at_study_seed
+    own = [t for t in runs_of(trials) if planned(t).get("optimizer") == optimizer]
     runs = [
         bracket.Run(float(t.params["learning_rate"]), _reached_steps(t), _exact(t))
         for t in own
         if t.state in (TrialState.COMPLETE, TrialState.PRUNED)
     ]
     running = [
-        float(t.params["learning_rate"])
+        float(planned(t)["learning_rate"])
         for t in own
-        if t.state == TrialState.RUNNING and "learning_rate" in t.params
+        if t.state == TrialState.RUNNING and "learning_rate" in planned(t)
     ]
     return bracket.walk(runs, running, DEFAULT_MARGIN, settings.lr_min, settings.lr_max)
+
+
+def population_band_runs(trials: Sequence[FrozenTrial]) -> list[FrozenTrial]:
+    """A PBT study's constant-rate runs: those that measure its band."""
+    return [t for t in trials if role(t) == BAND]
+
+
+def population_plan(
+    trials: Sequence[FrozenTrial], settings: StudySettings, optimizer: str, rate: float
+) -> Plan:
+    """A PBT study's thin band, measured as a search's is: the winning lineage's constant
+    rate `rate` trained as an ordinary run at the study's seed first, then the band's
+    edges bracketed on the grid around the fastest of those runs (bracket.py). When the
+    constant rate misses the target, there is no band to bracket: the plan ends there,
+    and the answer says so."""
+    own = [t for t in population_band_runs(trials) if planned(t).get("optimizer") == optimizer]
+    at_rate = [
+        t
+        for t in own
+        if abs(float(planned(t).get("learning_rate", 0.0)) / rate - 1) < 1e-9
+        and t.state != TrialState.FAIL
+    ]
+    if not at_rate:
+        return Plan((FollowUp(optimizer, rate, BAND, settings.train.seed),), False)
+    return _band_runs(trials, [optimizer], settings)
 
 
 def _reached_steps(trial: FrozenTrial) -> float | None:

@@ -38,6 +38,7 @@ from optuna.trial import FrozenTrial, TrialState
 from autolr.metrics import final_metric
 from autolr.search.chance import CHANCE, STOP_REASON
 from autolr.search.prior import SearchSpace, whole_range
+from autolr.search.roles import ROLE_ATTR
 from autolr.settings import StudySettings
 
 MEMBER, GENERATION, PARENT = "member", "generation", "parent_trial"
@@ -272,6 +273,8 @@ class PBTSampler(BaseSampler):
         self._decisions: dict[int, Decision] = {}
 
     def before_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
+        if trial.user_attrs.get(ROLE_ATTR):  # a band run: created with its rate fixed
+            return
         others = [t for t in study.get_trials(deepcopy=False) if t.number != trial.number]
         population = Population(others, self.settings)
         slot = population.next_slot()
@@ -308,7 +311,9 @@ class PBTSampler(BaseSampler):
     def sample_relative(
         self, study: optuna.Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
-        decision = self._decisions[trial.number]
+        decision = self._decisions.get(trial.number)
+        if decision is None:  # a band run: its fixed parameters are used
+            return {}
         return {"optimizer": decision.optimizer, "learning_rate": decision.learning_rate}
 
     def sample_independent(

@@ -24,7 +24,7 @@ import optuna
 from optuna.trial import FrozenTrial
 
 from autolr.errors import TrialFailed
-from autolr.search import pbt, progress
+from autolr.search import pbt, progress, roles
 from autolr.search.chance import (
     CHANCE,
     CHANCE_CHECKS,
@@ -63,6 +63,8 @@ class PBTObjective(Objective):
         return self._chance
 
     def __call__(self, trial: optuna.Trial) -> float:
+        if trial.user_attrs.get(roles.ROLE_ATTR):  # a band run: one constant rate, from scratch
+            return super().__call__(trial)
         optimizer, learning_rate = self.suggest(trial)
         # The sampler wrote this interval's lineage to the storage after the Trial object
         # cached its attributes, so read them back from the study.

@@ -138,20 +138,7 @@ class SampledSchedule:
         """None while searching (the sampler proposes); then the first follow-up."""
         if not self.measure or self._search_next(trials) != "done":
             return None
-        follow_up = self._plan(trials).to_run[0]
-        return optuna.trial.create_trial(
-            state=TrialState.RUNNING,
-            system_attrs={
-                "fixed_params": {
-                    "optimizer": follow_up.optimizer,
-                    "learning_rate": follow_up.learning_rate,
-                }
-            },
-            user_attrs={
-                roles.ROLE_ATTR: follow_up.role,
-                roles.SEED_ATTR: follow_up.seed,
-            },
-        )
+        return follow_up_trial(self._plan(trials).to_run[0])
 
     def after_trial(self, study: optuna.Study) -> None:
         return None
@@ -163,27 +150,57 @@ class SampledSchedule:
 
 
 class PopulationSchedule:
-    """PBT generations; also deletes checkpoints no member can inherit any more."""
+    """PBT generations; also deletes checkpoints no member can inherit any more. With
+    `--band measure`, when the population's answer has a thin band, constant-rate runs
+    measure it after the population is done (search/followups.py: population_plan)."""
 
-    def __init__(self, settings: StudySettings, store: ArtifactStore, limit: int | None) -> None:
+    def __init__(
+        self, settings: StudySettings, store: ArtifactStore | None, limit: int | None
+    ) -> None:
         self.settings = settings
-        self.store = store
+        self.store = store  # None: only read (the --jobs parent asks whether it is done)
         slots = settings.pbt.population * pbt.generations(settings)
         self.total = slots if limit is None else min(slots, limit)
+        self.searched = self.total
+        self.measure = settings.band == "measure"
 
     def population(self, trials: Sequence[FrozenTrial]) -> pbt.Population:
         return pbt.Population(trials, self.settings)
 
-    def template(self, trials: Sequence[FrozenTrial]) -> FrozenTrial | None:
-        return None  # the sampler proposes (study.ask)
-
-    def next(self, trials: Sequence[FrozenTrial]) -> Next:
-        if finished_count(trials) >= self.total:
+    def _population_next(self, trials: Sequence[FrozenTrial]) -> Next:
+        if finished_count(followups.search_trials(trials)) >= self.searched:
             return "done"
         slot = self.population(trials).next_slot()
         if slot == pbt.DONE:
             return "done"
         return "wait" if slot == pbt.WAIT else "run"
+
+    def _plan(self, trials: Sequence[FrozenTrial]) -> followups.Plan:
+        from autolr.answers.pbt_results import band_to_measure
+
+        measured = band_to_measure(self.settings, trials)
+        if measured is None:
+            return followups.Plan((), False)
+        plan = followups.population_plan(trials, self.settings, *measured)
+        members = len(followups.search_trials(trials))
+        self.total = self.searched + len(trials) - members + len(plan.to_run)
+        return plan
+
+    def template(self, trials: Sequence[FrozenTrial]) -> FrozenTrial | None:
+        """None while the population trains (the sampler proposes, study.ask); then the
+        first band run."""
+        if not self.measure or self._population_next(trials) != "done":
+            return None
+        return follow_up_trial(self._plan(trials).to_run[0])
+
+    def next(self, trials: Sequence[FrozenTrial]) -> Next:
+        training = self._population_next(trials)
+        if training != "done" or not self.measure:
+            return training
+        plan = self._plan(trials)
+        if plan.to_run:
+            return "run"
+        return "wait" if plan.waiting else "done"
 
     def after_trial(self, study: optuna.Study) -> None:
         """Delete checkpoints older than any generation still to be trained, keeping the
@@ -197,6 +214,7 @@ class PopulationSchedule:
         population = self.population(trials)
         oldest = population.oldest_needed_generation()
         winners = {t.number for t in population.winners()}
+        assert self.store is not None, "a training worker's schedule has its store"
         checkpoints.remove(
             self.store,
             [
@@ -209,7 +227,23 @@ class PopulationSchedule:
         )
 
     def complete(self, trials: Sequence[FrozenTrial]) -> bool:
-        return self.population(trials).next_slot() == pbt.DONE
+        if self.population(trials).next_slot() != pbt.DONE:
+            return False
+        return not self.measure or self._plan(trials).done
+
+
+def follow_up_trial(follow_up: followups.FollowUp) -> FrozenTrial:
+    """A follow-up to create as it is: parameters fixed, labelled with its role and seed."""
+    return optuna.trial.create_trial(
+        state=TrialState.RUNNING,
+        system_attrs={
+            "fixed_params": {
+                "optimizer": follow_up.optimizer,
+                "learning_rate": follow_up.learning_rate,
+            }
+        },
+        user_attrs={roles.ROLE_ATTR: follow_up.role, roles.SEED_ATTR: follow_up.seed},
+    )
 
 
 def expected_trials(
@@ -234,9 +268,9 @@ def study_complete(
     parent): a PBT study may end generations before population x generations, and a
     sampled one measures its band and ties after its search trials."""
     if settings.sampler == "pbt":
-        if limit is None:
-            return pbt.Population(trials, settings).next_slot() == pbt.DONE
-        return finished_count(trials) >= expected_trials(settings, limit)
+        if limit is not None:
+            return finished_count(trials) >= expected_trials(settings, limit)
+        return PopulationSchedule(settings, None, limit).complete(trials)
     return make_schedule(settings, limit).complete(trials)
 
 

@@ -106,7 +106,7 @@ def test_a_band_on_fewer_than_three_rates_is_thin_with_a_place_for_a_measured_on
     assert rec.band_rates == 2 and rec.thin_band
     data = rec.to_json()
     assert data["band_thin"] and data["band_source"] == "population"
-    assert data["measured_band"] is None  # filled by the measured-band run, when there is one
+    assert data["band_measured"] is False  # the population's band: no band runs here
     assert data["per_optimizer"]["adam"]["band_thin"]
 
 

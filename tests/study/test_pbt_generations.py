@@ -13,7 +13,10 @@ import optuna
 import pytest
 
 from autolr.answers.catalog import recommendation
+from autolr.answers.pbt_results import PBTRecommendation, band_to_measure
+from autolr.search.roles import BAND, ROLE_ATTR
 from autolr.store.storage import open_storage
+from autolr.store.stored import stored_settings
 from autolr.study.runner import NullObserver, TuneRequest
 from autolr.study.tuning import tune
 from tests.helpers import SCALE, AutolrProcess
@@ -50,7 +53,7 @@ def population(storage: str, name: str) -> list[tuple[Any, ...]]:
             round(t.value or 0.0, 6),
         )
         for t in trials
-        if t.state.name == "COMPLETE"
+        if t.state.name == "COMPLETE" and "member" in t.user_attrs
     )
 
 
@@ -79,6 +82,35 @@ def test_an_interrupted_study_resumes_to_the_answer_of_an_uninterrupted_one(
     assert tune(TuneRequest("parts", storage, flags), NullObserver()).complete
     assert population(storage, "parts") == slots
     assert answer(storage, "parts") == answer(storage, "whole")
+
+
+def test_a_band_the_population_left_thin_is_measured_with_constant_rate_runs(
+    tmp_path: Path, mnist: str
+) -> None:
+    """Two members: at most two rates reached, a thin band, so constant-rate runs measure
+    it (--band measure, the default), starting at the answer's constant rate."""
+    storage = f"sqlite:///{tmp_path}/pbt.db"
+    flags = {**FLAGS, "data": mnist, "population": 2, "optimizers": ["adam"], "lr_max": 0.01}
+    outcome = tune(TuneRequest("thin", storage, flags), NullObserver())
+    assert outcome.complete and outcome.follow_ups > 0
+    study = optuna.load_study(study_name="thin", storage=storage)
+    trials = study.get_trials()
+    settings = stored_settings(study)
+    assert band_to_measure(settings, trials) is not None  # the setup this test is about
+    rec = recommendation(open_storage(storage), "thin", storage)
+    assert isinstance(rec, PBTRecommendation)
+    runs = [t for t in trials if t.user_attrs.get(ROLE_ATTR) == BAND]
+    assert runs and all("member" not in t.user_attrs for t in runs)
+    assert runs[0].params["learning_rate"] == pytest.approx(rec.learning_rate, rel=1e-9)
+    assert rec.constant_rate_trained and rec.follow_up_trials == len(runs)
+    if rec.constant_rate_steps is None:  # it missed alone: nothing to bracket
+        assert len(runs) == 1 and not rec.band_measured and rec.thin_band
+        assert "missed the target" in rec.band_source()
+    else:
+        assert rec.band_measured and not rec.thin_band
+        low, high = rec.band
+        assert low <= rec.learning_rate <= high or rec.band_rates >= 1
+        assert f"{len(runs)} runs" in rec.band_source()
 
 
 @pytest.mark.slow

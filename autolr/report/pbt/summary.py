@@ -71,8 +71,7 @@ def _answer(rec: PBTRecommendation) -> str:
         f"generation to its end, so the answer does not depend on which member finished "
         f"first). Its schedule ended at {rec.final_learning_rate:.3g} after "
         f"{last.start_step + last.steps} steps; to follow it instead, use the table below.\n\n"
-        f"Rates that work: {band}, the constant rates of the {rec.optimizer} members that "
-        f"reached within {rec.margin:g}x of the best{thin}.\n"
+        f"Rates that work: {band}: {rec.band_source()}{thin}.\n"
     )
 
 

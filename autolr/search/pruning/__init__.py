@@ -22,6 +22,7 @@ from optuna.pruners import BasePruner, NopPruner, PercentilePruner
 from autolr.search.pruning._rules import StopRules
 from autolr.search.pruning._slower import DEFAULT_MARGIN, SlowerThanBestPruner, best_reached_steps
 from autolr.search.pruning._stalled import StalledPruner
+from autolr.search.roles import BAND
 from autolr.settings import PLANNED, StudySettings
 
 BEHIND_PERCENTILE = 50.0  # stop a run worse than half the finished runs at its step
@@ -31,8 +32,12 @@ BEHIND_WARMUP_CHECKS = 2  # every run looks slow at its first checks
 
 def make_pruner(settings: StudySettings) -> BasePruner:
     """The stop rules a study uses (see the module docstring)."""
-    if not settings.prune or settings.sampler == "pbt":
+    if not settings.prune:
         return NopPruner()
+    if settings.sampler == "pbt":  # exploitation replaces pruning; band runs stop exactly
+        return StopRules(
+            [], band_rules=[("slower", SlowerThanBestPruner(DEFAULT_MARGIN, among=BAND))]
+        )
     if settings.sampler in PLANNED:
         return StopRules([("slower", SlowerThanBestPruner(DEFAULT_MARGIN))])
     budget = settings.train.max_steps

@@ -15,6 +15,8 @@ import optuna
 from optuna.pruners import BasePruner
 from optuna.trial import FrozenTrial, TrialState
 
+from autolr.search.roles import ROLE_ATTR
+
 DEFAULT_MARGIN = 1.5
 
 
@@ -23,27 +25,38 @@ class SlowerThanBestPruner(BasePruner):
     exact for the overall answer and its band (the winner's rates within the margin of
     its steps), but a losing optimizer's own best may go unmeasured."""
 
-    def __init__(self, margin: float = DEFAULT_MARGIN, per_optimizer: bool = True) -> None:
+    def __init__(
+        self, margin: float = DEFAULT_MARGIN, per_optimizer: bool = True, among: str | None = None
+    ) -> None:
         if margin < 1:
             raise ValueError("margin must be at least 1, or pruning could hide the best")
         self.margin = margin
         self.per_optimizer = per_optimizer
+        # Compare only with the runs of this role (a PBT study's band runs: its members'
+        # steps count one interval each, not a run from scratch).
+        self.among = among
 
     def prune(self, study: optuna.Study, trial: FrozenTrial) -> bool:
         step = trial.last_step
         optimizer = trial.params.get("optimizer")
         if step is None or optimizer is None:
             return False
-        best_steps = best_reached_steps(study, optimizer if self.per_optimizer else None)
+        best_steps = best_reached_steps(
+            study, optimizer if self.per_optimizer else None, self.among
+        )
         return best_steps is not None and step >= self.margin * best_steps
 
 
-def best_reached_steps(study: optuna.Study, optimizer: str | None) -> int | None:
+def best_reached_steps(
+    study: optuna.Study, optimizer: str | None, among: str | None = None
+) -> int | None:
     """Steps the best (by objective value) finished trial of `optimizer` (None: of any
-    optimizer) needed."""
+    optimizer) needed; only among trials of the role `among`, when given."""
     best: FrozenTrial | None = None
     for trial in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
         if optimizer is not None and trial.params.get("optimizer") != optimizer:
+            continue
+        if among is not None and trial.user_attrs.get(ROLE_ATTR) != among:
             continue
         if not trial.user_attrs.get("reached"):
             continue
