@@ -169,6 +169,8 @@ def recommend_pbt(
     alone_steps = None
     if alone and pbt.reached(alone[0]):
         alone_steps = float(alone[0].user_attrs["steps"])
+    # Its fields mirror Recommendation's (answers/results.py): best, report and the
+    # dashboard read either; what fills them differs.
     return PBTRecommendation(
         study=study_name,
         optimizer=winner.optimizer,

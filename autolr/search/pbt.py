@@ -299,6 +299,8 @@ class PBTSampler(BaseSampler):
         for key, value in attrs.items():
             self.storage.set_trial_user_attr(trial_id, key, value)
 
+    # The three methods below are Optuna's BaseSampler interface: prior_tpe.py and
+    # trial_seeded.py spell out the same signatures, each with its own logic.
     def infer_relative_search_space(
         self, study: optuna.Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:

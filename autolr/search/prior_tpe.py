@@ -32,6 +32,8 @@ class PriorTPESampler(BaseSampler):
     ) -> dict[str, BaseDistribution]:
         return {}
 
+    # Optuna's BaseSampler interface (as in pbt.py and trial_seeded.py): alike in
+    # signature only.
     def sample_relative(
         self, study: optuna.Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:

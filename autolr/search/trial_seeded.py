@@ -42,6 +42,8 @@ class TrialSeeded(BaseSampler):
     ) -> dict[str, BaseDistribution]:
         return self._for(trial).infer_relative_search_space(study, trial)
 
+    # Optuna's BaseSampler interface (as in pbt.py and prior_tpe.py): alike in
+    # signature only.
     def sample_relative(
         self, study: optuna.Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
