@@ -146,7 +146,8 @@ def test_an_optimizer_function_that_cannot_serve_is_refused_before_anything_is_s
 def test_pbt_works_to_a_loss(examples: Path) -> None:
     storage = _storage(examples)
     pbt = ["--sampler", "pbt", "--population", "4", "--interval", "20", "--prior", "none",
-           "--optimizers", "adam,sgd", "--lr-min", "0.001", "--lr-max", "0.1"]  # fmt: skip
+           "--optimizers", "adam,sgd", "--lr-min", "0.001", "--lr-max", "0.1",
+           "--band", "none"]  # fmt: skip
     result = invoke("tune", "--study", "pbt-loss", "--storage", storage, *pbt,
                     "--max-steps", "60", "--batch-size", "32", "--check-every", "10", "--quiet",
                     *KINDS["regression"][:-1], "0.45")  # fmt: skip

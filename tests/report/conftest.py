@@ -73,6 +73,7 @@ PBT_FLAGS = {
     "max_steps": 150,
     "population": 4,
     "interval": 50,
+    "band": "none",  # a report with band runs: tests/study/test_pbt_generations.py
 }
 
 

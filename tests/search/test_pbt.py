@@ -203,6 +203,7 @@ def pbt_flags(mnist: str, **extra: object) -> dict:
         "population": 4,
         "interval": 50,
         "prior": "none",  # most tests here are about PBT itself; one below uses the prior
+        "band": "none",  # the population only (band runs: tests/study/test_pbt_generations.py)
         "data": mnist,
         **extra,
     }

@@ -32,6 +32,7 @@ FLAGS = {
     "population": 4,
     "interval": 50,
     "seed": 1,
+    "band": "none",  # the members only (band runs: test_pbt_generations.py)
 }
 
 
