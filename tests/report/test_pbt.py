@@ -125,7 +125,7 @@ def test_summary_gives_the_winning_schedule_and_its_constant_rate(
     summary = result.summary.read_text()
     assert f"**Use sgd at learning rate {rec.learning_rate:.3g}**" in summary
     assert "(150 lineage steps) in generation 2, the first in which any member reached" in summary
-    assert "Rates that work: 0.116 only, the constant rates of the sgd members" in summary
+    assert "Rates that work: 0.116 only: the constant rates of the sgd members" in summary
     assert "a thin band: 1 rate within the margin" in summary
     rows = [line for line in summary.splitlines() if line.startswith("| ") and " to " in line]
     assert rows[:3] == [
