@@ -109,6 +109,7 @@ def test_resuming_with_other_settings_is_refused(finished_grid: str, mnist: str)
     assert_clean_error(result, "created with --target 0.9 (asked 0.95)")
 
 
+@pytest.mark.slow  # heavy (tens of seconds); CI runs it with the slow tests
 def test_tpe_study_stops_at_n_trials_and_resumes_to_more(workdir: Path, mnist: str) -> None:
     args = small_grid_args("tpe-run", mnist, "--find-steps", "60", "--band", "none")
     args[args.index("grid")] = "tpe"
@@ -309,6 +310,7 @@ def test_trace_trains_each_optimizer_at_its_best_rate_past_the_target(
     )
 
 
+@pytest.mark.slow  # heavy (tens of seconds); CI runs it with the slow tests
 def test_scale_runs_each_size_and_rate_and_fits_a_line(finished_grid: str, mnist: str) -> None:
     args = [
         "scale",

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 # A user's model that talks: Keras's summary and a print on sys.stdout, and a write to
 # file descriptor 1 as a native library's would be (below Python's sys.stdout).
 NOISY_MODEL = """
@@ -67,6 +69,7 @@ def _json_only(done: subprocess.CompletedProcess[str]) -> object:
     return answer
 
 
+@pytest.mark.slow  # heavy (tens of seconds); CI runs it with the slow tests
 def test_train_and_find_print_only_json_while_keras_and_native_code_talk(
     tmp_path: Path, mnist: str
 ) -> None:

@@ -217,6 +217,7 @@ def slots(study: optuna.Study) -> Counter:
     )
 
 
+@pytest.mark.slow  # heavy (tens of seconds); CI runs it with the slow tests
 def test_a_population_trains_every_slot_once_and_exploit_copies_weights(
     tmp_path: Path, mnist: str
 ) -> None:
@@ -288,6 +289,7 @@ def test_a_damaged_checkpoint_fails_that_member_and_the_population_goes_on(
     assert len(generation_2) == 4 and all(t.state.name == "COMPLETE" for t in generation_2)
 
 
+@pytest.mark.slow  # heavy (tens of seconds); CI runs it with the slow tests
 def test_best_on_a_pbt_study_prints_the_winning_schedule(tmp_path: Path, mnist: str) -> None:
     storage = f"sqlite:///{tmp_path}/pbt.db"
     flags = pbt_flags(mnist, target=0.9, lr_min=1e-3, lr_max=0.1)

@@ -66,6 +66,7 @@ def test_no_usable_valley_anywhere_is_a_clear_error() -> None:
         from_range_tests(settings, {"sgd": _verdict(None, lowest=2.3)})
 
 
+@pytest.mark.slow  # heavy (tens of seconds); CI runs it with the slow tests
 def test_priors_narrow_the_distributions_stored_in_trials(tmp_path: Path, mnist: str) -> None:
     storage = f"sqlite:///{tmp_path}/prior.db"
     flags = {

@@ -31,6 +31,7 @@ def _cli_flags(mnist: str, storage: str, **extra: str) -> list[str]:
     return [part for pair in flags.items() for part in pair]
 
 
+@pytest.mark.slow  # heavy (tens of seconds); CI runs it with the slow tests
 def test_the_band_contains_a_rate_known_to_train_the_model(tmp_path: Path, mnist: str) -> None:
     storage = f"sqlite:///{tmp_path}/find.db"
     flags = {**FLAGS, "optimizers": ["adam", "sgd"], "data": mnist}

@@ -64,6 +64,7 @@ def answer(storage: str, name: str) -> dict[str, Any]:
     return data
 
 
+@pytest.mark.slow  # heavy (tens of seconds); CI runs it with the slow tests
 def test_an_interrupted_study_resumes_to_the_answer_of_an_uninterrupted_one(
     tmp_path: Path, mnist: str
 ) -> None:

@@ -82,6 +82,7 @@ def test_later_trials_spend_almost_all_their_time_training(trainer: Trainer) -> 
 
 
 @pytest.mark.tensorflow_determinism
+@pytest.mark.slow  # heavy (tens of seconds); CI runs it with the slow tests
 def test_same_seed_same_steps_in_one_process(trainer: Trainer) -> None:
     first = trainer.train("rmsprop", 1e-3)
     trainer.train("adam", 1e-2, max_steps=100)  # something else in between
@@ -149,6 +150,7 @@ def test_validation_accuracy_is_recorded_every_k_steps(
     assert all(0.5 < v <= 1.0 for v in with_validation.values())
 
 
+@pytest.mark.slow  # heavy (tens of seconds); CI runs it with the slow tests
 def test_continuing_from_a_snapshot_picks_up_where_it_stopped(
     small_model: ModelSpec, small_data: DataSpec
 ) -> None:
