@@ -59,16 +59,20 @@ def measure_pbt(storage: str, study: str, truth: dict | None) -> dict:
             "within_margin_of_grid_best": truth is not None
             and best["value"] <= GOOD_MARGIN * truth["best_steps"],
         }
-    generations = 1 + max(int(t.user_attrs["generation"]) for t in trials)
-    at_chance = sum(t.user_attrs.get("stop_reason") == "chance" for t in trials)
+    members = [t for t in trials if "generation" in t.user_attrs]  # not the band runs
+    generations = 1 + max(int(t.user_attrs["generation"]) for t in members)
+    at_chance = sum(t.user_attrs.get("stop_reason") == "chance" for t in members)
     return {
         "to_good": to_good,
         "total": spent,
         "find_steps": find_steps,
         "answer": answer,
         "generations": generations,
-        "intervals": len(trials),
+        "intervals": len(members),
         "at_chance": at_chance,
+        "band_runs": len(trials) - len(members),
+        "band_steps": sum(int(t.user_attrs.get("steps", 0)) for t in trials if t not in members),
+        "band_measured": bool(best and best.get("band_measured")),
     }
 
 
