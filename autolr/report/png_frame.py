@@ -103,6 +103,11 @@ def frame(fig: Figure, chart: c.Chart) -> None:
     _legends(fig, chart, 1 - (block_in + 0.1) / width, (0.15 + 0.16 * len(note)) / height)
 
 
+# Long enough for a long-dash pattern to show as dashed (matplotlib's default of 2 font
+# sizes draws longdash, longdashdot and dashdotdot as one unbroken stroke).
+KEY_HANDLE_LENGTH = 4.0
+
+
 def _legends(fig: Figure, chart: c.Chart, x: float, floor: float) -> None:
     """The legend (and the key, unless it goes under the panels) right of the panels."""
     entries = [_handle(label, mark) for label, mark in c.legend_entries(chart)]
@@ -115,6 +120,7 @@ def _legends(fig: Figure, chart: c.Chart, x: float, floor: float) -> None:
             ncol=len(key),
             frameon=False,
             fontsize=8.5,
+            handlelength=KEY_HANDLE_LENGTH,
         )
         key = []
     if entries:
@@ -125,6 +131,7 @@ def _legends(fig: Figure, chart: c.Chart, x: float, floor: float) -> None:
             bbox_to_anchor=(x, 0.52 if key else 0.5),
             frameon=False,
             fontsize=9,
+            handlelength=KEY_HANDLE_LENGTH,
         )
     if key:
         fig.legend(
@@ -133,6 +140,7 @@ def _legends(fig: Figure, chart: c.Chart, x: float, floor: float) -> None:
             bbox_to_anchor=(x, 0.48 if entries else 0.5),
             frameon=False,
             fontsize=8.5,
+            handlelength=KEY_HANDLE_LENGTH,
         )
 
 

@@ -10,7 +10,7 @@ import matplotlib.image
 import pytest
 from matplotlib.collections import LineCollection, PathCollection
 
-from autolr.report import style, to_html, to_png
+from autolr.report import png_frame, style, to_html, to_png
 from autolr.report.chart import (
     Area,
     Axis,
@@ -181,3 +181,21 @@ def test_html_works_offline_with_plotly_js_beside_it(tmp_path: Path) -> None:
 )
 def test_round_log_ticks(low: float, high: float, ticks: list[float]) -> None:
     assert style.nice_log_ticks(low, high) == pytest.approx(ticks)
+
+
+def test_every_optimizers_dash_shows_as_a_pattern_in_the_png_key() -> None:
+    """A key handle long enough that each optimizer's dash draws its first gap: at
+    matplotlib's default length, longdash and its kin looked solid, like sgd's line."""
+    width = 1.5
+    key = [
+        KeyEntry(name, Look("#4d4d4d", width=width, dash=style.dash(name)), "line")
+        for name in style.DASHES
+    ]
+    panel = Panel([Rule("y", 1.0, Look(BLUE))], Axis("x"), Axis("y"))
+    (legend,) = to_png.render(Chart("t", "s", [panel], key=key)).legends
+    handle_points = legend.handlelength * legend.prop.get_size_in_points()
+    for name in style.DASHES:
+        pattern = png_frame.DASHES[style.dash(name)]
+        if isinstance(pattern, tuple):  # matplotlib scales a pattern by the line width
+            first_gap_ends = (pattern[1][0] + pattern[1][1]) * width
+            assert first_gap_ends < handle_points, (name, first_gap_ends, handle_points)
