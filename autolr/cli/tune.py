@@ -88,7 +88,8 @@ def tune(
         typer.Option(
             help="measure: after the search, run the leaders' best rates at two more seeds "
             "(ties said), and bracket each tied optimizer's band on the grid (6 rates a "
-            "decade); none: the search's runs only [measure for tpe and random].",
+            "decade); pbt: when its members leave the band thin, constant-rate runs "
+            "bracket it; none: the search's runs only [measure for tpe, random and pbt].",
             autocompletion=complete.bands,
         ),
     ] = None,
