@@ -269,6 +269,7 @@ def test_a_band_from_fewer_than_three_rates_is_labelled_thin(
     assert "| sgd | 0.1 | 150 | 0.1 (thin) |" in summary
 
 
+@pytest.mark.slow  # heavy (tens of seconds); CI runs it with the slow tests
 def test_trace_trains_each_optimizer_at_its_best_rate_past_the_target(
     finished_grid: str, mnist: str
 ) -> None:

@@ -184,6 +184,7 @@ def test_a_pbt_study_with_nothing_finished_is_one_clear_line(
         write_report(made_study([], PBT_SETTINGS, "empty"), tmp_path / "none")
 
 
+@pytest.mark.slow  # heavy (tens of seconds); CI runs it with the slow tests
 def test_a_real_pbt_report(pbt_study: optuna.Study, tmp_path: Path) -> None:
     result = write_report(pbt_study, tmp_path)
     assert [f.name for f in result.files] == [

@@ -221,6 +221,7 @@ def test_a_scale_study_with_no_finished_run_is_one_clear_line(
         write_report(made_study([], SCALE_SETTINGS, "empty"), tmp_path / "none")
 
 
+@pytest.mark.slow  # heavy (tens of seconds); CI runs it with the slow tests
 def test_a_real_scale_report(scale_study: optuna.Study, tmp_path: Path) -> None:
     result = write_report(scale_study, tmp_path)
     names = [f.name for f in result.files]

@@ -107,6 +107,7 @@ def test_a_trace_with_no_finished_run_is_one_clear_line(
     assert not (tmp_path / "none").exists()
 
 
+@pytest.mark.slow  # heavy (tens of seconds); CI runs it with the slow tests
 def test_a_real_trace_report(trace_study: optuna.Study, tmp_path: Path) -> None:
     result = write_report(trace_study, tmp_path)
     out = result.out_dir

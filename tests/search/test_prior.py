@@ -106,6 +106,7 @@ def test_prior_none_searches_the_whole_range(tmp_path: Path, mnist: str) -> None
     assert "whole-find" not in optuna.get_all_study_names(storage)  # no range test ran
 
 
+@pytest.mark.slow  # heavy (tens of seconds); CI runs it with the slow tests
 def test_a_run_at_1e_6_is_stopped_early_and_says_why(tmp_path: Path, mnist: str) -> None:
     storage = f"sqlite:///{tmp_path}/stall.db"
     flags = {

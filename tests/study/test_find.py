@@ -200,6 +200,7 @@ def test_a_stored_range_test_is_shown_without_flags_and_never_silently_replaced(
     )
 
 
+@pytest.mark.slow  # heavy (tens of seconds); CI runs it with the slow tests
 def test_a_timeout_inside_the_range_test_says_the_study_has_not_started(
     tmp_path: Path, mnist: str
 ) -> None:

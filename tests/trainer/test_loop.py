@@ -127,6 +127,7 @@ def trainer_data_path(trainer: Trainer) -> str:
     return mnist_path()
 
 
+@pytest.mark.slow  # heavy (tens of seconds); CI runs it with the slow tests
 def test_cumulative_average_takes_every_batch_since_the_start(
     small_model: ModelSpec, small_data: DataSpec
 ) -> None:
