@@ -264,10 +264,6 @@ def summarise(results: dict, out: str, arms: list[str]) -> None:
     print(f"wrote {out}")
 
 
-if __name__ == "__main__":
-    main()
-
-
 def _as_pbt_rows(results: dict) -> dict:
     """The default search's rows in the shape bench_pbt's comparison reads ('after')."""
     shaped = {}
@@ -282,3 +278,7 @@ def _as_pbt_rows(results: dict) -> dict:
             rows.append({**row, "after": {"total": tpe["total"], "answer": answer}})
         shaped[model] = {**result, "rows": rows}
     return shaped
+
+
+if __name__ == "__main__":
+    main()
