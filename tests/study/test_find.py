@@ -122,7 +122,7 @@ def test_find_resumes_after_a_kill_without_redoing_finished_tests(
     args = ["find", "--study", "killed", "--optimizers", "adam,sgd,momentum", "--lr-min", "1e-5"]
     args += ["--lr-max", "10", "--find-steps", "120", "--quiet", *_cli_flags(mnist, storage)]
     process = AutolrProcess(args, tmp_path)
-    process.wait_for(r"trial 0 \w+ lr=.*range test over")
+    process.wait_for(r"trial 0 \w+: range test over")
     process.process.send_signal(signal.SIGKILL)
     process.finish()
     first = optuna.load_study(study_name="killed-find", storage=storage).trials[0]
