@@ -205,11 +205,12 @@ def _tune_here(request: Any, quiet: bool) -> None:
     display = console.TuneLog() if quiet else console.TuneDisplay()
     with display:
         outcome = run_tune(request, display)
+    # Published first, so that the last line says what to run next.
+    if outcome.complete and not os.environ.get(WORKER_INDEX_ENV):  # --jobs: the parent does
+        _publish(request.storage_url, outcome.study_name)
     _finish_message(
         outcome.study_name, outcome.finished, outcome.total, outcome.complete, outcome.follow_ups
     )
-    if outcome.complete and not os.environ.get(WORKER_INDEX_ENV):  # --jobs: the parent does
-        _publish(request.storage_url, outcome.study_name)
 
 
 def _publish(url: str, name: str) -> None:
@@ -297,11 +298,11 @@ def _tune_in_processes(request: Any, jobs: int, quiet: bool) -> None:
     complete = study_complete(settings, watched.get_trials(deepcopy=False), request.n_trials)
     if failed and complete:
         console.note(f"{what}; the other workers finished its work")
+    if complete:  # published first, so that the last line says what to run next
+        _publish(request.storage_url, request.study_name)
     _finish_message(request.study_name, finished, total, complete, follow_ups)
     if failed and not complete:
         raise AutolrError(f"{failed} of {jobs} workers stopped early: {what}")
-    if complete:
-        _publish(request.storage_url, request.study_name)
 
 
 def _worker_failures(results: list[tuple[int, str]]) -> str:
