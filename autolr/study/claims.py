@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import signal
 import time
 import warnings
 from collections.abc import Sequence
@@ -28,6 +29,7 @@ import optuna
 from optuna.storages import RDBStorage
 from optuna.trial import FrozenTrial, TrialState
 
+from autolr.signals import held
 from autolr.store.liveness import CLAIM_KEY, WORKER_ATTR, unlabelled, worker_identity
 from autolr.store.locks import (
     Lease,
@@ -100,8 +102,9 @@ class QueuedClaims:
                     template = self.schedule.template_for(slot.point)
                     label = worker_identity(self.storage.heartbeat_interval)
                     template.system_attrs = {**template.system_attrs, WORKER_ATTR: label}
-                    trial_id = self.storage.create_new_trial(self.study_id, template)
-                    claimed.append(trial_id)
+                    with _created():
+                        trial_id = self.storage.create_new_trial(self.study_id, template)
+                        claimed.append(trial_id)
             if slot is not None:
                 # Before the commit: a trial that holds its slot always has a heartbeat.
                 self.storage.record_heartbeat(trial_id)
@@ -172,21 +175,29 @@ class LockedClaims:
             template = self.schedule.template(trials)
             if template is not None:
                 template.system_attrs = {**template.system_attrs, WORKER_ATTR: label}
-                trial_id = self.storage.create_new_trial(self.study_id, template)
-                claimed.append(trial_id)
+                with _created():
+                    trial_id = self.storage.create_new_trial(self.study_id, template)
+                    claimed.append(trial_id)
                 self.storage.record_heartbeat(trial_id)
                 return Taken(trial_id)
             with warnings.catch_warnings():
                 # Optuna ties heartbeats to study.optimize; the runner beats itself.
                 warnings.filterwarnings("ignore", message="Heartbeat of storage")
-                trial = self.study.ask()
-            trial_id = self.storage.get_trial_id_from_study_id_trial_number(
-                self.study_id, trial.number
-            )
-            claimed.append(trial_id)
+                with _created():
+                    trial = self.study.ask()
+                    trial_id = self.storage.get_trial_id_from_study_id_trial_number(
+                        self.study_id, trial.number
+                    )
+                    claimed.append(trial_id)
             self.storage.set_trial_system_attr(trial_id, WORKER_ATTR, label)
             self.storage.record_heartbeat(trial_id)
             return Taken(trial_id, trial)
+
+
+def _created() -> contextlib.AbstractContextManager[None]:
+    """Ctrl-C and SIGTERM wait while a trial is created and noted in `claimed`, so that
+    an interrupted claim always knows which trial to fail (runner.py)."""
+    return held(signal.SIGINT, signal.SIGTERM)
 
 
 def _undone(running: Sequence[FrozenTrial], lease: Lease, standing: set[str]) -> set[int]:

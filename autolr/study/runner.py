@@ -231,31 +231,38 @@ class _Worker:
         claimed: list[int] = []
         try:
             taken = self.claims.take(claimed)
+            if isinstance(taken, str):
+                return taken
+            # Reading the trial back needs no lock: it is created, labelled and beating.
+            trial = taken.trial or RecordedTrial(self.study, taken.trial_id, self.storage)
         except LockLost as exc:
             # This worker stalled past its claim's lease (frozen, paused): others went on
             # without it and may already have handed this point out again. Its claim
             # never happened: fail the trial it took, so the point is run once, elsewhere.
             for trial_id in claimed:
-                self._void(trial_id)
+                self._void(trial_id, "claim undone: lock lease ran out")
             log.warning(f"{exc}; this worker's claim was undone and it claims again")
             return "retry"
-        if isinstance(taken, str):
-            return taken
-        # Reading the trial back needs no lock: it is created, labelled and beating.
-        trial = taken.trial or RecordedTrial(self.study, taken.trial_id, self.storage)
+        except KeyboardInterrupt as exc:
+            # Ctrl-C or SIGTERM between creating the trial and training it: the trial
+            # would stay RUNNING with nobody left to finish it.
+            with _uninterruptible():
+                for trial_id in claimed:
+                    self._void(trial_id, f"{type(exc).__name__}: interrupted while claimed")
+            raise
         self._ids[trial.number] = taken.trial_id
         return trial
 
-    def _void(self, trial_id: int) -> None:
+    def _void(self, trial_id: int, why: str) -> None:
         with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):
-            self.storage.set_trial_user_attr(trial_id, "error", "claim undone: lock lease ran out")
+            self.storage.set_trial_user_attr(trial_id, "error", why)
             self.storage.set_trial_state_values(trial_id, TrialState.FAIL)
 
     def run_trial(self, trial: optuna.Trial, heartbeat_seconds: int) -> None:
         trial_id = self._ids[trial.number]
         heartbeat = Heartbeat(self.storage, trial_id, heartbeat_seconds)
-        heartbeat.start()
         try:
+            heartbeat.start()
             outcome: dict[str, Any] = {"values": self.objective(trial)}
         except optuna.TrialPruned:
             outcome = {"state": TrialState.PRUNED}
