@@ -4,10 +4,13 @@ The 2018 study's band is every rate that reaches the target within 1.5x of the b
 run's steps. A search (TPE, random, PBT) learns where the best rate is, not how far the
 band reaches either side: its runs cluster near the best, and heuristic stops cut some
 short. So after the search, the band's edges are measured on the study's grid (six rates a
-decade), walking out from the best rate one grid rate at a time in each direction until a
-rate falls out of the band (it misses the target, or needs more than the margin times
+decade), walking out in each direction, one grid rate at a time, from the farthest rate
+known to be in the band (the best, or any run that reached within the margin: the band
+reported is every such run's rate, so the rates between need no run of their own) until
+a rate falls out of the band (it misses the target, or needs more than the margin times
 the best's steps). Only the exact stop applies to these runs (slower than the margin),
-so no heuristic can cut the band.
+so no heuristic can cut the band; a search run that ended out of the band by an exact
+verdict between the farthest in-band rate and the next grid rate brackets that side too.
 
 Pure: which grid rates to run is a function of the optimizer's finished runs, so every
 worker, after any crash, asks for the same ones. When a faster run turns up, the band is
@@ -70,36 +73,38 @@ def walk(
     best = min(reached, key=lambda r: (r.steps, r.rate))
     assert best.steps is not None
     limit = margin * best.steps
-    measured = {round(grid_index(r.rate), 6): r for r in runs if r.exact and _on_grid(r.rate)}
+    inside = [grid_index(r.rate) for r in reached if r.steps is not None and r.steps <= limit]
+    outside = [grid_index(r.rate) for r in runs if r.exact and not _in_band(r, limit)]
     pending = {round(grid_index(rate), 6) for rate in running if _on_grid(rate)}
     low = math.ceil(grid_index(lr_min) - _SAME_RATE)
     high = math.floor(grid_index(lr_max) + _SAME_RATE)
     needed: list[float] = []
     waiting = False
     edges = []
-    for step in (1, -1):  # up, then down, from the best rate
-        if step == 1:  # the first grid rate above the best's
-            index = math.floor(grid_index(best.rate) + _SAME_RATE) + 1
-        else:  # and below it
-            index = math.ceil(grid_index(best.rate) - _SAME_RATE) - 1
-        edge = False
-        while low <= index <= high:
-            key = float(index)
-            if key in pending:
-                waiting = True
-                break
-            run = measured.get(key)
-            if run is None:
-                needed.append(grid_rate(index))
-                break
-            if run.steps is None or run.steps > limit:
-                edge = True  # measured out of the band: this side is bracketed
-                break
-            index += step
-        else:
+    for step in (1, -1):  # up, then down
+        if step == 1:  # the first grid rate above the highest rate in the band
+            farthest = max(inside)
+            index = math.floor(farthest + _SAME_RATE) + 1
+            beyond = [i for i in outside if farthest < i < index + _SAME_RATE]
+        else:  # and below the lowest
+            farthest = min(inside)
+            index = math.ceil(farthest - _SAME_RATE) - 1
+            beyond = [i for i in outside if index - _SAME_RATE < i < farthest]
+        if beyond:
+            edge = True  # measured out of the band within a grid step: bracketed
+        elif not low <= index <= high:
             edge = True  # the range ends here: nothing further to measure
+        elif round(float(index), 6) in pending:
+            edge, waiting = False, True
+        else:
+            edge = False
+            needed.append(grid_rate(index))
         edges.append(edge)
     return Walk(tuple(needed), waiting, low_edge=edges[1], high_edge=edges[0])
+
+
+def _in_band(run: Run, limit: float) -> bool:
+    return run.steps is not None and run.steps <= limit
 
 
 def _on_grid(rate: float) -> bool:

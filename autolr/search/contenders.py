@@ -5,10 +5,13 @@ steps on one seed can need 350 on another), so "fastest" among optimizers a chec
 is noise. After a search, each leading optimizer (its best run within the band margin of
 the overall best) trains its best rate again with `EXTRA_SEEDS` more seeds (new initial
 weights and batch order). Optimizers are ranked by their median steps across the seeds;
-those whose median lies within the spread the seeds show (the larger of the two
-optimizers' max - min) of the lowest median are tied. Among tied optimizers autolr
-recommends the one whose measured band is widest: the safest when the model, the data or
-the batch size change a little.
+one is tied with the fastest when either median lies within the spread of the other's
+seeds (between its fastest and slowest seed): the seeds cannot put one before the other.
+(Comparing medians with the larger of the two spreads, as first built, let a noisy
+optimizer tie whose every seed was slower than every seed of the fastest, while an
+equally slow, steady one did not; a single lucky seed does not make a tie either.) Among
+tied optimizers autolr recommends the one whose measured band is widest: the safest when
+the model, the data or the batch size change a little.
 
 Pure functions of stored results, so every worker decides alike.
 """
@@ -58,9 +61,10 @@ def ranked(contenders: Sequence[Contender]) -> list[Contender]:
 
 
 def tied(contenders: Sequence[Contender]) -> list[Contender]:
-    """The contenders tied with the one of lowest median (itself included, first)."""
+    """The contenders tied with the one of lowest median (itself included, first): those
+    whose median lies within its seeds' spread, or its median within theirs."""
     order = ranked(contenders)
     if not order:
         return []
     top = order[0]
-    return [c for c in order if c.median - top.median <= max(top.spread, c.spread)]
+    return [c for c in order if c.median <= max(top.steps) or min(c.steps) <= top.median]

@@ -33,6 +33,22 @@ def test_the_walk_goes_out_from_the_best_rate_one_grid_rate_at_a_time() -> None:
     assert walk.to_run == () and walk.low_edge and walk.high_edge and not walk.waiting
 
 
+def test_the_walk_starts_beyond_the_search_runs_already_in_the_band() -> None:
+    # The search found the best at G(-12) and reached within the margin at 0.035, three
+    # grid rates above it: the band reaches at least there, so G(-11) and G(-10) need no
+    # run; the walk's next rate up is the first grid rate above 0.035, G(-8).
+    search = [run(G(-12), 100), run(0.035, 140), run(0.0005, None)]
+    walk = bracket.walk(search, [], 1.5, 1e-6, 100)
+    assert walk.to_run == pytest.approx((G(-8), G(-13)))
+    # A search run that ran to its end out of the band between the lowest in-band rate
+    # and the grid rate below it brackets that side: nothing to run there.
+    search.append(run(0.0075, None))  # between G(-13) = 0.0068 and G(-12) = 0.01
+    walk = bracket.walk(search, [], 1.5, 1e-6, 100)
+    assert walk.to_run == pytest.approx((G(-8),)) and walk.low_edge and not walk.high_edge
+    # The band reported is every in-band run's rate: 0.01 .. 0.035 here.
+    assert max(r.rate for r in search if r.steps and r.steps <= 150) == pytest.approx(0.035)
+
+
 def test_a_running_rate_is_waited_for_and_a_heuristic_stop_bounds_nothing() -> None:
     walk = bracket.walk([run(G(-12), 100)], [G(-11)], 1.5, 1e-6, 100)
     assert walk.waiting and walk.to_run == pytest.approx((G(-13),))
@@ -48,12 +64,20 @@ def test_a_faster_run_recentres_the_walk_and_the_range_ends_it() -> None:
     assert at_top.high_edge and at_top.to_run == pytest.approx((G(11),))
 
 
-def test_ties_are_medians_within_the_seeds_spread() -> None:
-    adam = contenders.Contender("adam", 1e-3, (250, 350, 250))  # median 250, spread 100
+def test_ties_are_medians_within_the_other_optimizers_seeds() -> None:
+    adam = contenders.Contender("adam", 1e-3, (250, 350, 250))  # median 250, 250..350
     momentum = contenders.Contender("momentum", 0.3, (300, 300, 350))  # median 300
     sgd = contenders.Contender("sgd", 0.2, (500, 500, 500))
     tied = contenders.tied([momentum, sgd, adam])
     assert [c.optimizer for c in tied] == ["adam", "momentum"]
+    # The proxy CNN's seeds: momentum's noise no longer buys it a tie that rmsprop, as
+    # slow but steady, does not get; every momentum seed is slower than every adadelta's.
+    adadelta = contenders.Contender("adadelta", 14.7, (250, 250, 250))
+    adam = contenders.Contender("adam", 6.8e-3, (250, 250, 200))
+    momentum = contenders.Contender("momentum", 0.46, (300, 450, 350))
+    rmsprop = contenders.Contender("rmsprop", 1e-3, (350, 350, 350))
+    tied = contenders.tied([momentum, rmsprop, adam, adadelta])
+    assert [c.optimizer for c in tied] == ["adadelta", "adam"]
     assert contenders.leaders({"adam": 250, "momentum": 300, "sgd": 400}, 1.5) == [
         "adam",
         "momentum",
@@ -95,8 +119,8 @@ def test_a_study_asks_for_seeds_then_ties_then_bands() -> None:
     seeds = [
         trial("adam", 0.012, s, **{ROLE_ATTR: SEED, SEED_ATTR: k}) for s, k in ((100, 1), (150, 2))
     ] + [trial("sgd", 0.3, s, **{ROLE_ATTR: SEED, SEED_ATTR: k}) for s, k in ((400, 1), (410, 2))]
-    # adam: 100, 100, 150 (median 100, spread 50); sgd: 140, 400, 410 (median 400, spread
-    # 270): 300 apart, more than either spread: not tied.
+    # adam: 100, 100, 150 (median 100); sgd: 140, 400, 410 (median 400): neither median
+    # within the other's seeds: not tied, although sgd's luckiest seed beat adam's worst.
     bands = followups.plan(search + seeds, SETTINGS)
     assert {(f.optimizer, f.role) for f in bands.to_run} == {("adam", BAND)}
     assert [f.learning_rate for f in bands.to_run] == pytest.approx([G(-11), G(-12)])
