@@ -26,7 +26,11 @@ rises exponentially from `lr_min` to `lr_max`, one step per rate. The rule, step
    during the ramp still remembers the small early gradients: they survive rates in the
    test that they do not survive when trained at one rate from the start. On the full
    grids of two models (the laptop proxy and an MLP) the best rate was 0.15-0.3 r for Adam
-   and RMSProp and 0.7-3 r for the other four (`docs/benchmarks.md`).
+   and RMSProp and 0.7-3 r for the other four (`docs/benchmarks.md`). Adam's family
+   (AdamW, Nadam, Adamax, LAMB) keeps the same running average, so it gets r / 4 too: on
+   the MLP's grid AdamW's best rate was 0.1 r and its band ended below r / 2, so the
+   search's run at r was out of it. Other optimizers (Lion's sign steps, FTRL's and
+   Adagrad's accumulated sums, Adafactor's relative steps, a user's own) keep r.
 
 Pure numpy over (rate, loss) lists: no Optuna, no Keras.
 """
@@ -48,7 +52,7 @@ BAND_BELOW = 10.0  # the band starts a decade below the lowest point
 BAND_ABOVE = 3.0  # and ends half a decade above it
 # Optimizers whose steps are scaled by a running average of squared gradients start
 # lower (step 6 above); every other optimizer's suggestion is r itself.
-ADAPTIVE_MOMENT = frozenset({"adam", "rmsprop"})
+ADAPTIVE_MOMENT = frozenset({"adam", "adamw", "nadam", "adamax", "lamb", "rmsprop"})
 ADAPTIVE_FACTOR = 0.25
 MIN_STEPS_BEFORE_STOP = 5  # the first few smoothed values rest on one or two losses
 

@@ -104,3 +104,17 @@ def test_adam_and_rmsprop_start_a_quarter_below_where_the_loss_was_lowest() -> N
     anchor = sgd.band[1] / lr_range.BAND_ABOVE
     assert sgd.suggestion == pytest.approx(anchor)
     assert adam.suggestion == pytest.approx(anchor * lr_range.ADAPTIVE_FACTOR)
+
+
+@pytest.mark.parametrize("optimizer", ["adamw", "nadam", "adamax", "lamb", "rmsprop"])
+def test_adams_family_starts_where_adam_does(optimizer: str) -> None:
+    # AdamW is Adam with decoupled weight decay: the same running average of squared
+    # gradients, so the same quarter. (At r itself, on the MLP's grid, it never reached.)
+    rates = lr_range.ramp(LR_MIN, LR_MAX, 200)
+    losses = synthetic_losses(rates, best=1e-2, noise=0.0)
+    adam = lr_range.read_curve(rates, losses, LR_MIN, LR_MAX, 200, "adam")
+    other = lr_range.read_curve(rates, losses, LR_MIN, LR_MAX, 200, optimizer)
+    lion = lr_range.read_curve(rates, losses, LR_MIN, LR_MAX, 200, "lion")
+    assert other.suggestion == pytest.approx(adam.suggestion)
+    assert lion.suggestion is not None and adam.suggestion is not None
+    assert lion.suggestion == pytest.approx(adam.suggestion / lr_range.ADAPTIVE_FACTOR)
