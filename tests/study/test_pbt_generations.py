@@ -86,6 +86,7 @@ def test_an_interrupted_study_resumes_to_the_answer_of_an_uninterrupted_one(
     assert answer(storage, "parts") == answer(storage, "whole")
 
 
+@pytest.mark.slow  # a whole study and its band runs
 def test_a_band_the_population_left_thin_is_measured_with_constant_rate_runs(
     tmp_path: Path, mnist: str
 ) -> None:
