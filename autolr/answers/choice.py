@@ -1,8 +1,8 @@
 """Which optimizer to recommend when several tie within the noise of the seeds.
 
 The leaders' best rates ran again at more seeds (search/contenders.py); optimizers whose
-median steps lie within the spread of the fastest's seeds, or whose seeds' spread holds
-its median, are tied. Among them the
+median steps lie within the spread of the fastest's seeds, while their seeds' spread
+holds its median, are tied. Among them the
 one with the widest measured band is recommended: with the same speed, the rate that
 stays safe when the model, the data or the batch size change a little.
 """

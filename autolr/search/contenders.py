@@ -5,11 +5,13 @@ steps on one seed can need 350 on another), so "fastest" among optimizers a chec
 is noise. After a search, each leading optimizer (its best run within the band margin of
 the overall best) trains its best rate again with `EXTRA_SEEDS` more seeds (new initial
 weights and batch order). Optimizers are ranked by their median steps across the seeds;
-one is tied with the fastest when either median lies within the spread of the other's
-seeds (between its fastest and slowest seed): the seeds cannot put one before the other.
-(Comparing medians with the larger of the two spreads, as first built, let a noisy
-optimizer tie whose every seed was slower than every seed of the fastest, while an
-equally slow, steady one did not; a single lucky seed does not make a tie either.) Among
+one is tied with the fastest when each one's median lies within the spread of the
+other's seeds (between its fastest and slowest seed): each could be the other, as far
+as the seeds can tell. Comparing medians with the larger of the two spreads, as first
+built, let a noisy optimizer tie whose every seed was slower than every seed of the
+fastest (while an equally slow, steady one did not), and one slow seed of the fastest
+tie it with everything up to that seed: on the MLP, AdamW at 250, 350, 250 steps tied
+with Adadelta at 350, 350, 350, whose wider band then won, at 1.4x the steps. Among
 tied optimizers autolr recommends the one whose measured band is widest: the safest when
 the model, the data or the batch size change a little.
 
@@ -62,9 +64,9 @@ def ranked(contenders: Sequence[Contender]) -> list[Contender]:
 
 def tied(contenders: Sequence[Contender]) -> list[Contender]:
     """The contenders tied with the one of lowest median (itself included, first): those
-    whose median lies within its seeds' spread, or its median within theirs."""
+    whose median lies within its seeds' spread while its median lies within theirs."""
     order = ranked(contenders)
     if not order:
         return []
     top = order[0]
-    return [c for c in order if c.median <= max(top.steps) or min(c.steps) <= top.median]
+    return [c for c in order if c.median <= max(top.steps) and min(c.steps) <= top.median]
