@@ -31,9 +31,9 @@ def terminate_as_interrupt() -> None:
 
 @contextlib.contextmanager
 def held(*signals: signal.Signals) -> Iterator[None]:
-    """Hold `signals` back for the moment it takes to record a trial's end, then deliver
-    them. (Ignoring them instead would lose a SIGTERM, and with it the worker's only
-    word that its parent is gone.)"""
+    """Hold `signals` back for the moment it takes to record a trial's end (or create
+    one and note it), then deliver them. (Ignoring them instead would lose a SIGTERM,
+    and with it the worker's only word that its parent is gone.)"""
     if threading.current_thread() is not threading.main_thread():
         yield
         return

@@ -130,7 +130,11 @@ def summarise_optimizer(
     if best is None or best.value is None:
         return OptimizerResult(None, None, None, 0, len(finished))
     good = [t for t in finished if reached(t)]
-    in_band = [t.params["learning_rate"] for t in good if (t.value or 0) <= margin * best.value]
+    # As people read it (whole steps), as the band walk reads it (search/bracket.py).
+    limit = margin * shown_value(best.value, objective)
+    in_band = [
+        t.params["learning_rate"] for t in good if shown_value(t.value or 0, objective) <= limit
+    ]
     return OptimizerResult(
         learning_rate=float(best.params["learning_rate"]),
         value=shown_value(best.value, objective),

@@ -88,7 +88,8 @@ def follow_up_text(rec: Recommendation) -> str:
     if rec.per_optimizer[rec.optimizer].band_measured:
         text += (
             "Its band's edges were measured on the study's grid (six rates a decade), "
-            "walking out from the best rate until a rate fell out of the band.\n\n"
+            "walking out from the farthest rates known to be in it until a rate fell out "
+            "of the band.\n\n"
         )
     if rec.follow_up_trials:
         text += (

@@ -1,4 +1,4 @@
-"""Measuring an optimizer's band: which rates to train next, bracketing out from its best.
+"""Measuring an optimizer's band: which rates to train next, bracketing its edges.
 
 The 2018 study's band is every rate that reaches the target within 1.5x of the best
 run's steps. A search (TPE, random, PBT) learns where the best rate is, not how far the

@@ -4,7 +4,8 @@
    the margin of the overall best), each leader's best rate is trained at two more seeds,
    so that ties within the seeds' noise are seen.
 2. Bands (bracket.py): every optimizer tied for first has its band's edges measured on
-   the study's grid, walking out from its best rate until a rate falls out of the band.
+   the study's grid, walking out from the farthest rates known to be in it until a rate
+   falls out of the band.
 
 Each follow-up is a trial labelled with its role (and seed), created with its parameters
 fixed, in the same study: it resumes and is shared like any trial. What to run next is a

@@ -12,7 +12,8 @@ Two ways, by study and storage:
 
 Either returns the new trial's id (autolr created it from the schedule's template), the
 trial `study.ask` made, or "wait" / "done". `claimed` collects ids of trials created, so
-that the caller can undo them if the claim's lease ran out (LockLost).
+that the caller can undo them if the claim's lease ran out (LockLost) or an interrupt
+arrived before the trial began training.
 """
 
 from __future__ import annotations

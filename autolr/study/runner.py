@@ -239,8 +239,9 @@ class _Worker:
             # This worker stalled past its claim's lease (frozen, paused): others went on
             # without it and may already have handed this point out again. Its claim
             # never happened: fail the trial it took, so the point is run once, elsewhere.
-            for trial_id in claimed:
-                self._void(trial_id, "claim undone: lock lease ran out")
+            with _uninterruptible():
+                for trial_id in claimed:
+                    self._void(trial_id, "claim undone: lock lease ran out")
             log.warning(f"{exc}; this worker's claim was undone and it claims again")
             return "retry"
         except KeyboardInterrupt as exc:
@@ -249,6 +250,8 @@ class _Worker:
             with _uninterruptible():
                 for trial_id in claimed:
                     self._void(trial_id, f"{type(exc).__name__}: interrupted while claimed")
+                if claimed:
+                    note_failed_on_interrupt(exc, "the trial it had just claimed is")
             raise
         self._ids[trial.number] = taken.trial_id
         return trial
@@ -260,8 +263,10 @@ class _Worker:
 
     def run_trial(self, trial: optuna.Trial, heartbeat_seconds: int) -> None:
         trial_id = self._ids[trial.number]
-        heartbeat = Heartbeat(self.storage, trial_id, heartbeat_seconds)
+        heartbeat: Heartbeat | None = None
         try:
+            # In the try: an interrupt from here on fails the trial (below).
+            heartbeat = Heartbeat(self.storage, trial_id, heartbeat_seconds)
             heartbeat.start()
             outcome: dict[str, Any] = {"values": self.objective(trial)}
         except optuna.TrialPruned:
@@ -272,7 +277,8 @@ class _Worker:
             # This trial cannot run (e.g. a damaged checkpoint); record why and go on.
             outcome = self._failed(trial, exc, lost=True)
         except (Exception, KeyboardInterrupt) as exc:
-            heartbeat.stop()
+            if heartbeat is not None:
+                heartbeat.stop()
             # A second Ctrl-C must not leave the trial RUNNING.
             with _uninterruptible(), _unless_finished():
                 self._tell(trial, **self._failed(trial, exc, lost=False))
@@ -280,7 +286,8 @@ class _Worker:
                     note_failed_on_interrupt(exc, f"the running trial {trial.number} is")
             raise
         finally:
-            heartbeat.stop()
+            if heartbeat is not None:
+                heartbeat.stop()
         told = None
         with _unless_finished():
             # Another worker declared this trial dead (its heartbeat went stale) and handed

@@ -45,8 +45,12 @@ def test_the_walk_starts_beyond_the_search_runs_already_in_the_band() -> None:
     search.append(run(0.0075, None))  # between G(-13) = 0.0068 and G(-12) = 0.01
     walk = bracket.walk(search, [], 1.5, 1e-6, 100)
     assert walk.to_run == pytest.approx((G(-8),)) and walk.low_edge and not walk.high_edge
-    # The band reported is every in-band run's rate: 0.01 .. 0.035 here.
-    assert max(r.rate for r in search if r.steps and r.steps <= 150) == pytest.approx(0.035)
+    # G(-8) being trained: wait for it. A run there that reached, but too slowly (151 >
+    # 1.5 x 100), is out of the band: both sides bracketed.
+    pending = bracket.walk(search, [G(-8)], 1.5, 1e-6, 100)
+    assert pending.waiting and pending.to_run == ()
+    done = bracket.walk([*search, run(G(-8), 151)], [], 1.5, 1e-6, 100)
+    assert done.to_run == () and done.low_edge and done.high_edge and not done.waiting
 
 
 def test_a_running_rate_is_waited_for_and_a_heuristic_stop_bounds_nothing() -> None:

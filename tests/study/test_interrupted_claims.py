@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from optuna.trial import TrialState
 
+from autolr.errors import failed_on_interrupt
 from tests.stub_worker import SMALL_GRID_FLAGS, make_worker
 
 
@@ -36,8 +37,10 @@ def test_an_interrupted_claim_fails_its_trial(tmp_path: Path, moment: str) -> No
         storage.create_new_trial = _interrupt_after_first(storage.create_new_trial)  # type: ignore[method-assign]
     else:  # after the claim, while the new trial is read back
         storage.get_trial = _interrupt_after_first(storage.get_trial)  # type: ignore[method-assign]
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt) as interrupt:
         worker.run(None, 10)
+    # The exit message will say a trial was recorded as failed, not "no trial was running".
+    assert failed_on_interrupt(interrupt.value) == ["the trial it had just claimed is"]
     trials = worker.study.get_trials(deepcopy=False)
     assert len(trials) == 1
     assert trials[0].state == TrialState.FAIL

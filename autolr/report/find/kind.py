@@ -43,7 +43,7 @@ class FindInputs:
     def note(self) -> str:
         return (
             "Band: [r/10, 3r], r where the moving average is lowest (less its lag); "
-            "suggestion: r (Adam, RMSProp: r/4). A test stops at "
+            "suggestion: r (Adam's family, RMSProp: r/4). A test stops at "
             f"{lr_range.DIVERGENCE_FACTOR:g}x its lowest average."
         )
 
