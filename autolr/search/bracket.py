@@ -73,7 +73,7 @@ def walk(
     best = min(reached, key=lambda r: (r.steps, r.rate))
     assert best.steps is not None
     limit = margin * best.steps
-    inside = [grid_index(r.rate) for r in reached if r.steps is not None and r.steps <= limit]
+    inside = [grid_index(r.rate) for r in reached if _in_band(r, limit)]
     outside = [grid_index(r.rate) for r in runs if r.exact and not _in_band(r, limit)]
     pending = {round(grid_index(rate), 6) for rate in running if _on_grid(rate)}
     low = math.ceil(grid_index(lr_min) - _SAME_RATE)

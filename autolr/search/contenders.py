@@ -42,10 +42,6 @@ class Contender:
     def median(self) -> float:
         return float(statistics.median(self.steps))
 
-    @property
-    def spread(self) -> float:
-        return max(self.steps) - min(self.steps)
-
 
 def leaders(best_steps: Mapping[str, float], margin: float) -> list[str]:
     """Optimizers whose best run needed at most `margin` times the overall best's steps,
