@@ -58,6 +58,28 @@ def postgres_url():
         shutil.rmtree(directory, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def grid_url(tmp_path_factory: pytest.TempPathFactory, mnist: str) -> str:
+    """The SQLite URL of a real grid study (2 optimizers x 5 rates, tests/helpers.py's
+    GRID_FLAGS), trained once per test session. Tests that write to it use a copy."""
+    from autolr.study.runner import NullObserver, TuneRequest
+    from autolr.study.tuning import tune
+    from tests.helpers import GRID_FLAGS, GRID_STUDY
+
+    storage = f"sqlite:///{tmp_path_factory.mktemp('grid')}/grid.db"
+    tune(TuneRequest(GRID_STUDY, storage, {**GRID_FLAGS, "data": mnist}), NullObserver())
+    return storage
+
+
+@pytest.fixture(scope="session")
+def grid_study(grid_url: str):
+    import optuna
+
+    from tests.helpers import GRID_STUDY
+
+    return optuna.load_study(study_name=GRID_STUDY, storage=grid_url)
+
+
 # A real search whose runs end every way a run can: reached (two of them at the same
 # check, so the tie-break decides the best), diverged, and pruned with its reason.
 MIXED_FLAGS = {

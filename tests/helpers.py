@@ -23,6 +23,55 @@ SCALE = "0.25"
 SMALL_GRID_POINTS = 10
 
 
+# The session's real grid (tests/conftest.py's grid_study): 2 optimizers x 5 rates, every
+# rate run to its end so that figures have full lines; adam reaches the target at the low
+# rates, momentum at the high ones.
+GRID_STUDY = "small-grid"
+GRID_OPTIMIZERS = ("adam", "momentum")
+GRID_FLAGS = {
+    "sampler": "grid",
+    "optimizers": list(GRID_OPTIMIZERS),
+    "lr_min": 0.01,
+    "lr_max": 0.05,  # 5 grid rates
+    "scale": float(SCALE),
+    "train_size": 2000,
+    "target": 0.9,
+    "max_steps": 150,
+    "prune": False,
+}
+GRID_POINTS = 10
+
+
+def grid_study_args(mnist: str, *extra: str) -> list[str]:
+    """`autolr tune` with the session grid's settings, as a user would type them."""
+    return [
+        "tune",
+        "--study",
+        GRID_STUDY,
+        "--sampler",
+        "grid",
+        "--optimizers",
+        ",".join(GRID_OPTIMIZERS),
+        "--lr-min",
+        "0.01",
+        "--lr-max",
+        "0.05",
+        "--scale",
+        SCALE,
+        "--train-size",
+        "2000",
+        "--target",
+        "0.9",
+        "--max-steps",
+        "150",
+        "--no-prune",
+        "--data",
+        mnist,
+        "--quiet",
+        *extra,
+    ]
+
+
 def small_grid_args(study: str, mnist: str, *extra: str) -> list[str]:
     return [
         "tune",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import shutil
 import socket
 import sqlite3
 from pathlib import Path
@@ -14,9 +15,12 @@ import pytest
 from autolr.answers.scaling import reference_weight_count
 from autolr.store.history import checks
 from tests.helpers import (
-    SMALL_GRID_POINTS,
+    GRID_OPTIMIZERS,
+    GRID_POINTS,
+    GRID_STUDY,
     assert_clean_error,
     assert_grid_complete_once,
+    grid_study_args,
     invoke,
     small_grid_args,
     with_flags,
@@ -33,36 +37,35 @@ def workdir(tmp_path: Path, monkeypatch) -> Path:
 
 
 @pytest.fixture(scope="module")
-def finished_grid(tmp_path_factory: pytest.TempPathFactory, mnist: str) -> str:
-    """A small grid study, run once through the CLI and shared by the read-only tests."""
-    storage = f"sqlite:///{tmp_path_factory.mktemp('grid')}/grid.db"
-    result = invoke(*small_grid_args("small", mnist, "--storage", storage))
-    assert result.exit_code == 0, result.output
-    assert "study small done: 10/10 trials" in result.stderr
-    return storage
+def finished_grid(grid_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A copy of the session's finished grid (tests/conftest.py), for these tests to read
+    and resume: the grid is trained once per session, not once per module."""
+    copy = tmp_path_factory.mktemp("grid") / "grid.db"
+    shutil.copyfile(grid_url.removeprefix("sqlite:///"), copy)
+    return f"sqlite:///{copy}"
 
 
 def test_a_small_grid_runs_to_the_end_and_stores_every_point(finished_grid: str) -> None:
-    states = assert_grid_complete_once("small", finished_grid, SMALL_GRID_POINTS)
-    assert states["COMPLETE"] + states["PRUNED"] == SMALL_GRID_POINTS
+    states = assert_grid_complete_once(GRID_STUDY, finished_grid, GRID_POINTS)
+    assert states["COMPLETE"] == GRID_POINTS  # --no-prune: every rate ran to its end
 
 
 def test_running_a_finished_study_again_adds_nothing(finished_grid: str, mnist: str) -> None:
-    result = invoke(*small_grid_args("small", mnist, "--storage", finished_grid))
-    assert result.exit_code == 0
-    assert "done: 10/10" in result.stderr
-    assert_grid_complete_once("small", finished_grid, SMALL_GRID_POINTS)
+    result = invoke(*grid_study_args(mnist, "--storage", finished_grid))
+    assert result.exit_code == 0, result.output
+    assert f"study {GRID_STUDY} done: {GRID_POINTS}/{GRID_POINTS} trials" in result.stderr
+    assert_grid_complete_once(GRID_STUDY, finished_grid, GRID_POINTS)
 
 
 def test_best_json_on_a_finished_study(finished_grid: str) -> None:
-    result = invoke("best", "--study", "small", "--storage", finished_grid, "--json")
+    result = invoke("best", "--study", GRID_STUDY, "--storage", finished_grid, "--json")
     assert result.exit_code == 0, result.output
     best = json.loads(result.stdout)
-    assert best["study"] == "small" and best["optimizer"] in ("adam", "sgd")
+    assert best["study"] == GRID_STUDY and best["optimizer"] in GRID_OPTIMIZERS
     low, high = best["band"]
     assert low <= best["learning_rate"] <= high
-    assert low >= 0.02 and high <= 0.1 + 1e-9
-    assert set(best["per_optimizer"]) == {"adam", "sgd"}
+    assert low >= 0.01 and high <= 0.05 + 1e-9
+    assert set(best["per_optimizer"]) == set(GRID_OPTIMIZERS)
     winner = best["per_optimizer"][best["optimizer"]]
     assert winner["learning_rate"] == best["learning_rate"] and winner["reached_trials"] >= 1
     assert best["value"] == min(
@@ -71,7 +74,7 @@ def test_best_json_on_a_finished_study(finished_grid: str) -> None:
 
 
 def test_best_prints_a_readable_recommendation(finished_grid: str) -> None:
-    result = invoke("best", "--study", "small", "--storage", finished_grid)
+    result = invoke("best", "--study", GRID_STUDY, "--storage", finished_grid)
     assert result.exit_code == 0
     assert "use " in result.stdout and "rates that work:" in result.stdout
 
@@ -80,7 +83,7 @@ def test_readers_answer_while_a_worker_holds_the_sqlite_write_lock(finished_grid
     database = sqlite3.connect(finished_grid.removeprefix("sqlite:///"), isolation_level=None)
     database.execute("BEGIN IMMEDIATE")  # what a worker does while it records a result
     try:
-        for args in (["best", "--study", "small"], ["studies"]):
+        for args in (["best", "--study", GRID_STUDY], ["studies"]):
             result = invoke(*args, "--storage", finished_grid)
             assert result.exit_code == 0, result.output
     finally:
@@ -91,19 +94,19 @@ def test_readers_answer_while_a_worker_holds_the_sqlite_write_lock(finished_grid
 def test_studies_lists_the_study_with_its_trial_counts(finished_grid: str) -> None:
     result = invoke("studies", "--storage", finished_grid, "--json")
     rows = json.loads(result.stdout)
-    assert [r["study"] for r in rows] == ["small"]
+    assert [r["study"] for r in rows] == [GRID_STUDY]
     assert rows[0]["sampler"] == "grid"
-    assert sum(rows[0]["states"].values()) >= SMALL_GRID_POINTS
+    assert sum(rows[0]["states"].values()) >= GRID_POINTS
 
 
 def test_unknown_study_lists_the_ones_that_exist(finished_grid: str) -> None:
-    result = invoke("best", "--study", "smal", "--storage", finished_grid)
-    assert_clean_error(result, "no study named 'smal'")
-    assert "studies there: small" in result.stderr
+    result = invoke("best", "--study", "small-gird", "--storage", finished_grid)
+    assert_clean_error(result, "no study named 'small-gird'")
+    assert f"studies there: {GRID_STUDY}" in result.stderr
 
 
 def test_resuming_with_other_settings_is_refused(finished_grid: str, mnist: str) -> None:
-    args = small_grid_args("small", mnist, "--storage", finished_grid)
+    args = grid_study_args(mnist, "--storage", finished_grid)
     args[args.index("--target") + 1] = "0.95"
     result = invoke(*args)
     assert_clean_error(result, "created with --target 0.9 (asked 0.95)")
@@ -276,7 +279,7 @@ def test_trace_trains_each_optimizer_at_its_best_rate_past_the_target(
     args = [
         "trace",
         "--study",
-        "small",
+        GRID_STUDY,
         "--storage",
         finished_grid,
         "--steps",
@@ -290,9 +293,9 @@ def test_trace_trains_each_optimizer_at_its_best_rate_past_the_target(
     result = invoke(*args)
     assert result.exit_code == 0, result.output
     best = json.loads(
-        invoke("best", "--study", "small", "--storage", finished_grid, "--json").stdout
+        invoke("best", "--study", GRID_STUDY, "--storage", finished_grid, "--json").stdout
     )
-    study = optuna.load_study(study_name="small-trace", storage=finished_grid)
+    study = optuna.load_study(study_name=f"{GRID_STUDY}-trace", storage=finished_grid)
     by_optimizer = {t.params["optimizer"]: t for t in study.trials}
     for name, summary in best["per_optimizer"].items():
         if summary["learning_rate"] is None:
@@ -303,12 +306,12 @@ def test_trace_trains_each_optimizer_at_its_best_rate_past_the_target(
         history = checks(trial)
         assert history[-1][0] == 200  # trained the whole budget, not just to the target
         assert [h[0] for h in history if len(h) > 4] == [100, 200]  # validation accuracy
-    assert "small-trace" in result.stdout
+    assert f"{GRID_STUDY}-trace" in result.stdout
     again = invoke(*args)  # resumable: a finished experiment adds nothing
     assert again.exit_code == 0
-    assert len(optuna.load_study(study_name="small-trace", storage=finished_grid).trials) == len(
-        study.trials
-    )
+    assert len(
+        optuna.load_study(study_name=f"{GRID_STUDY}-trace", storage=finished_grid).trials
+    ) == len(study.trials)
 
 
 @pytest.mark.slow  # heavy (tens of seconds); CI runs it with the slow tests
@@ -316,7 +319,7 @@ def test_scale_runs_each_size_and_rate_and_fits_a_line(finished_grid: str, mnist
     args = [
         "scale",
         "--study",
-        "small",
+        GRID_STUDY,
         "--storage",
         finished_grid,
         "--scales",
@@ -334,7 +337,7 @@ def test_scale_runs_each_size_and_rate_and_fits_a_line(finished_grid: str, mnist
     result = invoke(*args)
     assert result.exit_code == 0, result.output
     assert "each size's best rate" in result.stdout and "seconds = c + k·n" in result.stdout
-    study = optuna.load_study(study_name="small-scale", storage=finished_grid)
+    study = optuna.load_study(study_name=f"{GRID_STUDY}-scale", storage=finished_grid)
     assert sorted((t.params["scale"], t.params["learning_rate"]) for t in study.trials) == [
         (0.125, 0.03),
         (0.125, 0.06),
@@ -345,7 +348,14 @@ def test_scale_runs_each_size_and_rate_and_fits_a_line(finished_grid: str, mnist
     assert weights == {s: reference_weight_count(s) for s in (0.125, 0.25)}
     advice = json.loads(
         invoke(
-            "best", "--study", "small", "--storage", finished_grid, "--for-scale", "0.5", "--json"
+            "best",
+            "--study",
+            GRID_STUDY,
+            "--storage",
+            finished_grid,
+            "--for-scale",
+            "0.5",
+            "--json",
         ).stdout
     )["larger_model"]
     assert advice["target"] == {"scale": 0.5, "weights": reference_weight_count(0.5)}
@@ -493,7 +503,7 @@ def test_bad_size_questions_are_one_line(
     finished_grid: str, extra: list[str], fragment: str
 ) -> None:
     assert_clean_error(
-        invoke("best", "--study", "small", "--storage", finished_grid, *extra), fragment
+        invoke("best", "--study", GRID_STUDY, "--storage", finished_grid, *extra), fragment
     )
 
 
@@ -502,7 +512,7 @@ def test_experiments_need_a_finished_study(finished_grid: str) -> None:
         invoke("trace", "--study", "nope", "--storage", finished_grid), "no study named 'nope'"
     )
     assert_clean_error(
-        invoke("trace", "--study", "small", "--storage", finished_grid, "--lr", "adam:0.1"),
+        invoke("trace", "--study", GRID_STUDY, "--storage", finished_grid, "--lr", "adam:0.1"),
         "--lr takes OPTIMIZER=VALUE",
     )
 

@@ -166,6 +166,7 @@ def test_pbt_works_to_a_loss(examples: Path) -> None:
             assert donor_loss <= own_loss
 
 
+@pytest.mark.slow  # a second backend: CI runs it with the slow tests
 def test_the_jax_backend_tunes_a_regression(examples: Path) -> None:
     env = {**os.environ, "KERAS_BACKEND": "jax", "PYTHONPATH": str(Path.cwd().parents[1])}
     args = ["tune", "--study", "jax", "--storage", _storage(examples), *GRID, *BUDGET,

@@ -22,19 +22,6 @@ from autolr.study.runner import NullObserver, TuneRequest
 from autolr.study.tuning import tune
 from tests.helpers import SCALE
 
-GRID_OPTIMIZERS = ("adam", "momentum")
-GRID_FLAGS = {
-    "sampler": "grid",
-    "optimizers": list(GRID_OPTIMIZERS),
-    "lr_min": 0.01,
-    "lr_max": 0.05,  # 5 grid rates: adam reaches the target at the low ones, momentum high
-    "scale": float(SCALE),
-    "train_size": 2000,
-    "target": 0.9,
-    "max_steps": 150,
-    "prune": False,  # every rate runs to its end, so the figures have full lines
-}
-
 # Hand-made studies: a TPE-like search over two optimizers.
 MADE_SETTINGS = StudySettings(
     sampler="tpe",
@@ -48,14 +35,6 @@ DISTRIBUTIONS = {
     "optimizer": CategoricalDistribution(["adam", "sgd"]),
     "learning_rate": FloatDistribution(1e-4, 1.0, log=True),
 }
-
-
-@pytest.fixture(scope="session")
-def grid_study(tmp_path_factory: pytest.TempPathFactory, mnist: str) -> optuna.Study:
-    """A real grid study (2 optimizers x 5 rates), trained once per test session."""
-    storage = f"sqlite:///{tmp_path_factory.mktemp('report')}/grid.db"
-    tune(TuneRequest("small-grid", storage, {**GRID_FLAGS, "data": mnist}), NullObserver())
-    return optuna.load_study(study_name="small-grid", storage=storage)
 
 
 # The follow-ups of the grid: trace at each optimizer's best rate, scale at two sizes and

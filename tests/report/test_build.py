@@ -23,8 +23,8 @@ from autolr.report.build import SUMMARY, read_inputs
 from autolr.report.chart import Line, marks_tagged
 from autolr.report.page import INDEX
 from autolr.store.stored import stored_settings
+from tests.helpers import GRID_OPTIMIZERS
 from tests.report.conftest import (
-    GRID_OPTIMIZERS,
     MADE_SETTINGS,
     TPE_TRIALS,
     MadeStudy,
