@@ -43,33 +43,15 @@ GRID_POINTS = 10
 
 
 def grid_study_args(mnist: str, *extra: str) -> list[str]:
-    """`autolr tune` with the session grid's settings, as a user would type them."""
-    return [
-        "tune",
-        "--study",
-        GRID_STUDY,
-        "--sampler",
-        "grid",
-        "--optimizers",
-        ",".join(GRID_OPTIMIZERS),
-        "--lr-min",
-        "0.01",
-        "--lr-max",
-        "0.05",
-        "--scale",
-        SCALE,
-        "--train-size",
-        "2000",
-        "--target",
-        "0.9",
-        "--max-steps",
-        "150",
-        "--no-prune",
-        "--data",
-        mnist,
-        "--quiet",
-        *extra,
-    ]
+    """`autolr tune` with the session grid's settings (GRID_FLAGS), as a user types them."""
+    args = ["tune", "--study", GRID_STUDY]
+    for name, value in {**GRID_FLAGS, "optimizers": ",".join(GRID_OPTIMIZERS)}.items():
+        option = name.replace("_", "-")
+        if isinstance(value, bool):
+            args.append(f"--{option}" if value else f"--no-{option}")
+        else:
+            args += [f"--{option}", str(value)]
+    return [*args, "--data", mnist, "--quiet", *extra]
 
 
 def small_grid_args(study: str, mnist: str, *extra: str) -> list[str]:
