@@ -17,7 +17,10 @@ Per (model, seed, arm) it reports `autolr best --json`'s answer and:
     tie is reported when `best` names at least two of them as tied;
   - total: every step (range test, search, follow-ups), against the search before the
     range-test prior (the recorded means of commit 2766e9c, or --baseline to rerun it),
-    and as a multiple of one run of the answer's own steps.
+    and as a multiple of one run of the answer's own steps;
+  - search phase: the range test and the search's own trials, before any follow-up (what
+    `--band none` would spend), with its fastest run, good within 1.25x of the grid's
+    best: item 5 compares the default's with prior-none's like for like.
 Targets (issue 17): band edges good in 8 of 9 (model, seed); median within 1.25x; grid ties
 reported; default total at most 50% of before, and at most 70% of prior-none's.
 
@@ -54,6 +57,7 @@ from bench_common import (
 from bench_pbt import measure_pbt, pbt_against_tpe
 
 TRIALS = 20
+ROLE_ATTR = "role"  # a follow-up's role (autolr/search/roles.py); absent on search trials
 
 
 def grid_truth(storage: str, model: str, data: str, cache: Path) -> dict:
@@ -125,11 +129,34 @@ def edge_steps(band: list[float], grid: list[float]) -> tuple[float, float]:
     )
 
 
+def search_phase(storage: str, study: str, truth: dict) -> dict:
+    """The range test and the search's own trials, before any follow-up: what `--band
+    none` would have spent, and the fastest run it found (judged like the answer)."""
+    trials = [t for t in finished(storage, study) if t.user_attrs.get(ROLE_ATTR) is None]
+    found = [t for t in trials if reached(t)]
+    spent = steps_of(storage, f"{study}-find") + sum(
+        int(t.user_attrs.get("steps", 0)) for t in trials
+    )
+    if not found:
+        return {"steps": spent, "best": None, "good": False}
+    best = min(found, key=lambda t: (t.user_attrs["steps"], t.value))
+    steps = best.user_attrs["steps"]
+    return {
+        "steps": spent,
+        "best": [best.params["optimizer"], best.params["learning_rate"], steps],
+        "good": steps <= 1.25 * truth["best_steps"],
+    }
+
+
 def measure(storage: str, study: str, truth: dict) -> dict:
     """The answer of one finished study, judged against the grid."""
     answer = best_json(REPO, storage, study)
     total = steps_of(storage, study) + steps_of(storage, f"{study}-find")
-    row: dict = {"total": total, "find": steps_of(storage, f"{study}-find")}
+    row: dict = {
+        "total": total,
+        "find": steps_of(storage, f"{study}-find"),
+        "search_phase": search_phase(storage, study, truth),
+    }
     if answer is None:
         return {**row, "answer": None}
     name = answer["optimizer"]
@@ -252,6 +279,17 @@ def summarise(results: dict, out: str, arms: list[str]) -> None:
     for arm, (edges, median, ties, cheap) in counts.items():
         print(f"{arm}: band edges {edges}/{n}, median {median}/{n}, ties {ties}/{n}, "
               f"at most 50% of before {cheap}/{n}")  # fmt: skip
+    if "default" in arms and "prior-none" in arms:
+        print("\nThe search phases (range test and search, no follow-ups): default / prior-none")
+        for model, result in results.items():
+            for row in result["rows"]:
+                mine, other = row["default"]["search_phase"], row["prior-none"]["search_phase"]
+                print(
+                    f"{model} seed {row['seed']}: {mine['steps']:,} / {other['steps']:,} steps "
+                    f"({mine['steps'] / other['steps']:.0%}); fastest run {mine['best']} "
+                    f"{'good' if mine['good'] else 'NO'} / {other['best']} "
+                    f"{'good' if other['good'] else 'NO'}"
+                )
     summary = {}
     if "pbt" in arms and "default" in arms:
         summary["pbt_vs_tpe"] = pbt_against_tpe(_as_pbt_rows(results))
