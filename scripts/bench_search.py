@@ -56,8 +56,9 @@ from bench_common import (
 )
 from bench_pbt import measure_pbt, pbt_against_tpe
 
+from autolr.search.roles import ROLE_ATTR
+
 TRIALS = 20
-ROLE_ATTR = "role"  # a follow-up's role (autolr/search/roles.py); absent on search trials
 
 
 def grid_truth(storage: str, model: str, data: str, cache: Path) -> dict:
@@ -129,14 +130,12 @@ def edge_steps(band: list[float], grid: list[float]) -> tuple[float, float]:
     )
 
 
-def search_phase(storage: str, study: str, truth: dict) -> dict:
-    """The range test and the search's own trials, before any follow-up: what `--band
-    none` would have spent, and the fastest run it found (judged like the answer)."""
+def search_phase(storage: str, study: str, truth: dict, find: int) -> dict:
+    """The range test (`find` steps) and the search's own trials, before any follow-up:
+    what `--band none` would have spent, and its fastest run (judged like the answer)."""
     trials = [t for t in finished(storage, study) if t.user_attrs.get(ROLE_ATTR) is None]
     found = [t for t in trials if reached(t)]
-    spent = steps_of(storage, f"{study}-find") + sum(
-        int(t.user_attrs.get("steps", 0)) for t in trials
-    )
+    spent = find + sum(int(t.user_attrs.get("steps", 0)) for t in trials)
     if not found:
         return {"steps": spent, "best": None, "good": False}
     best = min(found, key=lambda t: (t.user_attrs["steps"], t.value))
@@ -151,11 +150,11 @@ def search_phase(storage: str, study: str, truth: dict) -> dict:
 def measure(storage: str, study: str, truth: dict) -> dict:
     """The answer of one finished study, judged against the grid."""
     answer = best_json(REPO, storage, study)
-    total = steps_of(storage, study) + steps_of(storage, f"{study}-find")
+    find = steps_of(storage, f"{study}-find")
     row: dict = {
-        "total": total,
-        "find": steps_of(storage, f"{study}-find"),
-        "search_phase": search_phase(storage, study, truth),
+        "total": steps_of(storage, study) + find,
+        "find": find,
+        "search_phase": search_phase(storage, study, truth, find),
     }
     if answer is None:
         return {**row, "answer": None}
@@ -181,7 +180,7 @@ def measure(storage: str, study: str, truth: dict) -> dict:
         "tie_reported": len(grid_tied) < 2
         or len(set(grid_tied) & set(answer.get("tied", []))) >= 2,
         "follow_ups": answer.get("follow_up_steps", 0),
-        "runs_of_the_answer": total / max(answer["value"], 1),
+        "runs_of_the_answer": row["total"] / max(answer["value"], 1),
     }
 
 

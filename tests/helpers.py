@@ -6,6 +6,7 @@ import os
 import queue
 import re
 import select
+import shutil
 import subprocess
 import sys
 import threading
@@ -40,6 +41,14 @@ GRID_FLAGS = {
     "prune": False,
 }
 GRID_POINTS = 10
+
+
+def copy_of(url: str, folder: Path) -> str:
+    """A private copy of a session study's SQLite file, for tests that write to it."""
+    source = Path(url.removeprefix("sqlite:///"))
+    target = folder / source.name
+    shutil.copy(source, target)
+    return f"sqlite:///{target}"
 
 
 def grid_study_args(mnist: str, *extra: str) -> list[str]:

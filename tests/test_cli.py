@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shlex
-import shutil
 import socket
 import sqlite3
 from pathlib import Path
@@ -20,6 +19,7 @@ from tests.helpers import (
     GRID_STUDY,
     assert_clean_error,
     assert_grid_complete_once,
+    copy_of,
     grid_study_args,
     invoke,
     small_grid_args,
@@ -40,9 +40,7 @@ def workdir(tmp_path: Path, monkeypatch) -> Path:
 def finished_grid(grid_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A copy of the session's finished grid (tests/conftest.py), for these tests to read
     and resume: the grid is trained once per session, not once per module."""
-    copy = tmp_path_factory.mktemp("grid") / "grid.db"
-    shutil.copyfile(grid_url.removeprefix("sqlite:///"), copy)
-    return f"sqlite:///{copy}"
+    return copy_of(grid_url, tmp_path_factory.mktemp("grid"))
 
 
 def test_a_small_grid_runs_to_the_end_and_stores_every_point(finished_grid: str) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from pathlib import Path
 
 import optuna
@@ -17,19 +16,11 @@ from optuna_dashboard import get_note, save_note
 from autolr.answers import dashboard
 from autolr.report.dashboard import publish
 from autolr.store.storage import open_storage
-from tests.helpers import invoke, small_pbt_args
+from tests.helpers import copy_of, invoke, small_pbt_args
 from tests.report.conftest import MADE_SETTINGS, TPE_TRIALS, MadeStudy
 
 # The mixed study's figures: no two optimizers reached at one rate, so no envelope.
 FIGURES = ["bands", "time_to_target"]
-
-
-def copy_of(url: str, tmp_path: Path) -> str:
-    """A private copy of a session study's SQLite file, for tests that write to it."""
-    source = Path(url.removeprefix("sqlite:///"))
-    target = tmp_path / source.name
-    shutil.copy(source, target)
-    return f"sqlite:///{target}"
 
 
 def digest(url: str) -> str:
