@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
 from autolr.trainer.engine import Engine, loss_and_accuracy
+
+
+class _Evaluator:
+    """The model's compiled evaluation. It does not depend on the optimizer, so the
+    engines of one model share it: traced once per batch shape, not once per optimizer
+    (which cost a compile each and made TensorFlow warn of "excessive retracing")."""
+
+    def __init__(self, model: Any, task: str) -> None:
+        def evaluate(x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+            return loss_and_accuracy(model(x, training=False), y, task)
+
+        self.function = tf.function(evaluate, reduce_retracing=True)
+
+
+# By id(model): an engine holds its model and its evaluator, so while the entry lives its
+# model does too, and the id cannot be reused; it goes with the model's last engine.
+_EVALUATORS: weakref.WeakValueDictionary[int, _Evaluator] = weakref.WeakValueDictionary()
 
 
 class TensorFlowEngine(Engine):
@@ -20,7 +38,10 @@ class TensorFlowEngine(Engine):
             input_signature=[tf.TensorSpec([None, self.batch_size], tf.int32)],
             reduce_retracing=True,
         )
-        self._evaluate = tf.function(self._evaluate_batch, reduce_retracing=True)
+        evaluator = _EVALUATORS.get(id(self.model))
+        if evaluator is None:
+            evaluator = _EVALUATORS[id(self.model)] = _Evaluator(self.model, self.task)
+        self._evaluator = evaluator
 
     def _train_chunk(self, batch_indices: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         self.trace_count += 1  # Python side effect: runs only while tracing
@@ -39,11 +60,8 @@ class TensorFlowEngine(Engine):
             accuracies = accuracies.write(i, accuracy)
         return losses.stack(), accuracies.stack()
 
-    def _evaluate_batch(self, x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        return loss_and_accuracy(self.model(x, training=False), y, self.task)
-
     def evaluate_batch(self, x: Any, y: Any) -> tuple[Any, Any]:
-        return self._evaluate(x, y)
+        return self._evaluator.function(x, y)
 
     def prepare(self, n_steps: int) -> None:
         self._chunk.get_concrete_function()

@@ -212,3 +212,26 @@ def test_a_validation_metric_is_measured_at_every_check_on_a_subset(
     result = Trainer(small_model, small_data, settings).train("adam", 3e-3)
     assert all(c.val_loss is not None and c.value == c.val_loss for c in result.history)
     assert result.reached == (result.final_value <= 0.5)
+
+
+def tiny_mlp():
+    """A user's small model (`--model tests.trainer.test_loop:tiny_mlp`): fast to compile."""
+    import keras
+
+    layers = [keras.layers.Flatten(), keras.layers.Dense(16, "relu"), keras.layers.Dense(10)]
+    return keras.Sequential([keras.Input((28, 28)), *layers])
+
+
+def test_a_validation_metric_is_compiled_once_for_every_optimizer(
+    small_data: DataSpec, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Evaluation does not depend on the optimizer: six optimizers on one model share one
+    # compiled evaluation. Compiled once per optimizer, TensorFlow printed an "excessive
+    # retracing" warning to the user's console after the fifth.
+    model = ModelSpec(factory="tests.trainer.test_loop:tiny_mlp")
+    settings = TrainSettings(metric="val_accuracy", target=1.0, max_steps=20, check_every=10)
+    trainer = Trainer(model, small_data, settings)
+    for optimizer in ("adam", "adamw", "sgd", "rmsprop", "adagrad", "momentum"):
+        result = trainer.train(optimizer, 0.01)
+        assert [c.val_accuracy is not None for c in result.history] == [True, True]
+    assert not [r for r in caplog.records if "retracing" in r.getMessage()]
