@@ -1,8 +1,8 @@
 """After a search: the runs that make its answer a measured band, not a lucky point.
 
 1. Seeds (contenders.py): when more than one optimizer leads (its best search run within
-   the margin of the overall best), each leader's best rate is trained at two more seeds,
-   so that ties within the seeds' noise are seen.
+   the margin of the overall best, or two checks of it), each leader's best rate is
+   trained at two more seeds, so that ties within the seeds' noise are seen.
 2. Bands (bracket.py): every optimizer tied for first has its band's edges measured on
    the study's grid, walking out from the farthest rates known to be in it until a rate
    falls out of the band.
@@ -72,7 +72,7 @@ def plan(trials: Sequence[FrozenTrial], settings: StudySettings) -> Plan:
     seed = settings.train.seed
     searched = [t for t in search_trials(trials) if t.state.is_finished()]
     best = _best_runs(searched)
-    leading = contenders.leaders({o: steps for o, (_, steps) in best.items()}, DEFAULT_MARGIN)
+    leading = _leaders(best, settings)
     if len(leading) > 1:
         seeds = _seed_runs(trials, best, leading, seed)
         if not seeds.done:
@@ -89,7 +89,7 @@ def contender_list(
     """Each leader with its best search rate's steps at the study's seed and the others
     (only leaders whose extra seeds have all finished)."""
     best = _best_runs([t for t in search_trials(trials) if t.state.is_finished()])
-    leading = contenders.leaders({o: steps for o, (_, steps) in best.items()}, DEFAULT_MARGIN)
+    leading = _leaders(best, settings)
     found = []
     for optimizer in leading:
         rate, steps = best[optimizer]
@@ -102,6 +102,11 @@ def contender_list(
         if len(others) == contenders.EXTRA_SEEDS:
             found.append(contenders.Contender(optimizer, rate, (steps, *others)))
     return found
+
+
+def _leaders(best: dict[str, tuple[float, float]], settings: StudySettings) -> list[str]:
+    steps = {optimizer: run_steps for optimizer, (_, run_steps) in best.items()}
+    return contenders.leaders(steps, DEFAULT_MARGIN, settings.train.check_every)
 
 
 def _best_runs(trials: Sequence[FrozenTrial]) -> dict[str, tuple[float, float]]:

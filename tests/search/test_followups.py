@@ -87,9 +87,22 @@ def test_ties_are_medians_within_each_others_seeds() -> None:
     rmsprop = contenders.Contender("rmsprop", 1e-3, (350, 350, 350))
     tied = contenders.tied([momentum, rmsprop, adam, adadelta])
     assert [c.optimizer for c in tied] == ["adadelta", "adam"]
-    assert contenders.leaders({"adam": 250, "momentum": 300, "sgd": 400}, 1.5) == [
+    assert contenders.leaders({"adam": 250, "momentum": 300, "sgd": 400}, 1.5, 50) == [
         "adam",
         "momentum",
+    ]
+
+
+def test_a_fast_model_leads_within_two_checks_where_its_margin_is_narrower() -> None:
+    # 1.5x of 150 steps is 225: one check. A seed moves steps by up to two checks, so a
+    # run at 250 may tie (the convnet's AdamW did, at its other seeds); one at 300 is out.
+    best = {"adam": 150, "adamw": 250, "adadelta": 300}
+    assert contenders.leaders(best, 1.5, 50) == ["adam", "adamw"]
+    assert contenders.leaders(best, 1.5, 100) == ["adam", "adamw", "adadelta"]
+    # Where 1.5x is wider than two checks, the margin decides, as before.
+    assert contenders.leaders({"adam": 400, "sgd": 600, "rmsprop": 650}, 1.5, 50) == [
+        "adam",
+        "sgd",
     ]
 
 
