@@ -191,13 +191,14 @@ def as_dict(obj: Any) -> dict[str, Any]:
 
 def describe_goal(train: TrainSettings) -> str:
     """The goal with how it is measured: "97% train accuracy (window average)",
-    "validation loss <= 0.05 (first 1000 validation examples)"."""
+    "validation loss <= 0.05 (first 1000 validation examples)". The settings do not know
+    the data: a smaller validation set is measured whole, and the text says "at most"."""
     goal = train.goal
     if goal.validation:
         where = (
             "all validation examples"
             if train.val_size == 0
-            else (f"first {train.val_size} validation examples")
+            else f"first {train.val_size} validation examples, or all if fewer"
         )
         return f"{goal.describe()} ({where})"
     return f"{goal.describe()} ({train.average} average)"

@@ -88,6 +88,25 @@ def test_tokens_stay_integers_and_each_step_is_said(examples: Path) -> None:
     assert_clean_error(refused, "the reference CNN takes images; these examples are integer")
 
 
+def test_a_validation_set_smaller_than_val_size_is_said_to_be_measured_whole(
+    examples: Path,
+) -> None:
+    # The breast-cancer split holds 114 validation examples; --val-size defaults to 1000.
+    flags = ["--data-fn", "tabular:load", "--model", "tabular:mlp", "--metric", "val_loss",
+             "--target", "0.3", "--max-steps", "20", "--check-every", "10"]  # fmt: skip
+    result = invoke("train", "--optimizer", "adam", "--lr", "0.01", *flags)
+    assert result.exit_code == 0, result.output
+    assert "the validation set has 114 examples, fewer than --val-size 1000: every check " \
+        "measures all 114" in result.stderr  # fmt: skip
+    whole = invoke("train", "--optimizer", "adam", "--lr", "0.01", *flags, "--val-size", "0")
+    assert whole.exit_code == 0 and "fewer than --val-size" not in whole.stderr
+    # And the goal that every answer shows does not claim a thousand examples.
+    from autolr.config import TrainSettings, describe_goal
+
+    goal = describe_goal(TrainSettings(metric="val_loss", target=0.3, val_size=1000))
+    assert goal.endswith("(first 1000 validation examples, or all if fewer)"), goal
+
+
 def test_a_loss_metric_needs_its_target_and_regression_needs_a_loss(examples: Path) -> None:
     storage = _storage(examples)
     need_target = invoke("tune", "--study", "x", "--storage", storage, "--metric", "val_loss",

@@ -96,6 +96,11 @@ def check_inputs(settings: StudySettings) -> None:
         )
         for note in dataset.notes:
             (log.warning if note.startswith("warning:") else log.info)(note)
+        if train.goal.validation and 0 < len(dataset.x_val) < train.val_size:
+            log.info(
+                f"the validation set has {len(dataset.x_val)} examples, fewer than "
+                f"--val-size {train.val_size}: every check measures all {len(dataset.x_val)}"
+            )
         _CHECKED.add(inputs)
     if settings.model.factory and settings.sampler == "scale":
         # Every size the study trains (a scale study's points have their own).
