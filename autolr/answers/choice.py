@@ -22,6 +22,9 @@ class Choice:
     tied: tuple[str, ...]  # the recommended one first
     seed_steps: dict[str, list[float]]  # per leader: its best rate's steps at each seed
     reason: str
+    # per leader: the rate those seeds ran (its best search rate; a band run found later
+    # can be as fast at another rate, and that one is the optimizer's shown best rate)
+    seed_rates: dict[str, float]
 
 
 def decades(band: tuple[float, float] | None) -> float:
@@ -37,7 +40,13 @@ def choose(
     """The recommendation: the fastest optimizer when no seeds were run (or only one
     optimizer led), else the widest band among those tied by median steps."""
     if len(found) < 2:
-        return Choice(fastest, (fastest,), {c.optimizer: list(c.steps) for c in found}, "")
+        return Choice(
+            fastest,
+            (fastest,),
+            {c.optimizer: list(c.steps) for c in found},
+            "",
+            {c.optimizer: c.learning_rate for c in found},
+        )
     order = contenders.ranked(found)
     tied = contenders.tied(found)
     pick = max(tied, key=lambda c: (round(decades(bands.get(c.optimizer)), 6), -order.index(c)))
@@ -53,4 +62,5 @@ def choose(
             f"({decades(bands.get(pick.optimizer)):.2f} decades)"
         )
     ordered = (pick.optimizer, *(c.optimizer for c in tied if c is not pick))
-    return Choice(pick.optimizer, ordered, steps, reason)
+    rates = {c.optimizer: c.learning_rate for c in order}
+    return Choice(pick.optimizer, ordered, steps, reason, rates)

@@ -70,6 +70,7 @@ class Recommendation:
     batch_size: int = 100
     tied: tuple[str, ...] = ()  # optimizers tied within the seeds' noise, recommended first
     seed_steps: dict[str, list[float]] = field(default_factory=dict)  # leaders, per seed
+    seed_rates: dict[str, float] = field(default_factory=dict)  # the rate each leader's seeds ran
     reason: str = ""  # why this optimizer, when seeds were run
     fastest_trial: int | None = None  # the single fastest run (optuna-dashboard's Best Trial)
     follow_up_trials: int = 0  # runs measuring the band and the ties
@@ -203,6 +204,7 @@ def recommend(
         batch_size=settings.train.batch_size,
         tied=choice.tied,
         seed_steps=choice.seed_steps,
+        seed_rates=choice.seed_rates,
         reason=choice.reason,
         fastest_trial=None if fastest is None else fastest.number,
         follow_up_trials=len(extra),

@@ -61,20 +61,23 @@ def show_recommendation(rec: Any, objective_unit: str) -> None:
         value = "-" if r.value is None else f"{r.value:.4g}"
         row = [name, rate(r.learning_rate), value, band, f"{r.reached_trials} / {r.trials}"]
         if rec.seed_steps:
-            row.append(_seeds(rec, name))
+            row.append(seed_cell(rec, name, r.learning_rate))
         table.add_row(*row)
     out.print(table)
 
 
-def _seeds(rec: Any, name: str) -> str:
-    """A leader's steps at each seed, with its median and whether it ties: "20 (10, 20, 30)
-    tied"."""
+def seed_cell(rec: Any, name: str, best_rate: float | None) -> str:
+    """A leader's steps at each seed, with its median and whether it ties: "median 20
+    (10, 20, 30) tied", and "at 0.0068" when the seeds ran another rate than the row's
+    best (a band run found later at the same steps can be shown instead)."""
     steps = rec.seed_steps.get(name)
     if not steps:
         return ""
     shown = sorted(steps)[len(steps) // 2]
     tie = " tied" if name in rec.tied and len(rec.tied) > 1 else ""
-    return f"median {shown:g} ({', '.join(f'{s:g}' for s in steps)}){tie}"
+    ran = rec.seed_rates.get(name)
+    where = f" at {rate(ran)}" if ran is not None and rate(ran) != rate(best_rate) else ""
+    return f"median {shown:g} ({', '.join(f'{s:g}' for s in steps)}){where}{tie}"
 
 
 def _span(low: float, high: float) -> str:

@@ -9,6 +9,7 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution
 
 from autolr.answers.choice import choose
 from autolr.answers.results import recommend
+from autolr.console.tables import seed_cell
 from autolr.search import bracket, contenders, followups
 from autolr.search.roles import BAND, ROLE_ATTR, SEED, SEED_ATTR
 from autolr.settings import StudySettings
@@ -159,3 +160,20 @@ def test_a_study_asks_for_seeds_then_ties_then_bands() -> None:
     assert answer.seed_steps == {"adam": [100, 100, 150], "sgd": [140, 400, 410]}
     assert answer.follow_up_trials == 7
     assert "fastest by median steps over 3 seeds (adam 100, sgd 400)" in answer.reason
+
+
+def test_the_seed_column_names_its_rate_when_the_best_rate_shown_is_another() -> None:
+    # The seeds ran adam's best search rate, 0.012; a band run then reached faster at
+    # another rate, which becomes adam's best rate: the seeds' cell says where they ran.
+    search = [trial("adam", 0.012, 100), trial("sgd", 0.3, 140)]
+    seeds = [
+        trial("adam", 0.012, s, **{ROLE_ATTR: SEED, SEED_ATTR: k}) for s, k in ((100, 1), (150, 2))
+    ] + [trial("sgd", 0.3, s, **{ROLE_ATTR: SEED, SEED_ATTR: k}) for s, k in ((400, 1), (410, 2))]
+    faster = [trial("adam", G(-11), 90, **{ROLE_ATTR: BAND, SEED_ATTR: 0})]
+    answer = recommend("s", SETTINGS, search + seeds + faster)
+    assert answer.learning_rate == pytest.approx(G(-11))
+    assert answer.seed_rates == pytest.approx({"adam": 0.012, "sgd": 0.3})
+    assert answer.to_json()["seed_rates"] == pytest.approx({"adam": 0.012, "sgd": 0.3})
+    adam, sgd = answer.per_optimizer["adam"], answer.per_optimizer["sgd"]
+    assert seed_cell(answer, "adam", adam.learning_rate) == "median 100 (100, 100, 150) at 0.012"
+    assert seed_cell(answer, "sgd", sgd.learning_rate) == "median 400 (140, 400, 410)"
