@@ -50,6 +50,17 @@ def measured(check: Any) -> str:
     return "".join(parts)
 
 
+def beyond_total(done: int, total: int) -> tuple[int, str]:
+    """A trials bar's count, and what it says of runs beyond the trials asked for: after
+    a search, the follow-ups that measure the band and the ties, whose number is known
+    only as they are planned. The bar stops at its total ("12/12 +5 follow-up runs"),
+    rather than reading "17/12"."""
+    extra = done - total
+    if extra <= 0:
+        return done, ""
+    return total, f" +{extra} follow-up run{'' if extra == 1 else 's'}"
+
+
 class TuneLog:
     """Observer for --quiet: plain log lines."""
 
@@ -111,6 +122,7 @@ class TuneDisplay(TuneLog):
             transient=False,
         )
         self.trials: TaskID | None = None
+        self.total = 0
         self.current: TaskID | None = None
         self.best_text = ""
 
@@ -133,6 +145,7 @@ class TuneDisplay(TuneLog):
         )
         finding = settings.sampler == "find"
         self.max_steps = settings.find_steps if finding else settings.train.max_steps
+        self.total = total
         self.trials = self.progress.add_task(f"{name} trials", total=total, completed=done)
         self.current = self.progress.add_task("waiting for a trial", total=self.max_steps)
 
@@ -154,10 +167,11 @@ class TuneDisplay(TuneLog):
         self.progress.console.print(Text(describe_trial(trial)))
         if self.trials is not None:
             self.best_text = "" if self.finding else describe_best(best, self.objective)
+            completed, extra = beyond_total(done, self.total)
             self.progress.update(
                 self.trials,
-                completed=done,
-                description="trials" + (f" · {self.best_text}" if self.best_text else ""),
+                completed=completed,
+                description=f"trials{extra}" + (f" · {self.best_text}" if self.best_text else ""),
             )
 
     def waiting(self, running_elsewhere: int) -> None:
@@ -190,6 +204,7 @@ class JobsDisplay:
             TimeElapsedColumn(),
             console=err,
         )
+        self.total = total
         self.task = self.progress.add_task(f"{name} trials", total=total)
         self.last = (-1, -1)
 
@@ -208,6 +223,7 @@ class JobsDisplay:
                 log.info(f"{done} trials done, {running} running; {best_text}")
             self.last = (done, running)
             return
+        completed, extra = beyond_total(done, self.total)
         self.progress.update(
-            self.task, completed=done, description=f"{running} running · {best_text}"
+            self.task, completed=completed, description=f"{running} running{extra} · {best_text}"
         )
