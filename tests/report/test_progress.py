@@ -3,7 +3,6 @@ the follow-up runs beside it ("12/12 +5 follow-up runs", never "17/12")."""
 
 from __future__ import annotations
 
-
 from autolr.console.progress import JobsDisplay, TuneDisplay, beyond_total
 from tests.report.conftest import MADE_SETTINGS, made_trial
 
