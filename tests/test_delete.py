@@ -181,6 +181,7 @@ def _delete_under_a_worker(workdir: Path, mnist: str, storage: str, study: str) 
             worker.finish()
 
 
+@pytest.mark.slow  # a real worker process; the quick suite keeps the live-heartbeat refusal
 def test_delete_refuses_a_study_a_worker_is_training_in_and_force_stops_it(
     workdir: Path, mnist: str
 ) -> None:

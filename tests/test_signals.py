@@ -75,6 +75,7 @@ def test_sigterm_fails_the_running_trial_and_says_so(
     assert trial.state.name == "FAIL" and trial.user_attrs["error"].startswith("Terminated")
 
 
+@pytest.mark.slow  # a second real worker process; the quick suite keeps the first
 def test_sigterm_before_any_trial_started_says_no_trial_was_running(
     tmp_path: Path, storage: str, mnist: str
 ) -> None:
