@@ -12,7 +12,7 @@ the median over the same three seeds of its best rate (the rate of lowest median
   - tied: the optimizers tied with that best by the rule `autolr best` uses
     (autolr/search/contenders.py: each median within the other's seeds' spread), applied
     to every candidate's optimizer; `best` first keeps only the optimizers within 1.5x
-    at the study's own seed.
+    (or, since commit 3f765cc, two checks) at the study's own seed.
 
 The candidates come from seed 0 alone: a rate slow at seed 0 and fast at seeds 1-4 is
 never trained again. So the "3-seed best" is an upper bound on the true one, and an

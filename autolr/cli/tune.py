@@ -278,8 +278,9 @@ def _tune_in_processes(request: Any, jobs: int, quiet: bool) -> None:
     watched = load_study(reader, request.study_name, request.storage_url)
 
     def poll() -> None:
-        finished, running, best, _ = progress(watched)
-        display.update(finished, running, console.describe_best(best, settings.objective))
+        searched, running, best, follow_ups = progress(watched)
+        best_text = console.describe_best(best, settings.objective)
+        display.update(searched, running, best_text, follow_ups)
 
     # The URL goes to the workers in their environment, never on a command line (ps shows
     # those), so a password stays private.

@@ -50,15 +50,17 @@ def measured(check: Any) -> str:
     return "".join(parts)
 
 
+def follow_up_text(count: int) -> str:
+    """What a trials bar says of the runs after the search (band and ties), if any."""
+    return "" if count <= 0 else f" +{count} follow-up run{'' if count == 1 else 's'}"
+
+
 def beyond_total(done: int, total: int) -> tuple[int, str]:
-    """A trials bar's count, and what it says of runs beyond the trials asked for: after
-    a search, the follow-ups that measure the band and the ties, whose number is known
-    only as they are planned. The bar stops at its total ("12/12 +5 follow-up runs"),
-    rather than reading "17/12"."""
-    extra = done - total
-    if extra <= 0:
-        return done, ""
-    return total, f" +{extra} follow-up run{'' if extra == 1 else 's'}"
+    """A trials bar's count from every finished trial of this worker's view, and what it
+    says of runs beyond the trials asked for: after a search, the follow-ups that measure
+    the band and the ties, whose number is known only as they are planned. The bar stops
+    at its total ("12/12 +5 follow-up runs"), rather than reading "17/12"."""
+    return min(done, total), follow_up_text(done - total)
 
 
 class TuneLog:
@@ -217,13 +219,18 @@ class JobsDisplay:
         if not self.quiet:
             self.progress.stop()
 
-    def update(self, done: int, running: int, best_text: str) -> None:
+    def update(self, searched: int, running: int, best_text: str, follow_ups: int) -> None:
+        """`searched`: the search's finished trials; `follow_ups`: the finished runs after
+        it (counted apart by the study's roles, so the bar never mistakes one for the
+        other)."""
+        done = searched + follow_ups
         if self.quiet:
             if (done, running) != self.last:
                 log.info(f"{done} trials done, {running} running; {best_text}")
             self.last = (done, running)
             return
-        completed, extra = beyond_total(done, self.total)
         self.progress.update(
-            self.task, completed=completed, description=f"{running} running{extra} · {best_text}"
+            self.task,
+            completed=min(searched, self.total),
+            description=f"{running} running{follow_up_text(follow_ups)} · {best_text}",
         )

@@ -105,8 +105,10 @@ def contender_list(
 
 
 def _leaders(best: dict[str, tuple[float, float]], settings: StudySettings) -> list[str]:
-    steps = {optimizer: run_steps for optimizer, (_, run_steps) in best.items()}
-    return contenders.leaders(steps, DEFAULT_MARGIN, settings.train.check_every)
+    """The noise term counts checks, so it applies only where values are steps."""
+    values = {optimizer: value for optimizer, (_, value) in best.items()}
+    check_every = settings.train.check_every if settings.objective == "steps" else None
+    return contenders.leaders(values, DEFAULT_MARGIN, check_every)
 
 
 def _best_runs(trials: Sequence[FrozenTrial]) -> dict[str, tuple[float, float]]:

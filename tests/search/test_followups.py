@@ -3,6 +3,8 @@ follow-ups a study asks for, decided from stored trials alone (worked out by han
 
 from __future__ import annotations
 
+import dataclasses
+
 import optuna
 import pytest
 from optuna.distributions import CategoricalDistribution, FloatDistribution
@@ -96,7 +98,7 @@ def test_ties_are_medians_within_each_others_seeds() -> None:
 
 def test_a_fast_model_leads_within_two_checks_where_its_margin_is_narrower() -> None:
     # 1.5x of 150 steps is 225: one check. A seed moves steps by up to two checks, so a
-    # run at 250 may tie (the convnet's AdamW did, at its other seeds); one at 300 is out.
+    # run at 250 may tie (the 3-seed convnet grid's AdamW took 250, 150 and 150); 300 is out.
     best = {"adam": 150, "adamw": 250, "adadelta": 300}
     assert contenders.leaders(best, 1.5, 50) == ["adam", "adamw"]
     assert contenders.leaders(best, 1.5, 100) == ["adam", "adamw", "adadelta"]
@@ -105,6 +107,21 @@ def test_a_fast_model_leads_within_two_checks_where_its_margin_is_narrower() -> 
         "adam",
         "sgd",
     ]
+    # Seconds (the time objective) are not checks: the margin alone decides.
+    assert contenders.leaders({"adam": 12.0, "sgd": 60.0, "adagrad": 110.0}, 1.5, None) == ["adam"]
+
+
+def test_under_the_time_objective_only_the_margin_makes_a_leader() -> None:
+    # Values are seconds: adam's 12 s and sgd's 60 s are five times apart, although two
+    # checks (100 steps) added to 12 would reach past 60.
+    timed = StudySettings(sampler="tpe", band="measure", optimizers=("adam", "sgd"))
+    timed = dataclasses.replace(timed, objective="time")
+    search = [trial("adam", 0.012, 12.0), trial("sgd", 0.3, 60.0)]
+    planned = followups.plan(search, timed).to_run
+    assert planned and {(f.optimizer, f.role) for f in planned} == {("adam", BAND)}
+    # The same values read as steps: sgd is within two checks, so both are seeded.
+    as_steps = followups.plan(search, SETTINGS).to_run
+    assert {(f.optimizer, f.role) for f in as_steps} == {("adam", SEED), ("sgd", SEED)}
 
 
 def test_a_tie_is_reported_and_the_widest_band_recommended() -> None:

@@ -10,7 +10,8 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution
 from optuna.trial import TrialState
 
 from autolr.answers.catalog import recommendation
-from autolr.search.pruning import SlowerThanBestPruner
+from autolr.search.pruning import SlowerThanBestPruner, make_pruner
+from autolr.settings import StudySettings
 from autolr.store.storage import open_storage
 from autolr.study.runner import NullObserver, TuneRequest
 from autolr.study.tuning import tune
@@ -22,17 +23,19 @@ DISTRIBUTIONS = {
 }
 
 
+def _finished_run(optimizer: str, steps: int) -> optuna.trial.FrozenTrial:
+    return optuna.trial.create_trial(
+        state=TrialState.COMPLETE,
+        value=float(steps),
+        distributions=DISTRIBUTIONS,
+        params={"optimizer": optimizer, "learning_rate": 1e-3},
+        user_attrs={"reached": True, "steps": steps},
+    )
+
+
 def _study_with_finished(optimizer: str, steps: int) -> optuna.Study:
     study = optuna.create_study(pruner=SlowerThanBestPruner(margin=1.5))
-    study.add_trial(
-        optuna.trial.create_trial(
-            state=TrialState.COMPLETE,
-            value=float(steps),
-            distributions=DISTRIBUTIONS,
-            params={"optimizer": optimizer, "learning_rate": 1e-3},
-            user_attrs={"reached": True, "steps": steps},
-        )
-    )
+    study.add_trial(_finished_run(optimizer, steps))
     return study
 
 
@@ -48,6 +51,28 @@ def test_prunes_once_past_margin_times_the_optimizers_best(step: int, pruned: bo
     trial = _running(study, "adam")
     trial.report(0.5, step)
     assert trial.should_prune() is pruned
+
+
+def test_a_search_run_within_two_checks_of_the_best_is_not_stopped() -> None:
+    """On a fast model 1.5x of the best is less than two checks, the leaders' reach
+    (contenders.leaders): a run that may lead is measured to there, whichever finished
+    first."""
+    settings = StudySettings(sampler="tpe", optimizers=("adam", "sgd"))  # checks every 50
+    study = optuna.create_study(pruner=make_pruner(settings))
+    study.add_trial(_finished_run("adam", 100))
+    for step, pruned in ((150, False), (200, True)):  # 1.5x is 150; two checks reach 200
+        trial = _running(study, "sgd")
+        trial.report(0.5, step)
+        assert trial.should_prune() is pruned, step
+        study.tell(trial, state=TrialState.PRUNED)
+    # Where 1.5x reaches further than two checks, the margin decides, as before.
+    slow = optuna.create_study(pruner=make_pruner(settings))
+    slow.add_trial(_finished_run("adam", 400))
+    trial = _running(slow, "sgd")
+    trial.report(0.5, 550)
+    assert not trial.should_prune()
+    trial.report(0.5, 600)
+    assert trial.should_prune()
 
 
 def test_never_prunes_against_another_optimizers_best() -> None:

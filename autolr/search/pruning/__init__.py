@@ -3,7 +3,8 @@
 - `slower`: past 1.5x the steps the best finished run needed: of its own optimizer in
   grid, trace and scale studies (exact: never changes any optimizer's best rate or band),
   of any optimizer in tpe and random studies (exact for the answer and its band; a losing
-  optimizer's own best may go unmeasured).
+  optimizer's own best may go unmeasured). There, a run goes on to two checks past the
+  best where that is further, as far as an optimizer still leads (is seeded for ties).
 - `stalled`: not on course to reach the target within the budget for 4 checks in a row,
   and either far off (beyond twice the budget) or not getting closer (a heuristic; works
   before any run has succeeded).
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 from optuna.pruners import BasePruner, NopPruner, PercentilePruner
 
+from autolr.search.contenders import NOISE_CHECKS
 from autolr.search.pruning._rules import StopRules
 from autolr.search.pruning._slower import DEFAULT_MARGIN, SlowerThanBestPruner, best_reached_steps
 from autolr.search.pruning._stalled import StalledPruner
@@ -41,9 +43,20 @@ def make_pruner(settings: StudySettings) -> BasePruner:
     if settings.sampler in PLANNED:
         return StopRules([("slower", SlowerThanBestPruner(DEFAULT_MARGIN))])
     budget = settings.train.max_steps
+    # Leaders reach within the margin or two checks of the best (contenders.leaders):
+    # the search may not stop a run before that, or whether it leads would depend on
+    # the order runs happened to finish in.
+    leading_steps = (
+        NOISE_CHECKS * settings.train.check_every if settings.objective == "steps" else 0
+    )
     return StopRules(
         [
-            ("slower", SlowerThanBestPruner(DEFAULT_MARGIN, per_optimizer=False)),
+            (
+                "slower",
+                SlowerThanBestPruner(
+                    DEFAULT_MARGIN, per_optimizer=False, noise_steps=leading_steps
+                ),
+            ),
             ("stalled", StalledPruner(budget, in_seconds=settings.objective == "time")),
             (
                 "behind",

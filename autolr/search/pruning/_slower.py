@@ -26,11 +26,18 @@ class SlowerThanBestPruner(BasePruner):
     its steps), but a losing optimizer's own best may go unmeasured."""
 
     def __init__(
-        self, margin: float = DEFAULT_MARGIN, per_optimizer: bool = True, among: str | None = None
+        self,
+        margin: float = DEFAULT_MARGIN,
+        per_optimizer: bool = True,
+        among: str | None = None,
+        noise_steps: int = 0,
     ) -> None:
         if margin < 1:
             raise ValueError("margin must be at least 1, or pruning could hide the best")
         self.margin = margin
+        # A search's runs go on to `noise_steps` past the best where that is further than
+        # the margin: a run there still leads (contenders.leaders), so it must be measured.
+        self.noise_steps = noise_steps
         self.per_optimizer = per_optimizer
         # Compare only with the runs of this role (a PBT study's band runs: its members'
         # steps count one interval each, not a run from scratch).
@@ -44,7 +51,9 @@ class SlowerThanBestPruner(BasePruner):
         best_steps = best_reached_steps(
             study, optimizer if self.per_optimizer else None, self.among
         )
-        return best_steps is not None and step >= self.margin * best_steps
+        if best_steps is None:
+            return False
+        return step >= max(self.margin * best_steps, best_steps + self.noise_steps)
 
 
 def best_reached_steps(
