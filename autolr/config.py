@@ -191,8 +191,8 @@ def as_dict(obj: Any) -> dict[str, Any]:
 
 def describe_goal(train: TrainSettings) -> str:
     """The goal with how it is measured: "97% train accuracy (window average)",
-    "validation loss <= 0.05 (first 1000 validation examples)". The settings do not know
-    the data: a smaller validation set is measured whole, and the text says "at most"."""
+    "validation loss <= 0.05 (first 1000 validation examples, or all if fewer)". The
+    settings do not know the data's size, so the text allows for a smaller set."""
     goal = train.goal
     if goal.validation:
         where = (

@@ -215,7 +215,7 @@ def test_a_fresh_heartbeat_from_another_machine_keeps_the_study(workdir: Path) -
     refused = invoke("delete", "--study", "shared", "--storage", storage, "--yes")
     assert_clean_error(refused, "trial 0 on host gpu-7 (heartbeat ")
     age = re.search(r"\(heartbeat (\d+) s ago\)", refused.stderr)
-    assert age is not None and int(age.group(1)) < 15, refused.stderr  # fresh: under 3 beats
+    assert age is not None and int(age.group(1)) <= 5, refused.stderr  # within one beat
 
 
 def test_a_heartbeat_older_than_three_beats_is_a_dead_worker(workdir: Path) -> None:
