@@ -46,9 +46,7 @@ class Contender:
         return float(statistics.median(self.steps))
 
 
-def leaders(
-    best_steps: Mapping[str, float], margin: float, check_every: int | None
-) -> list[str]:
+def leaders(best_steps: Mapping[str, float], margin: float, check_every: int | None) -> list[str]:
     """Optimizers whose best run needed at most `margin` times the overall best, or at
     most `NOISE_CHECKS` checks more, fastest first: the ones that could turn out tied.
     `check_every` is None where the values are not steps (the time objective's seconds):
