@@ -51,16 +51,9 @@ def measured(check: Any) -> str:
 
 
 def follow_up_text(count: int) -> str:
-    """What a trials bar says of the runs after the search (band and ties), if any."""
+    """What a trials bar says of the runs after the search (band and ties), if any: the
+    bar stops at the trials asked for ("12/12 +5 follow-up runs", never "17/12")."""
     return "" if count <= 0 else f" +{count} follow-up run{'' if count == 1 else 's'}"
-
-
-def beyond_total(done: int, total: int) -> tuple[int, str]:
-    """A trials bar's count from every finished trial of this worker's view, and what it
-    says of runs beyond the trials asked for: after a search, the follow-ups that measure
-    the band and the ties, whose number is known only as they are planned. The bar stops
-    at its total ("12/12 +5 follow-up runs"), rather than reading "17/12"."""
-    return min(done, total), follow_up_text(done - total)
 
 
 class TuneLog:
@@ -83,17 +76,18 @@ class TuneLog:
             return f"trial {number} {optimizer} range test"
         return f"trial {number} {optimizer} lr={rate(learning_rate)}"
 
-    def done_text(self, done: int, best: Any) -> str:
+    def done_text(self, searched: int, follow_ups: int, best: Any) -> str:
         """Trials done, and the best (a range test has no target, so no best run)."""
+        done = f"{searched} done{follow_up_text(follow_ups)}"
         if self.finding:
-            return f"{done} done"
-        return f"{done} done; {describe_best(best, self.objective)}"
+            return done
+        return f"{done}; {describe_best(best, self.objective)}"
 
     def check(self, number: int, check: Any) -> None:
         pass
 
-    def trial_finished(self, trial: Any, done: int, best: Any) -> None:
-        log.info(f"{describe_trial(trial)} [{self.done_text(done, best)}]")
+    def trial_finished(self, trial: Any, searched: int, follow_ups: int, best: Any) -> None:
+        log.info(f"{describe_trial(trial)} [{self.done_text(searched, follow_ups, best)}]")
 
     def waiting(self, running_elsewhere: int) -> None:
         pass
@@ -165,14 +159,14 @@ class TuneDisplay(TuneLog):
             self.current, completed=check.step, description=f"{self.running}{measured(check)}"
         )
 
-    def trial_finished(self, trial: Any, done: int, best: Any) -> None:
+    def trial_finished(self, trial: Any, searched: int, follow_ups: int, best: Any) -> None:
         self.progress.console.print(Text(describe_trial(trial)))
         if self.trials is not None:
             self.best_text = "" if self.finding else describe_best(best, self.objective)
-            completed, extra = beyond_total(done, self.total)
+            extra = follow_up_text(follow_ups)
             self.progress.update(
                 self.trials,
-                completed=completed,
+                completed=min(searched, self.total),
                 description=f"trials{extra}" + (f" · {self.best_text}" if self.best_text else ""),
             )
 

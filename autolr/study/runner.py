@@ -302,7 +302,8 @@ class _Worker:
         # judged from any snapshot, so workers may do it at the same time.
         self.schedule.after_trial(self.study)
         finished = told or self.storage.get_trial(trial_id)
-        self.observer.trial_finished(finished, self.view.done(), self.view.best(finished))
+        searched, follow_ups = self.view.done()
+        self.observer.trial_finished(finished, searched, follow_ups, self.view.best(finished))
 
     @staticmethod
     def _failed(trial: optuna.Trial, exc: BaseException, lost: bool) -> dict[str, Any]:

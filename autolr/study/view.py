@@ -24,6 +24,7 @@ from optuna.storages import RDBStorage
 from optuna.trial import FrozenTrial
 
 from autolr.answers.results import best_reached, reached
+from autolr.search.roles import ROLE_ATTR
 from autolr.store.counts import count_finished
 from autolr.study.schedules import finished_count
 
@@ -38,11 +39,14 @@ class StudyView:
         self._looked_up_at = self._read_at = -math.inf
         self._trials: dict[int, FrozenTrial] = {}
 
-    def done(self) -> int:
-        """Trials finished (complete or stopped early), all workers together."""
-        counted = count_finished(self.storage, self.study_id)
+    def done(self) -> tuple[int, int]:
+        """Trials finished (complete or stopped early), all workers together: the search's,
+        and the follow-ups' (band and seed runs), counted apart by role."""
+        counted = count_finished(self.storage, self.study_id, ROLE_ATTR)
         if counted is None:  # Optuna's tables are not as the count reads them
-            return finished_count(self.study.get_trials(deepcopy=False))
+            trials = self.study.get_trials(deepcopy=False)
+            search = finished_count([t for t in trials if ROLE_ATTR not in t.user_attrs])
+            return search, finished_count(trials) - search
         return counted
 
     def best(self, finished: FrozenTrial) -> FrozenTrial | None:

@@ -6,24 +6,18 @@ from __future__ import annotations
 import optuna
 
 from autolr.answers.catalog import progress
-from autolr.console.progress import JobsDisplay, TuneDisplay, beyond_total
+from autolr.console.progress import JobsDisplay, TuneDisplay
 from autolr.search.roles import ROLE_ATTR, SEED, SEED_ATTR
 from tests.report.conftest import MADE_SETTINGS, made_trial
-
-
-def test_runs_beyond_the_total_are_follow_ups_not_an_overfull_bar() -> None:
-    assert beyond_total(7, 12) == (7, "")
-    assert beyond_total(12, 12) == (12, "")
-    assert beyond_total(13, 12) == (12, " +1 follow-up run")
-    assert beyond_total(24, 12) == (12, " +12 follow-up runs")
 
 
 def test_the_live_bar_stops_at_its_total_while_follow_ups_run() -> None:
     display = TuneDisplay()
     display.study_ready("s", MADE_SETTINGS, total=3, done=0)
     assert display.trials is not None
-    for done in (1, 2, 3, 4, 5):
-        display.trial_finished(made_trial("adam", 0.01, 100 * done), done, None)
+    for searched, follow_ups in ((1, 0), (2, 0), (3, 0), (3, 1), (3, 2)):
+        trial = made_trial("adam", 0.01, 100)
+        display.trial_finished(trial, searched, follow_ups, None)
     task = display.progress.tasks[display.trials]
     assert (task.completed, task.total) == (3, 3)
     assert task.description.startswith("trials +2 follow-up runs")

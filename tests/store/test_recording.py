@@ -195,7 +195,7 @@ class Told(NullObserver):
     def __init__(self) -> None:
         self.trials: list[FrozenTrial] = []
 
-    def trial_finished(self, trial: FrozenTrial, done: int, best: Any) -> None:
+    def trial_finished(self, trial: FrozenTrial, searched: int, follow_ups: int, best: Any) -> None:
         self.trials.append(trial)
 
 

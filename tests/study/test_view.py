@@ -11,7 +11,9 @@ import pytest
 from optuna.distributions import CategoricalDistribution, FloatDistribution
 from optuna.trial import FrozenTrial, TrialState
 
+import autolr.study.view
 from autolr.answers.results import NoResultError, best_reached, reached, recommend
+from autolr.search.roles import BAND, ROLE_ATTR, SEED
 from autolr.settings import StudySettings
 from autolr.store.storage import open_storage
 from autolr.study.view import StudyView
@@ -46,11 +48,30 @@ def test_done_and_best_are_the_whole_studys(tmp_path: Path) -> None:
     ]
     view, _ = _view(tmp_path, trials)
     mine = _trial(TrialState.COMPLETE, 350.0, True, 0.02)  # just finished here, not better
-    assert view.done() == 4
+    assert view.done() == (4, 0)
     best = view.best(mine)
     assert best is not None and best.params["learning_rate"] == 0.03
     better = _trial(TrialState.COMPLETE, 250.0, True, 0.05)
     assert view.best(better) is better  # this worker's own trial counts at once
+
+
+def test_done_counts_the_search_and_its_follow_ups_apart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A display's bar counts the search's trials against the trials asked for, and the
+    band and seed runs beside it: told apart by their role, not guessed from the total
+    (a study resumed with a smaller --n-trials, or PBT ending early, would fool that)."""
+    search = [_trial(TrialState.COMPLETE, 300.0 + k, True, 0.01) for k in range(3)]
+    follow_ups = [_trial(TrialState.COMPLETE, 310.0, True, 0.02) for _ in range(2)]
+    for k, trial in enumerate(follow_ups):
+        trial.user_attrs.update({ROLE_ATTR: BAND if k else SEED})
+    stopped = _trial(TrialState.PRUNED, None, False, 0.05)
+    stopped.user_attrs.update({ROLE_ATTR: BAND})
+    view, _ = _view(tmp_path, [*search, *follow_ups, stopped])
+    assert view.done() == (3, 3)
+    # Where Optuna's tables are not as the count reads them, the study is read instead.
+    monkeypatch.setattr(autolr.study.view, "count_finished", lambda *_: None)
+    assert view.done() == (3, 3)
 
 
 def test_when_the_lowest_value_did_not_reach_the_best_that_did_is_found(
