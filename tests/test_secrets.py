@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+import uuid
 from urllib.parse import quote
 
 import optuna
@@ -73,12 +74,13 @@ def test_odd_passwords_work_as_typed_on_a_real_server(postgres_url: str) -> None
         admin.execute(f"CREATE ROLE odd_user LOGIN SUPERUSER PASSWORD '{password}'")
     host = postgres_url.rsplit("@", 1)[1]  # 127.0.0.1:PORT/DB
     encoded = f"postgresql+psycopg://odd_user:{quote(password, safe='')}@{host}"
-    optuna.create_study(study_name="odd-secret", storage=encoded)
+    name = f"odd-secret-{uuid.uuid4().hex[:8]}"  # the server may outlive this run
+    optuna.create_study(study_name=name, storage=encoded)
     typed = f"postgresql://odd_user:{password}@{host}"
     result = invoke("studies", "--storage", typed, "--json")
     assert result.exit_code == 0, result.output
     # JSON, not the table: other tests' studies on this server make the table wrap names.
-    assert "odd-secret" in [row["study"] for row in json.loads(result.stdout)]
+    assert name in [row["study"] for row in json.loads(result.stdout)]
     wrong = invoke("studies", "--storage", typed.replace("w0rd", "w1rd"))
     assert_clean_error(wrong, 'password authentication failed for user "odd_user"')
     for output in (result.output, wrong.output):
