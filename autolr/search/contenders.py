@@ -46,18 +46,22 @@ class Contender:
         return float(statistics.median(self.steps))
 
 
-def leaders(best_steps: Mapping[str, float], margin: float, check_every: int | None) -> list[str]:
+def noise_steps(objective: str, check_every: int) -> int:
+    """How far past the best a run still leads: `NOISE_CHECKS` checks, where values are
+    steps; nothing under the time objective, whose seconds are not checks (the margin
+    alone decides there). The search's stop rule lets runs go this far too."""
+    return NOISE_CHECKS * check_every if objective == "steps" else 0
+
+
+def leaders(best_steps: Mapping[str, float], margin: float, noise: float) -> list[str]:
     """Optimizers whose best run needed at most `margin` times the overall best, or at
-    most `NOISE_CHECKS` checks more, fastest first: the ones that could turn out tied.
-    `check_every` is None where the values are not steps (the time objective's seconds):
-    the margin alone decides there. (On the 3-seed convnet grid, AdamW at 0.0147 took
-    250, 150 and 150 steps: a seed moved it by two checks, while 1.5x of 150 is one.)"""
+    most `noise` (see `noise_steps`) more, fastest first: the ones that could turn out
+    tied. (On the 3-seed convnet grid, AdamW at 0.0147 took 250, 150 and 150 steps: a
+    seed moved it by two checks, while 1.5x of 150 is one.)"""
     if not best_steps:
         return []
     fastest = min(best_steps.values())
-    limit = margin * fastest
-    if check_every is not None:
-        limit = max(limit, fastest + NOISE_CHECKS * check_every)
+    limit = max(margin * fastest, fastest + noise)
     close = [name for name, steps in best_steps.items() if steps <= limit]
     return sorted(close, key=lambda name: (best_steps[name], name))
 

@@ -105,10 +105,9 @@ def contender_list(
 
 
 def _leaders(best: dict[str, tuple[float, float]], settings: StudySettings) -> list[str]:
-    """The noise term counts checks, so it applies only where values are steps."""
     values = {optimizer: value for optimizer, (_, value) in best.items()}
-    check_every = settings.train.check_every if settings.objective == "steps" else None
-    return contenders.leaders(values, DEFAULT_MARGIN, check_every)
+    noise = contenders.noise_steps(settings.objective, settings.train.check_every)
+    return contenders.leaders(values, DEFAULT_MARGIN, noise)
 
 
 def _best_runs(trials: Sequence[FrozenTrial]) -> dict[str, tuple[float, float]]:

@@ -24,6 +24,7 @@ from optuna.storages import RDBStorage
 from optuna.trial import FrozenTrial
 
 from autolr.answers.results import best_reached, reached
+from autolr.search import followups
 from autolr.search.roles import ROLE_ATTR
 from autolr.store.counts import count_finished
 from autolr.study.schedules import finished_count
@@ -45,7 +46,7 @@ class StudyView:
         counted = count_finished(self.storage, self.study_id, ROLE_ATTR)
         if counted is None:  # Optuna's tables are not as the count reads them
             trials = self.study.get_trials(deepcopy=False)
-            search = finished_count([t for t in trials if ROLE_ATTR not in t.user_attrs])
+            search = finished_count(followups.search_trials(trials))
             return search, finished_count(trials) - search
         return counted
 

@@ -17,6 +17,13 @@ from autolr.search.roles import BAND, ROLE_ATTR, SEED, SEED_ATTR
 from autolr.settings import StudySettings
 
 G = bracket.grid_rate  # G(-12) = 0.01: six grid rates a decade
+
+
+def steps_noise(check_every: int) -> int:
+    return contenders.noise_steps("steps", check_every)
+
+
+TIME_NOISE = contenders.noise_steps("time", 50)
 SETTINGS = StudySettings(sampler="tpe", band="measure", optimizers=("adam", "sgd"))
 
 
@@ -90,7 +97,7 @@ def test_ties_are_medians_within_each_others_seeds() -> None:
     rmsprop = contenders.Contender("rmsprop", 1e-3, (350, 350, 350))
     tied = contenders.tied([momentum, rmsprop, adam, adadelta])
     assert [c.optimizer for c in tied] == ["adadelta", "adam"]
-    assert contenders.leaders({"adam": 250, "momentum": 300, "sgd": 400}, 1.5, 50) == [
+    assert contenders.leaders({"adam": 250, "momentum": 300, "sgd": 400}, 1.5, steps_noise(50)) == [
         "adam",
         "momentum",
     ]
@@ -100,15 +107,17 @@ def test_a_fast_model_leads_within_two_checks_where_its_margin_is_narrower() -> 
     # 1.5x of 150 steps is 225: one check. A seed moves steps by up to two checks, so a
     # run at 250 may tie (the 3-seed convnet grid's AdamW took 250, 150 and 150); 300 is out.
     best = {"adam": 150, "adamw": 250, "adadelta": 300}
-    assert contenders.leaders(best, 1.5, 50) == ["adam", "adamw"]
-    assert contenders.leaders(best, 1.5, 100) == ["adam", "adamw", "adadelta"]
+    assert contenders.leaders(best, 1.5, steps_noise(50)) == ["adam", "adamw"]
+    assert contenders.leaders(best, 1.5, steps_noise(100)) == ["adam", "adamw", "adadelta"]
     # Where 1.5x is wider than two checks, the margin decides, as before.
-    assert contenders.leaders({"adam": 400, "sgd": 600, "rmsprop": 650}, 1.5, 50) == [
+    assert contenders.leaders({"adam": 400, "sgd": 600, "rmsprop": 650}, 1.5, steps_noise(50)) == [
         "adam",
         "sgd",
     ]
     # Seconds (the time objective) are not checks: the margin alone decides.
-    assert contenders.leaders({"adam": 12.0, "sgd": 60.0, "adagrad": 110.0}, 1.5, None) == ["adam"]
+    assert contenders.leaders({"adam": 12.0, "sgd": 60.0, "adagrad": 110.0}, 1.5, TIME_NOISE) == [
+        "adam"
+    ]
 
 
 def test_under_the_time_objective_only_the_margin_makes_a_leader() -> None:

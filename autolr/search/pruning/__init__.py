@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from optuna.pruners import BasePruner, NopPruner, PercentilePruner
 
-from autolr.search.contenders import NOISE_CHECKS
+from autolr.search.contenders import noise_steps
 from autolr.search.pruning._rules import StopRules
 from autolr.search.pruning._slower import DEFAULT_MARGIN, SlowerThanBestPruner, best_reached_steps
 from autolr.search.pruning._stalled import StalledPruner
@@ -46,9 +46,7 @@ def make_pruner(settings: StudySettings) -> BasePruner:
     # Leaders reach within the margin or two checks of the best (contenders.leaders):
     # the search may not stop a run before that, or whether it leads would depend on
     # the order runs happened to finish in.
-    leading_steps = (
-        NOISE_CHECKS * settings.train.check_every if settings.objective == "steps" else 0
-    )
+    leading_steps = noise_steps(settings.objective, settings.train.check_every)
     return StopRules(
         [
             (
