@@ -202,7 +202,7 @@ class JobsDisplay:
         )
         self.total = total
         self.task = self.progress.add_task(f"{name} trials", total=total)
-        self.last = (-1, -1)
+        self.last = (-1, -1, -1)
 
     def __enter__(self) -> JobsDisplay:
         if not self.quiet:
@@ -217,11 +217,11 @@ class JobsDisplay:
         """`searched`: the search's finished trials; `follow_ups`: the finished runs after
         it (counted apart by the study's roles, so the bar never mistakes one for the
         other)."""
-        done = searched + follow_ups
         if self.quiet:
-            if (done, running) != self.last:
-                log.info(f"{done} trials done, {running} running; {best_text}")
-            self.last = (done, running)
+            if (searched, follow_ups, running) != self.last:
+                done = f"{searched} trials done{follow_up_text(follow_ups)}"
+                log.info(f"{done}, {running} running; {best_text}")
+            self.last = (searched, follow_ups, running)
             return
         self.progress.update(
             self.task,
