@@ -105,7 +105,7 @@ def describe_trial(trial: Any) -> str:
     if "member" in attrs and state == "complete":
         end = attrs.get("lineage_steps", 0) + attrs.get("steps", 0)
         verdict = (
-            f"member {attrs['member']} generation {attrs['generation']} "
+            f"member {attrs['member']} generation {attrs.get('generation', '?')} "
             f"({attrs.get('action')}): {_final(attrs)} "
             f"at step {end}"
             + (", target reached" if attrs.get("reached") else "")
