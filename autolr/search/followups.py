@@ -1,11 +1,15 @@
 """After a search: the runs that make its answer a measured band, not a lucky point.
 
-1. Seeds (contenders.py): when more than one optimizer leads (its best search run within
-   the margin of the overall best, or two checks of it), each leader's best rate is
-   trained at two more seeds, so that ties within the seeds' noise are seen.
-2. Bands (bracket.py): every optimizer tied for first has its band's edges measured on
-   the study's grid, walking out from the farthest rates known to be in it until a rate
-   falls out of the band.
+1. Bands (bracket.py): every leading optimizer (its best search run within the margin of
+   the overall best, or two checks of it) has its band's edges measured on the study's
+   grid, walking out from the farthest rates known to be in it until a rate falls out
+   of the band. A faster rate found on the way becomes the optimizer's best.
+2. Seeds (contenders.py): when more than one optimizer leads, each leader's fastest rate
+   at the study's seed (search or band run) is trained at two more seeds, so that ties
+   within the seeds' noise are seen. Bands come first because a search's best rate for
+   an optimizer can sit beside its band (on the convnet, AdamW's best search run was at
+   0.00542, below its band, and its seeds there did not tie the fastest, while its band
+   at 0.0147 did).
 
 Each follow-up is a trial labelled with its role (and seed), created with its parameters
 fixed, in the same study: it resumes and is shared like any trial. What to run next is a
@@ -68,39 +72,46 @@ def at_study_seed(trials: Sequence[FrozenTrial]) -> list[FrozenTrial]:
 
 
 def plan(trials: Sequence[FrozenTrial], settings: StudySettings) -> Plan:
-    """The follow-ups still needed, once the search has finished."""
-    seed = settings.train.seed
+    """The follow-ups still needed, once the search has finished: every leader's band,
+    then (with two or more leaders) each one's fastest rate at more seeds."""
     searched = [t for t in search_trials(trials) if t.state.is_finished()]
-    best = _best_runs(searched)
-    leading = _leaders(best, settings)
-    if len(leading) > 1:
-        seeds = _seed_runs(trials, best, leading, seed)
-        if not seeds.done:
-            return seeds
-        tied = [c.optimizer for c in contenders.tied(contender_list(trials, settings))]
-    else:
-        tied = leading
-    return _band_runs(trials, tied, settings)
+    leading = _leaders(_best_runs(searched), settings)
+    bands = _band_runs(trials, leading, settings)
+    if len(leading) < 2 or not bands.done:
+        return bands
+    fastest = _best_runs([t for t in at_study_seed(trials) if t.state.is_finished()])
+    return _seed_runs(trials, fastest, leading, settings.train.seed)
 
 
 def contender_list(
     trials: Sequence[FrozenTrial], settings: StudySettings
 ) -> list[contenders.Contender]:
-    """Each leader with its best search rate's steps at the study's seed and the others
-    (only leaders whose extra seeds have all finished)."""
+    """Each leader with its steps at the study's seed and the others, at its fastest rate
+    whose extra seeds have all finished (the fastest at the study's seed, once the plan
+    is done; a leader with no finished seed set is left out)."""
     best = _best_runs([t for t in search_trials(trials) if t.state.is_finished()])
-    leading = _leaders(best, settings)
+    at_seed = [
+        t
+        for t in at_study_seed(trials)
+        if t.state == TrialState.COMPLETE and t.user_attrs.get("reached")
+    ]
     found = []
-    for optimizer in leading:
-        rate, steps = best[optimizer]
-        others = [
-            _steps(t)
-            for s in contenders.extra_seeds(settings.train.seed)
-            for t in trials
-            if _is_seed_run(t, optimizer, rate, s) and t.state.is_finished()
-        ]
-        if len(others) == contenders.EXTRA_SEEDS:
-            found.append(contenders.Contender(optimizer, rate, (steps, *others)))
+    for optimizer in _leaders(best, settings):
+        runs = sorted(
+            (_steps(t), float(t.params["learning_rate"]))
+            for t in at_seed
+            if t.params["optimizer"] == optimizer
+        )
+        for steps, rate in runs:
+            others = [
+                _steps(t)
+                for s in contenders.extra_seeds(settings.train.seed)
+                for t in trials
+                if _is_seed_run(t, optimizer, rate, s) and t.state.is_finished()
+            ]
+            if len(others) == contenders.EXTRA_SEEDS:
+                found.append(contenders.Contender(optimizer, rate, (steps, *others)))
+                break
     return found
 
 

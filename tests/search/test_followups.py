@@ -128,9 +128,10 @@ def test_under_the_time_objective_only_the_margin_makes_a_leader() -> None:
     search = [trial("adam", 0.012, 12.0), trial("sgd", 0.3, 60.0)]
     planned = followups.plan(search, timed).to_run
     assert planned and {(f.optimizer, f.role) for f in planned} == {("adam", BAND)}
-    # The same values read as steps: sgd is within two checks, so both are seeded.
+    # The same values read as steps: sgd is within two checks, so both lead (and both
+    # bands are measured before their seeds run).
     as_steps = followups.plan(search, SETTINGS).to_run
-    assert {(f.optimizer, f.role) for f in as_steps} == {("adam", SEED), ("sgd", SEED)}
+    assert {(f.optimizer, f.role) for f in as_steps} == {("adam", BAND), ("sgd", BAND)}
 
 
 def test_a_tie_is_reported_and_the_widest_band_recommended() -> None:
@@ -160,32 +161,84 @@ def trial(optimizer: str, rate: float, steps: float | None, **attrs: object) -> 
     )
 
 
-def test_a_study_asks_for_seeds_then_ties_then_bands() -> None:
-    search = [trial("adam", 0.012, 100), trial("sgd", 0.3, 140), trial("sgd", 0.03, None)]
-    first = followups.plan(search, SETTINGS)
-    wanted = {(f.optimizer, f.role, f.seed) for f in first.to_run}
-    assert wanted == {("adam", SEED, 1), ("adam", SEED, 2), ("sgd", SEED, 1), ("sgd", SEED, 2)}
-    seeds = [
-        trial("adam", 0.012, s, **{ROLE_ATTR: SEED, SEED_ATTR: k}) for s, k in ((100, 1), (150, 2))
-    ] + [trial("sgd", 0.3, s, **{ROLE_ATTR: SEED, SEED_ATTR: k}) for s, k in ((400, 1), (410, 2))]
-    # adam: 100, 100, 150 (median 100); sgd: 140, 400, 410 (median 400): neither median
-    # within the other's seeds: not tied, although sgd's luckiest seed beat adam's worst.
-    bands = followups.plan(search + seeds, SETTINGS)
-    assert {(f.optimizer, f.role) for f in bands.to_run} == {("adam", BAND)}
-    assert [f.learning_rate for f in bands.to_run] == pytest.approx([G(-11), G(-12)])
-    measured = [
-        trial("adam", G(-11), 120, **{ROLE_ATTR: BAND, SEED_ATTR: 0}),
-        trial("adam", G(-10), None, **{ROLE_ATTR: BAND, SEED_ATTR: 0}),
-        trial("adam", G(-12), 200, **{ROLE_ATTR: BAND, SEED_ATTR: 0}),
+def band_run(optimizer: str, index: int, steps: float | None) -> object:
+    return trial(optimizer, G(index), steps, **{ROLE_ATTR: BAND, SEED_ATTR: 0})
+
+
+def seed_runs(optimizer: str, rate: float, *steps: float) -> list[object]:
+    return [
+        trial(optimizer, rate, s, **{ROLE_ATTR: SEED, SEED_ATTR: k + 1})
+        for k, s in enumerate(steps)
     ]
-    assert followups.plan(search + seeds + measured, SETTINGS).done
-    answer = recommend("s", SETTINGS, search + seeds + measured)
-    assert answer.optimizer == "adam" and answer.tied == ("adam",)
-    assert answer.band == pytest.approx((0.012, G(-11)))  # the seed runs are not in it
-    assert answer.per_optimizer["adam"].band_measured and not answer.thin_band
-    assert answer.seed_steps == {"adam": [100, 100, 150], "sgd": [140, 400, 410]}
-    assert answer.follow_up_trials == 7
-    assert "fastest by median steps over 3 seeds (adam 100, sgd 400)" in answer.reason
+
+
+def test_a_study_measures_every_leaders_band_then_seeds_each_ones_fastest_rate() -> None:
+    # sgd's best search run (0.2, 200 steps) is within two checks of adam's 100: both lead.
+    search = [trial("adam", 0.012, 100), trial("sgd", 0.2, 200), trial("sgd", 0.03, None)]
+    first = followups.plan(search, SETTINGS).to_run
+    assert {f.role for f in first} == {BAND}
+    assert [(f.optimizer, f.learning_rate) for f in first] == pytest.approx(
+        [("adam", G(-11)), ("adam", G(-12)), ("sgd", G(-4)), ("sgd", G(-5))]
+    )
+    # sgd's band run at 0.215 reaches in 100 steps: its band is walked around that.
+    walked = [
+        *search,
+        band_run("adam", -11, 120),
+        band_run("adam", -12, 200),  # out: 1.5x of 100 is 150
+        band_run("adam", -10, None),
+        band_run("sgd", -4, 100),
+        band_run("sgd", -5, None),
+        band_run("sgd", -3, 150),
+    ]
+    assert [(f.optimizer, f.learning_rate) for f in followups.plan(walked, SETTINGS).to_run] == (
+        pytest.approx([("sgd", G(-2))])
+    )
+    walked.append(band_run("sgd", -2, None))
+    # Then each leader's fastest rate at the study's seed runs at two more seeds: sgd's
+    # is the band run's 0.215, not the search's 0.2 (beside its band, it might not tie).
+    seeds = followups.plan(walked, SETTINGS).to_run
+    assert [(f.optimizer, f.role, f.learning_rate, f.seed) for f in seeds] == pytest.approx(
+        [
+            ("adam", SEED, 0.012, 1),
+            ("adam", SEED, 0.012, 2),
+            ("sgd", SEED, G(-4), 1),
+            ("sgd", SEED, G(-4), 2),
+        ]
+    )
+    tied_seeds = seed_runs("adam", 0.012, 100, 150) + seed_runs("sgd", G(-4), 150, 100)
+    assert followups.plan(walked + tied_seeds, SETTINGS).done
+    answer = recommend("s", SETTINGS, walked + tied_seeds)
+    # Both medians are 100, within each other's seeds: tied; sgd's band is the wider.
+    assert answer.tied == ("sgd", "adam") and answer.optimizer == "sgd"
+    assert answer.learning_rate == pytest.approx(G(-4))
+    assert answer.band == pytest.approx((G(-4), G(-3)))
+    assert answer.per_optimizer["adam"].band == pytest.approx((0.012, G(-11)))
+    assert answer.per_optimizer["sgd"].band_measured and answer.per_optimizer["adam"].band_measured
+    assert answer.seed_steps == {"sgd": [100, 150, 100], "adam": [100, 100, 150]}
+    assert answer.seed_rates == pytest.approx({"sgd": G(-4), "adam": 0.012})
+    assert answer.follow_up_trials == 11
+    assert "sgd has the widest measured band (0.17 decades)" in answer.reason
+    # Had sgd's seeds been slow, adam alone would be fastest by median.
+    slow = seed_runs("adam", 0.012, 100, 150) + seed_runs("sgd", G(-4), 400, 410)
+    alone = recommend("s", SETTINGS, walked + slow)
+    assert alone.optimizer == "adam" and alone.tied == ("adam",)
+    assert alone.band == pytest.approx((0.012, G(-11)))  # the seed runs are not in it
+    assert "fastest by median steps over 3 seeds (adam 100, sgd 400)" in alone.reason
+
+
+def test_a_single_leader_has_its_band_measured_and_no_seeds() -> None:
+    search = [trial("adam", 0.012, 100), trial("sgd", 0.3, 400)]
+    planned = followups.plan(search, SETTINGS).to_run
+    assert {(f.optimizer, f.role) for f in planned} == {("adam", BAND)}
+    walked = [
+        *search,
+        band_run("adam", -11, 120),
+        band_run("adam", -12, 200),
+        band_run("adam", -10, None),
+    ]
+    assert followups.plan(walked, SETTINGS).done
+    answer = recommend("s", SETTINGS, walked)
+    assert answer.optimizer == "adam" and answer.tied == ("adam",) and answer.seed_steps == {}
 
 
 def test_the_seed_column_names_its_rate_when_the_best_rate_shown_is_another() -> None:
