@@ -100,6 +100,10 @@ def test_a_validation_set_smaller_than_val_size_is_said_to_be_measured_whole(
         "measures all 114" in result.stderr  # fmt: skip
     whole = invoke("train", "--optimizer", "adam", "--lr", "0.01", *flags, "--val-size", "0")
     assert whole.exit_code == 0 and "fewer than --val-size" not in whole.stderr
+    # The same data and model in the same process (checked once) with another --val-size:
+    # the note is about the validation set and that size, so it is said again.
+    other = invoke("train", "--optimizer", "adam", "--lr", "0.01", *flags, "--val-size", "500")
+    assert other.exit_code == 0 and "fewer than --val-size 500: every check" in other.stderr
     # And the goal that every answer shows does not claim a thousand examples.
     from autolr.config import TrainSettings, describe_goal
 

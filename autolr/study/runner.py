@@ -96,12 +96,18 @@ def check_inputs(settings: StudySettings) -> None:
         )
         for note in dataset.notes:
             (log.warning if note.startswith("warning:") else log.info)(note)
-        if train.goal.validation and 0 < len(dataset.x_val) < train.val_size:
-            log.info(
-                f"the validation set has {len(dataset.x_val)} examples, fewer than "
-                f"--val-size {train.val_size}: every check measures all {len(dataset.x_val)}"
-            )
         _CHECKED.add(inputs)
+    # Apart from the check above: the range test and the search share their inputs, but
+    # not always their goal (a study on validation loss after a range test on training).
+    validation = repr((settings.data, train.val_size))
+    if train.goal.validation and validation not in _CHECKED:
+        examples = len(load_dataset(settings.data).x_val)  # cached by load_dataset
+        if 0 < examples < train.val_size:
+            log.info(
+                f"the validation set has {examples} examples, fewer than "
+                f"--val-size {train.val_size}: every check measures all {examples}"
+            )
+        _CHECKED.add(validation)
     if settings.model.factory and settings.sampler == "scale":
         # Every size the study trains (a scale study's points have their own).
         for scale in sorted({p[2] for p in settings.points}):
