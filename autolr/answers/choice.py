@@ -49,7 +49,11 @@ def choose(
         )
     order = contenders.ranked(found)
     tied = contenders.tied(found)
-    pick = max(tied, key=lambda c: (round(decades(bands.get(c.optimizer)), 6), -order.index(c)))
+    width = {c.optimizer: round(decades(bands.get(c.optimizer)), 6) for c in tied}
+    pick = max(tied, key=lambda c: (width[c.optimizer], -order.index(c)))
+    as_wide = [
+        c.optimizer for c in tied if c is not pick and width[c.optimizer] == width[pick.optimizer]
+    ]
     steps = {c.optimizer: list(c.steps) for c in order}
     medians = ", ".join(f"{c.optimizer} {c.median:g}" for c in order)
     if len(tied) == 1:
@@ -61,6 +65,11 @@ def choose(
             f"{medians}); {pick.optimizer} has the widest measured band "
             f"({decades(bands.get(pick.optimizer)):.2f} decades)"
         )
+        if as_wide:  # equally wide: the ranking (median, then the study seed's steps) decides
+            reason += (
+                f", as wide as {' and '.join(as_wide)}'s, and ranks ahead by median steps "
+                "(then the study seed's)"
+            )
     ordered = (pick.optimizer, *(c.optimizer for c in tied if c is not pick))
     rates = {c.optimizer: c.learning_rate for c in order}
     return Choice(pick.optimizer, ordered, steps, reason, rates)

@@ -143,6 +143,14 @@ def test_a_tie_is_reported_and_the_widest_band_recommended() -> None:
     assert choice.optimizer == "momentum" and choice.tied == ("momentum", "adam")
     assert "adam, momentum tie within the seeds' noise" in choice.reason
     assert "momentum has the widest measured band (0.70 decades)" in choice.reason
+    # Equally wide bands: the ranking decides, and the reason says so rather than
+    # calling one band the widest alone.
+    even = choose("adam", found, {"adam": (0.1, 0.5), "momentum": (0.1, 0.5)})
+    assert even.optimizer == "adam" and even.tied == ("adam", "momentum")
+    assert even.reason.endswith(
+        "adam has the widest measured band (0.70 decades), as wide as momentum's, and ranks "
+        "ahead by median steps (then the study seed's)"
+    ), even.reason
     alone = choose("adam", found[:1], {"adam": (1e-3, 2e-3)})
     assert alone.optimizer == "adam" and alone.reason == ""
 
