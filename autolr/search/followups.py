@@ -97,12 +97,8 @@ def contender_list(
     ]
     found = []
     for optimizer in _leaders(best, settings):
-        runs = sorted(
-            (_steps(t), float(t.params["learning_rate"]))
-            for t in at_seed
-            if t.params["optimizer"] == optimizer
-        )
-        for steps, rate in runs:
+        runs = sorted((t for t in at_seed if t.params["optimizer"] == optimizer), key=_rank)
+        for steps, rate in ((_steps(t), float(t.params["learning_rate"])) for t in runs):
             others = [
                 _steps(t)
                 for s in contenders.extra_seeds(settings.train.seed)
@@ -122,15 +118,22 @@ def _leaders(best: dict[str, tuple[float, float]], settings: StudySettings) -> l
 
 
 def _best_runs(trials: Sequence[FrozenTrial]) -> dict[str, tuple[float, float]]:
-    """Per optimizer: (rate, steps) of its fastest run that reached the target."""
-    best: dict[str, tuple[float, float]] = {}
+    """Per optimizer: (rate, steps) of its fastest run that reached the target, ranked
+    as `autolr best` ranks them (by stored value, whose fraction breaks a tie in whole
+    steps by how far the run cleared the target; then the lower rate), so that the seeds
+    run at the rate the answer shows."""
+    fastest: dict[str, FrozenTrial] = {}
     for t in trials:
         if t.state != TrialState.COMPLETE or not t.user_attrs.get("reached"):
             continue
-        name, rate, steps = str(t.params["optimizer"]), float(t.params["learning_rate"]), _steps(t)
-        if name not in best or (steps, rate) < (best[name][1], best[name][0]):
-            best[name] = (rate, steps)
-    return best
+        name = str(t.params["optimizer"])
+        if name not in fastest or _rank(t) < _rank(fastest[name]):
+            fastest[name] = t
+    return {name: (float(t.params["learning_rate"]), _steps(t)) for name, t in fastest.items()}
+
+
+def _rank(trial: FrozenTrial) -> tuple[float, float]:
+    return (float(trial.value or 0.0), float(trial.params["learning_rate"]))
 
 
 def _steps(trial: FrozenTrial) -> float:

@@ -264,3 +264,26 @@ def test_the_seed_column_names_its_rate_when_the_best_rate_shown_is_another() ->
     adam, sgd = answer.per_optimizer["adam"], answer.per_optimizer["sgd"]
     assert seed_cell(answer, "adam", adam.learning_rate) == "median 100 (100, 100, 150) at 0.012"
     assert seed_cell(answer, "sgd", sgd.learning_rate) == "median 400 (140, 400, 410)"
+
+
+def test_the_seeds_run_at_the_rate_the_answer_shows_when_two_rates_tie_in_whole_steps() -> None:
+    # adam reached in 100 steps at 0.012 and at 0.0215; the stored value's fraction says
+    # 0.0215 cleared the target by more, so `best` shows 0.0215, and its seeds run there
+    # (ranked by whole steps, then the lower rate, they ran at 0.012 beside it).
+    search = [
+        trial("adam", 0.012, 100.004),
+        trial("adam", G(-10), 100.001),
+        trial("sgd", G(-3), 140),
+        trial("sgd", G(-4), None),
+        trial("sgd", G(-2), None),
+    ]
+    walked = [*search, band_run("adam", -9, None), band_run("adam", -12, None)]
+    seeds = followups.plan(walked, SETTINGS).to_run
+    assert [(f.optimizer, f.role, f.learning_rate) for f in seeds] == pytest.approx(
+        [("adam", SEED, G(-10)), ("adam", SEED, G(-10)), ("sgd", SEED, G(-3)), ("sgd", SEED, G(-3))]
+    )
+    ran = [*walked, *seed_runs("adam", G(-10), 100, 150), *seed_runs("sgd", G(-3), 400, 410)]
+    answer = recommend("s", SETTINGS, ran)
+    assert answer.optimizer == "adam" and answer.learning_rate == pytest.approx(G(-10))
+    assert answer.seed_rates["adam"] == pytest.approx(G(-10))
+    assert seed_cell(answer, "adam", answer.learning_rate) == "median 100 (100, 100, 150)"
