@@ -99,7 +99,7 @@ def check_inputs(settings: StudySettings) -> None:
         _CHECKED.add(inputs)
     # Apart from the check above: the range test and the search share their inputs, but
     # not always their goal (a study on validation loss after a range test on training).
-    validation = repr((settings.data, train.val_size))
+    validation = repr((inputs, train.val_size))
     if train.goal.validation and validation not in _CHECKED:
         examples = len(load_dataset(settings.data).x_val)  # cached by load_dataset
         if 0 < examples < train.val_size:
