@@ -103,6 +103,50 @@ def walk(
     return Walk(tuple(needed), waiting, low_edge=edges[1], high_edge=edges[0])
 
 
+@dataclass(frozen=True)
+class Climb:
+    """Where the search for an optimizer's fastest grid rate stands: rates to run, and
+    whether runs still going decide the next step (then it waits for them)."""
+
+    to_run: tuple[float, ...]
+    waiting: bool
+
+
+def climb(
+    runs: Sequence[Run], running: Sequence[float], start: Run, lr_min: float, lr_max: float
+) -> Climb:
+    """Downhill on the grid from `start` (an optimizer's best search run, which can sit a
+    grid step or more beside its fastest rate): train the grid rates on either side; when
+    one reached in fewer steps, go on from it; stop where neither side is faster. Steps
+    are whole checks, so a neighbour as fast is not a step down (a plateau is not walked).
+    `runs`: the optimizer's finished runs at the study's seed; a run a heuristic stopped
+    tells nothing and is run again at its grid rate."""
+    known: dict[int, float] = {}
+    for run in runs:
+        if _on_grid(run.rate) and (run.exact or run.steps is not None):
+            index = round(grid_index(run.rate))
+            steps = math.inf if run.steps is None else run.steps
+            known[index] = min(steps, known.get(index, math.inf))
+    pending = {round(grid_index(rate)) for rate in running if _on_grid(rate)}
+    low = math.ceil(grid_index(lr_min) - _SAME_RATE)
+    high = math.floor(grid_index(lr_max) + _SAME_RATE)
+    at, steps = grid_index(start.rate), math.inf if start.steps is None else start.steps
+    while True:
+        below, above = math.ceil(at - _SAME_RATE) - 1, math.floor(at + _SAME_RATE) + 1
+        sides = [i for i in (below, above) if low <= i <= high]
+        unknown = [i for i in sides if i not in known]
+        if unknown:
+            return Climb(
+                tuple(grid_rate(i) for i in unknown if i not in pending),
+                any(i in pending for i in unknown),
+            )
+        faster = [i for i in sides if known[i] < steps]
+        if not faster:
+            return Climb((), False)
+        at = min(faster, key=lambda i: (known[i], i))
+        steps = known[at]
+
+
 def _in_band(run: Run, limit: float) -> bool:
     return run.steps is not None and run.steps <= limit
 

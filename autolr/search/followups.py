@@ -1,15 +1,19 @@
 """After a search: the runs that make its answer a measured band, not a lucky point.
 
-1. Bands (bracket.py): every leading optimizer (its best search run within the margin of
-   the overall best, or two checks of it) has its band's edges measured on the study's
-   grid, walking out from the farthest rates known to be in it until a rate falls out
-   of the band. A faster rate found on the way becomes the optimizer's best.
-2. Seeds (contenders.py): when more than one optimizer leads, each leader's fastest rate
-   at the study's seed (search or band run) is trained at two more seeds, so that ties
-   within the seeds' noise are seen. Bands come first because a search's best rate for
-   an optimizer can sit beside its band (on the convnet, AdamW's best search run was at
-   0.00542, below its band, and its seeds there did not tie the fastest, while its band
-   at 0.0147 did).
+When more than one optimizer leads (its best search run within the margin of the
+overall best, or two checks of it):
+1. Climb (bracket.climb): each leader's best search rate can sit a grid step or more
+   beside its fastest rate (on the convnet, AdamW's best search run was at 0.00542,
+   below its band: seeded there it took 250, 250 and 200 steps and did not tie, while
+   the 3-seed grid ties it at 0.0147). So the grid rates either side of it are trained,
+   and on downhill while one is faster.
+2. Seeds (contenders.py): each leader's fastest rate at the study's seed (search or
+   follow-up run) is trained at two more seeds, so that ties within the seeds' noise
+   are seen.
+3. Bands (bracket.walk): every optimizer tied for first (or the one leader) has its
+   band's edges measured on the study's grid, walking out from the farthest rates known
+   to be in it until a rate falls out of the band. A faster rate found on the way is
+   seeded in its turn (step 2 again).
 
 Each follow-up is a trial labelled with its role (and seed), created with its parameters
 fixed, in the same study: it resumes and is shared like any trial. What to run next is a
@@ -72,15 +76,21 @@ def at_study_seed(trials: Sequence[FrozenTrial]) -> list[FrozenTrial]:
 
 
 def plan(trials: Sequence[FrozenTrial], settings: StudySettings) -> Plan:
-    """The follow-ups still needed, once the search has finished: every leader's band,
-    then (with two or more leaders) each one's fastest rate at more seeds."""
+    """The follow-ups still needed, once the search has finished."""
     searched = [t for t in search_trials(trials) if t.state.is_finished()]
-    leading = _leaders(_best_runs(searched), settings)
-    bands = _band_runs(trials, leading, settings)
-    if len(leading) < 2 or not bands.done:
-        return bands
+    best = _best_runs(searched)
+    leading = _leaders(best, settings)
+    if len(leading) < 2:
+        return _band_runs(trials, leading, settings)
+    climbs = _climb_runs(trials, leading, best, settings)
+    if not climbs.done:
+        return climbs
     fastest = _best_runs([t for t in at_study_seed(trials) if t.state.is_finished()])
-    return _seed_runs(trials, fastest, leading, settings.train.seed)
+    seeds = _seed_runs(trials, fastest, leading, settings.train.seed)
+    if not seeds.done:
+        return seeds
+    tied = [c.optimizer for c in contenders.tied(contender_list(trials, settings))]
+    return _band_runs(trials, tied, settings)
 
 
 def contender_list(
@@ -181,13 +191,28 @@ def _band_runs(trials: Sequence[FrozenTrial], tied: Sequence[str], settings: Stu
     return Plan(tuple(needed), waiting)
 
 
-def band_walk(
-    trials: Sequence[FrozenTrial], optimizer: str, settings: StudySettings
-) -> bracket.Walk:
-    """Where the measurement of `optimizer`'s band stands (its runs at the study's seed;
-    in a PBT study, its band runs: member-intervals are not constant-rate runs)."""
-    runs_of = population_band_runs if settings.sampler == "pbt" else at_study_seed
-    own = [t for t in runs_of(trials) if planned(t).get("optimizer") == optimizer]
+def _climb_runs(
+    trials: Sequence[FrozenTrial],
+    leading: Sequence[str],
+    best: dict[str, tuple[float, float]],
+    settings: StudySettings,
+) -> Plan:
+    needed: list[FollowUp] = []
+    waiting = False
+    for optimizer in leading:
+        runs, running = _own_runs(at_study_seed(trials), optimizer)
+        start = bracket.Run(*best[optimizer])
+        step = bracket.climb(runs, running, start, settings.lr_min, settings.lr_max)
+        needed += [FollowUp(optimizer, rate, BAND, settings.train.seed) for rate in step.to_run]
+        waiting = waiting or step.waiting
+    return Plan(tuple(needed), waiting)
+
+
+def _own_runs(
+    trials: Sequence[FrozenTrial], optimizer: str
+) -> tuple[list[bracket.Run], list[float]]:
+    """`optimizer`'s finished runs among `trials`, and the rates of its running ones."""
+    own = [t for t in trials if planned(t).get("optimizer") == optimizer]
     runs = [
         bracket.Run(float(t.params["learning_rate"]), _reached_steps(t), _exact(t))
         for t in own
@@ -198,6 +223,16 @@ def band_walk(
         for t in own
         if t.state == TrialState.RUNNING and "learning_rate" in planned(t)
     ]
+    return runs, running
+
+
+def band_walk(
+    trials: Sequence[FrozenTrial], optimizer: str, settings: StudySettings
+) -> bracket.Walk:
+    """Where the measurement of `optimizer`'s band stands (its runs at the study's seed;
+    in a PBT study, its band runs: member-intervals are not constant-rate runs)."""
+    runs_of = population_band_runs if settings.sampler == "pbt" else at_study_seed
+    runs, running = _own_runs(runs_of(trials), optimizer)
     return bracket.walk(runs, running, DEFAULT_MARGIN, settings.lr_min, settings.lr_max)
 
 

@@ -78,6 +78,25 @@ def test_a_faster_run_recentres_the_walk_and_the_range_ends_it() -> None:
     assert at_top.high_edge and at_top.to_run == pytest.approx((G(11),))
 
 
+def test_the_climb_goes_downhill_from_the_search_rate_and_stops_where_no_side_is_faster() -> None:
+    start = run(0.0054, 250)  # between G(-14) = 0.00464 and G(-13) = 0.00681
+    first = bracket.climb([start], [], start, 1e-6, 100)
+    assert first.to_run == pytest.approx((G(-14), G(-13))) and not first.waiting
+    # G(-13) is faster: on from there (its lower side, G(-14), is known and slower).
+    down = [start, run(G(-14), 300), run(G(-13), 150)]
+    assert bracket.climb(down, [], start, 1e-6, 100).to_run == pytest.approx((G(-12),))
+    # G(-12) as fast as G(-13) is not a step down: the plateau is not walked. Done.
+    done = bracket.climb([*down, run(G(-12), 150)], [], start, 1e-6, 100)
+    assert done == bracket.Climb((), False)
+    # Being trained: wait. Stopped by a heuristic: it tells nothing, so it is run again.
+    assert bracket.climb(down, [G(-12)], start, 1e-6, 100) == bracket.Climb((), True)
+    guessed = [*down, run(G(-12), None, exact=False)]
+    assert bracket.climb(guessed, [], start, 1e-6, 100).to_run == pytest.approx((G(-12),))
+    # A side beyond the range is not run.
+    top = run(100.0, 300)
+    assert bracket.climb([top], [], top, 1e-6, 100).to_run == pytest.approx((G(11),))
+
+
 def test_ties_are_medians_within_each_others_seeds() -> None:
     adam = contenders.Contender("adam", 1e-3, (250, 300, 250))  # median 250, 250..300
     momentum = contenders.Contender("momentum", 0.3, (250, 300, 350))  # median 300
@@ -180,31 +199,28 @@ def seed_runs(optimizer: str, rate: float, *steps: float) -> list[object]:
     ]
 
 
-def test_a_study_measures_every_leaders_band_then_seeds_each_ones_fastest_rate() -> None:
+def test_a_study_climbs_to_each_leaders_fastest_rate_seeds_it_then_measures_tied_bands() -> None:
     # sgd's best search run (0.2, 200 steps) is within two checks of adam's 100: both lead.
     search = [trial("adam", 0.012, 100), trial("sgd", 0.2, 200), trial("sgd", 0.03, None)]
     first = followups.plan(search, SETTINGS).to_run
-    assert {f.role for f in first} == {BAND}
+    assert {f.role for f in first} == {BAND}  # run at the study's seed, stopped exactly
     assert [(f.optimizer, f.learning_rate) for f in first] == pytest.approx(
-        [("adam", G(-11)), ("adam", G(-12)), ("sgd", G(-4)), ("sgd", G(-5))]
+        [("adam", G(-12)), ("adam", G(-11)), ("sgd", G(-5)), ("sgd", G(-4))]
     )
-    # sgd's band run at 0.215 reaches in 100 steps: its band is walked around that.
-    walked = [
+    # sgd at 0.215 reaches in 100 steps: it climbs on from there; adam's sides are slower.
+    climbed = [
         *search,
         band_run("adam", -11, 120),
-        band_run("adam", -12, 200),  # out: 1.5x of 100 is 150
-        band_run("adam", -10, None),
+        band_run("adam", -12, 200),
         band_run("sgd", -4, 100),
         band_run("sgd", -5, None),
-        band_run("sgd", -3, 150),
     ]
-    assert [(f.optimizer, f.learning_rate) for f in followups.plan(walked, SETTINGS).to_run] == (
-        pytest.approx([("sgd", G(-2))])
-    )
-    walked.append(band_run("sgd", -2, None))
-    # Then each leader's fastest rate at the study's seed runs at two more seeds: sgd's
-    # is the band run's 0.215, not the search's 0.2 (beside its band, it might not tie).
-    seeds = followups.plan(walked, SETTINGS).to_run
+    onward = followups.plan(climbed, SETTINGS).to_run
+    assert [(f.optimizer, f.learning_rate) for f in onward] == pytest.approx([("sgd", G(-3))])
+    climbed.append(band_run("sgd", -3, 150))
+    # Each leader's fastest rate at the study's seed runs at two more seeds: sgd's is
+    # 0.215, not the search's 0.2 (beside its band, it might not have tied).
+    seeds = followups.plan(climbed, SETTINGS).to_run
     assert [(f.optimizer, f.role, f.learning_rate, f.seed) for f in seeds] == pytest.approx(
         [
             ("adam", SEED, 0.012, 1),
@@ -214,10 +230,16 @@ def test_a_study_measures_every_leaders_band_then_seeds_each_ones_fastest_rate()
         ]
     )
     tied_seeds = seed_runs("adam", 0.012, 100, 150) + seed_runs("sgd", G(-4), 150, 100)
-    assert followups.plan(walked + tied_seeds, SETTINGS).done
-    answer = recommend("s", SETTINGS, walked + tied_seeds)
-    # Both medians are 100, within each other's seeds: tied; sgd's band is the wider.
-    assert answer.tied == ("sgd", "adam") and answer.optimizer == "sgd"
+    # Both medians are 100, within each other's seeds: tied, so both bands are walked on
+    # from the runs already in them.
+    bands = followups.plan(climbed + tied_seeds, SETTINGS).to_run
+    assert [(f.optimizer, f.learning_rate) for f in bands] == pytest.approx(
+        [("adam", G(-10)), ("sgd", G(-2))]
+    )
+    walked = [*climbed, *tied_seeds, band_run("adam", -10, None), band_run("sgd", -2, None)]
+    assert followups.plan(walked, SETTINGS).done
+    answer = recommend("s", SETTINGS, walked)
+    assert answer.tied == ("sgd", "adam") and answer.optimizer == "sgd"  # the wider band
     assert answer.learning_rate == pytest.approx(G(-4))
     assert answer.band == pytest.approx((G(-4), G(-3)))
     assert answer.per_optimizer["adam"].band == pytest.approx((0.012, G(-11)))
@@ -226,12 +248,30 @@ def test_a_study_measures_every_leaders_band_then_seeds_each_ones_fastest_rate()
     assert answer.seed_rates == pytest.approx({"sgd": G(-4), "adam": 0.012})
     assert answer.follow_up_trials == 11
     assert "sgd has the widest measured band (0.17 decades)" in answer.reason
-    # Had sgd's seeds been slow, adam alone would be fastest by median.
+    # Had sgd's seeds been slow, adam alone would lead by median, and only its band
+    # would be walked.
     slow = seed_runs("adam", 0.012, 100, 150) + seed_runs("sgd", G(-4), 400, 410)
-    alone = recommend("s", SETTINGS, walked + slow)
-    assert alone.optimizer == "adam" and alone.tied == ("adam",)
-    assert alone.band == pytest.approx((0.012, G(-11)))  # the seed runs are not in it
-    assert "fastest by median steps over 3 seeds (adam 100, sgd 400)" in alone.reason
+    alone = followups.plan(climbed + slow, SETTINGS).to_run
+    assert [(f.optimizer, f.learning_rate) for f in alone] == pytest.approx([("adam", G(-10))])
+    answer = recommend("s", SETTINGS, [*climbed, *slow, band_run("adam", -10, None)])
+    assert answer.optimizer == "adam" and answer.tied == ("adam",)
+    assert answer.band == pytest.approx((0.012, G(-11)))  # the seed runs are not in it
+    assert "fastest by median steps over 3 seeds (adam 100, sgd 400)" in answer.reason
+
+
+def test_a_faster_rate_found_by_a_tied_band_is_seeded_before_the_walk_goes_on() -> None:
+    search = [trial("adam", G(-11), 100), trial("sgd", G(-4), 100)]
+    sides = [band_run("adam", i, None) for i in (-12, -10)]
+    sides += [band_run("sgd", -5, None), band_run("sgd", -3, 100)]
+    tied = seed_runs("adam", G(-11), 100, 150) + seed_runs("sgd", G(-4), 150, 100)
+    assert [f.learning_rate for f in followups.plan(search + sides + tied, SETTINGS).to_run] == (
+        pytest.approx([G(-2)])  # sgd's band, from 0.316 (adam's is bracketed already)
+    )
+    faster = band_run("sgd", -2, 50)  # faster than the seeded rate: its seeds run first
+    again = followups.plan([*search, *sides, *tied, faster], SETTINGS).to_run
+    assert [(f.optimizer, f.role, f.learning_rate) for f in again] == pytest.approx(
+        [("sgd", SEED, G(-2)), ("sgd", SEED, G(-2))]
+    )
 
 
 def test_a_single_leader_has_its_band_measured_and_no_seeds() -> None:
@@ -277,7 +317,7 @@ def test_the_seeds_run_at_the_rate_the_answer_shows_when_two_rates_tie_in_whole_
         trial("sgd", G(-4), None),
         trial("sgd", G(-2), None),
     ]
-    walked = [*search, band_run("adam", -9, None), band_run("adam", -12, None)]
+    walked = [*search, band_run("adam", -9, None), band_run("adam", -11, None)]
     seeds = followups.plan(walked, SETTINGS).to_run
     assert [(f.optimizer, f.role, f.learning_rate) for f in seeds] == pytest.approx(
         [("adam", SEED, G(-10)), ("adam", SEED, G(-10)), ("sgd", SEED, G(-3)), ("sgd", SEED, G(-3))]
