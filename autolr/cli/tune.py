@@ -86,9 +86,9 @@ def tune(
     band: Annotated[
         str | None,
         typer.Option(
-            help="measure: after the search, bracket each leading optimizer's band on the "
-            "grid (6 rates a decade), then run each leader's fastest rate at two more seeds "
-            "(ties said); pbt: when its members leave the band thin, constant-rate runs "
+            help="measure: after the search, find each leading optimizer's fastest grid rate "
+            "(6 rates a decade) near its best, run it at two more seeds (ties said), and "
+            "bracket each tied optimizer's band on the grid; pbt: when its members leave the band thin, constant-rate runs "
             "bracket it; none: the search's runs only [measure for tpe, random and pbt].",
             autocompletion=complete.bands,
         ),
