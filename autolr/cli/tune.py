@@ -88,8 +88,9 @@ def tune(
         typer.Option(
             help="measure: after the search, find each leading optimizer's fastest grid rate "
             "(6 rates a decade) near its best, run it at two more seeds (ties said), and "
-            "bracket each tied optimizer's band on the grid; pbt: when its members leave the band thin, constant-rate runs "
-            "bracket it; none: the search's runs only [measure for tpe, random and pbt].",
+            "bracket each tied optimizer's band on the grid; pbt: when its members leave "
+            "the band thin, constant-rate runs bracket it; none: the search's runs only "
+            "[measure for tpe, random and pbt].",
             autocompletion=complete.bands,
         ),
     ] = None,

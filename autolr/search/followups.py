@@ -85,8 +85,7 @@ def plan(trials: Sequence[FrozenTrial], settings: StudySettings) -> Plan:
     climbs = _climb_runs(trials, leading, best, settings)
     if not climbs.done:
         return climbs
-    fastest = _best_runs([t for t in at_study_seed(trials) if t.state.is_finished()])
-    seeds = _seed_runs(trials, fastest, leading, settings.train.seed)
+    seeds = _seed_runs(trials, leading, settings.train.seed)
     if not seeds.done:
         return seeds
     tied = [c.optimizer for c in contenders.tied(contender_list(trials, settings))]
@@ -162,15 +161,12 @@ def _is_seed_run(trial: FrozenTrial, optimizer: str, rate: float, seed: int) -> 
     )
 
 
-def _seed_runs(
-    trials: Sequence[FrozenTrial],
-    best: dict[str, tuple[float, float]],
-    leading: Sequence[str],
-    seed: int,
-) -> Plan:
+def _seed_runs(trials: Sequence[FrozenTrial], leading: Sequence[str], seed: int) -> Plan:
     needed, waiting = [], False
     for optimizer in leading:
-        rate, _ = best[optimizer]
+        rate = _seed_rate(trials, optimizer, seed)
+        if rate is None:
+            continue
         for extra in contenders.extra_seeds(seed):
             runs = [t for t in trials if _is_seed_run(t, optimizer, rate, extra)]
             if not runs:
@@ -178,6 +174,37 @@ def _seed_runs(
             elif not any(t.state.is_finished() for t in runs):
                 waiting = True
     return Plan(tuple(needed), waiting)
+
+
+def _seed_rate(trials: Sequence[FrozenTrial], optimizer: str, seed: int) -> float | None:
+    """The rate `optimizer`'s seeds run at: its fastest at the study's seed (ranked as
+    `autolr best` ranks), unless a rate as fast in whole steps has seeds already. A band
+    run that only clears the target by more at the same check is not a new rate to
+    seed (on the proxy CNN, Adadelta's walk re-seeded for that alone); one that is a
+    check faster is."""
+    own = sorted(
+        (
+            t
+            for t in at_study_seed(trials)
+            if t.state == TrialState.COMPLETE
+            and t.user_attrs.get("reached")
+            and t.params.get("optimizer") == optimizer
+        ),
+        key=_rank,
+    )
+    if not own:
+        return None
+    for t in own:
+        if _steps(t) > _steps(own[0]):
+            break
+        rate = float(t.params["learning_rate"])
+        if any(
+            _is_seed_run(run, optimizer, rate, extra)
+            for run in trials
+            for extra in contenders.extra_seeds(seed)
+        ):
+            return rate
+    return float(own[0].params["learning_rate"])
 
 
 def _band_runs(trials: Sequence[FrozenTrial], tied: Sequence[str], settings: StudySettings) -> Plan:

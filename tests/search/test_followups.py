@@ -260,14 +260,22 @@ def test_a_study_climbs_to_each_leaders_fastest_rate_seeds_it_then_measures_tied
 
 
 def test_a_faster_rate_found_by_a_tied_band_is_seeded_before_the_walk_goes_on() -> None:
-    search = [trial("adam", G(-11), 100), trial("sgd", G(-4), 100)]
+    search = [trial("adam", G(-11), 100), trial("sgd", G(-4), 100.005)]
     sides = [band_run("adam", i, None) for i in (-12, -10)]
-    sides += [band_run("sgd", -5, None), band_run("sgd", -3, 100)]
+    sides += [band_run("sgd", -5, None), band_run("sgd", -3, 100.006)]
     tied = seed_runs("adam", G(-11), 100, 150) + seed_runs("sgd", G(-4), 150, 100)
     assert [f.learning_rate for f in followups.plan(search + sides + tied, SETTINGS).to_run] == (
         pytest.approx([G(-2)])  # sgd's band, from 0.316 (adam's is bracketed already)
     )
-    faster = band_run("sgd", -2, 50)  # faster than the seeded rate: its seeds run first
+    # At the same check, clearing the target by more (a lower stored value): `best`
+    # shows that rate, but it is not a rate to seed again; the walk goes on.
+    as_fast = band_run("sgd", -2, 100.001)
+    on = followups.plan([*search, *sides, *tied, as_fast], SETTINGS).to_run
+    assert [(f.role, f.learning_rate) for f in on] == pytest.approx([(BAND, G(-1))])
+    shown = recommend("s", SETTINGS, [*search, *sides, *tied, as_fast])
+    assert shown.per_optimizer["sgd"].learning_rate == pytest.approx(G(-2))
+    assert shown.seed_rates["sgd"] == pytest.approx(G(-4))  # and the seeds' cell says so
+    faster = band_run("sgd", -2, 50)  # a check faster than the seeded rate: seeded first
     again = followups.plan([*search, *sides, *tied, faster], SETTINGS).to_run
     assert [(f.optimizer, f.role, f.learning_rate) for f in again] == pytest.approx(
         [("sgd", SEED, G(-2)), ("sgd", SEED, G(-2))]
