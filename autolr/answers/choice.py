@@ -67,8 +67,8 @@ def choose(
         )
         if as_wide:  # equally wide: the ranking (median, then the study seed's steps) decides
             reason += (
-                f", as wide as {' and '.join(as_wide)}'s, and ranks ahead by median steps "
-                "(then the study seed's)"
+                f", as wide as {' and '.join(as_wide)}'s, and ranks ahead (by median steps, "
+                "then the study seed's steps, then name)"
             )
     ordered = (pick.optimizer, *(c.optimizer for c in tied if c is not pick))
     rates = {c.optimizer: c.learning_rate for c in order}

@@ -73,8 +73,8 @@ def walk(
     best = min(reached, key=lambda r: (r.steps, r.rate))
     assert best.steps is not None
     limit = margin * best.steps
-    inside = [grid_index(r.rate) for r in reached if _in_band(r, limit)]
-    outside = [grid_index(r.rate) for r in runs if r.exact and not _in_band(r, limit)]
+    inside = [_index(r.rate) for r in reached if _in_band(r, limit)]
+    outside = [_index(r.rate) for r in runs if r.exact and not _in_band(r, limit)]
     pending = {round(grid_index(rate), 6) for rate in running if _on_grid(rate)}
     low = math.ceil(grid_index(lr_min) - _SAME_RATE)
     high = math.floor(grid_index(lr_max) + _SAME_RATE)
@@ -130,7 +130,7 @@ def climb(
     pending = {round(grid_index(rate)) for rate in running if _on_grid(rate)}
     low = math.ceil(grid_index(lr_min) - _SAME_RATE)
     high = math.floor(grid_index(lr_max) + _SAME_RATE)
-    at, steps = grid_index(start.rate), math.inf if start.steps is None else start.steps
+    at, steps = _index(start.rate), math.inf if start.steps is None else start.steps
     while True:
         below, above = math.ceil(at - _SAME_RATE) - 1, math.floor(at + _SAME_RATE) + 1
         sides = [i for i in (below, above) if low <= i <= high]
@@ -149,6 +149,12 @@ def climb(
 
 def _in_band(run: Run, limit: float) -> bool:
     return run.steps is not None and run.steps <= limit
+
+
+def _index(rate: float) -> float:
+    """A rate's grid index, snapped to the grid rate it is (within rounding) one of."""
+    index = grid_index(rate)
+    return float(round(index)) if _on_grid(rate) else index
 
 
 def _on_grid(rate: float) -> bool:

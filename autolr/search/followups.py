@@ -78,14 +78,14 @@ def at_study_seed(trials: Sequence[FrozenTrial]) -> list[FrozenTrial]:
 def plan(trials: Sequence[FrozenTrial], settings: StudySettings) -> Plan:
     """The follow-ups still needed, once the search has finished."""
     searched = [t for t in search_trials(trials) if t.state.is_finished()]
-    best = _best_runs(searched)
+    best = _best_runs(searched, settings.objective)
     leading = _leaders(best, settings)
     if len(leading) < 2:
         return _band_runs(trials, leading, settings)
     climbs = _climb_runs(trials, leading, best, settings)
     if not climbs.done:
         return climbs
-    seeds = _seed_runs(trials, leading, settings.train.seed)
+    seeds = _seed_runs(trials, leading, settings)
     if not seeds.done:
         return seeds
     tied = [c.optimizer for c in contenders.tied(contender_list(trials, settings))]
@@ -98,7 +98,8 @@ def contender_list(
     """Each leader with its steps at the study's seed and the others, at its fastest rate
     whose extra seeds have all finished (the fastest at the study's seed, once the plan
     is done; a leader with no finished seed set is left out)."""
-    best = _best_runs([t for t in search_trials(trials) if t.state.is_finished()])
+    objective = settings.objective
+    best = _best_runs([t for t in search_trials(trials) if t.state.is_finished()], objective)
     at_seed = [
         t
         for t in at_study_seed(trials)
@@ -107,9 +108,9 @@ def contender_list(
     found = []
     for optimizer in _leaders(best, settings):
         runs = sorted((t for t in at_seed if t.params["optimizer"] == optimizer), key=_rank)
-        for steps, rate in ((_steps(t), float(t.params["learning_rate"])) for t in runs):
+        for steps, rate in ((_steps(t, objective), float(t.params["learning_rate"])) for t in runs):
             others = [
-                _steps(t)
+                _steps(t, objective)
                 for s in contenders.extra_seeds(settings.train.seed)
                 for t in trials
                 if _is_seed_run(t, optimizer, rate, s) and t.state.is_finished()
@@ -126,7 +127,7 @@ def _leaders(best: dict[str, tuple[float, float]], settings: StudySettings) -> l
     return contenders.leaders(values, DEFAULT_MARGIN, noise)
 
 
-def _best_runs(trials: Sequence[FrozenTrial]) -> dict[str, tuple[float, float]]:
+def _best_runs(trials: Sequence[FrozenTrial], objective: str) -> dict[str, tuple[float, float]]:
     """Per optimizer: (rate, steps) of its fastest run that reached the target, ranked
     as `autolr best` ranks them (by stored value, whose fraction breaks a tie in whole
     steps by how far the run cleared the target; then the lower rate), so that the seeds
@@ -138,17 +139,23 @@ def _best_runs(trials: Sequence[FrozenTrial]) -> dict[str, tuple[float, float]]:
         name = str(t.params["optimizer"])
         if name not in fastest or _rank(t) < _rank(fastest[name]):
             fastest[name] = t
-    return {name: (float(t.params["learning_rate"]), _steps(t)) for name, t in fastest.items()}
+    return {
+        name: (float(t.params["learning_rate"]), _steps(t, objective))
+        for name, t in fastest.items()
+    }
 
 
 def _rank(trial: FrozenTrial) -> tuple[float, float]:
     return (float(trial.value or 0.0), float(trial.params["learning_rate"]))
 
 
-def _steps(trial: FrozenTrial) -> float:
-    """What a run cost to reach the target, as people read it (whole steps); a run that
+def _steps(trial: FrozenTrial, objective: str) -> float:
+    """What a run cost to reach the target, as people read it: whole steps (the stored
+    value less its tie-break), or seconds as stored under the time objective. A run that
     did not reach is worth its stored value, which is above the budget."""
-    return whole_steps(trial.value) if trial.value is not None else float("inf")
+    if trial.value is None:
+        return float("inf")
+    return whole_steps(trial.value) if objective == "steps" else float(trial.value)
 
 
 def _is_seed_run(trial: FrozenTrial, optimizer: str, rate: float, seed: int) -> bool:
@@ -161,10 +168,13 @@ def _is_seed_run(trial: FrozenTrial, optimizer: str, rate: float, seed: int) -> 
     )
 
 
-def _seed_runs(trials: Sequence[FrozenTrial], leading: Sequence[str], seed: int) -> Plan:
+def _seed_runs(
+    trials: Sequence[FrozenTrial], leading: Sequence[str], settings: StudySettings
+) -> Plan:
+    seed = settings.train.seed
     needed, waiting = [], False
     for optimizer in leading:
-        rate = _seed_rate(trials, optimizer, seed)
+        rate = _seed_rate(trials, optimizer, settings)
         if rate is None:
             continue
         for extra in contenders.extra_seeds(seed):
@@ -176,7 +186,9 @@ def _seed_runs(trials: Sequence[FrozenTrial], leading: Sequence[str], seed: int)
     return Plan(tuple(needed), waiting)
 
 
-def _seed_rate(trials: Sequence[FrozenTrial], optimizer: str, seed: int) -> float | None:
+def _seed_rate(
+    trials: Sequence[FrozenTrial], optimizer: str, settings: StudySettings
+) -> float | None:
     """The rate `optimizer`'s seeds run at: its fastest at the study's seed (ranked as
     `autolr best` ranks), unless a rate as fast in whole steps has seeds already. A band
     run that only clears the target by more at the same check is not a new rate to
@@ -195,13 +207,13 @@ def _seed_rate(trials: Sequence[FrozenTrial], optimizer: str, seed: int) -> floa
     if not own:
         return None
     for t in own:
-        if _steps(t) > _steps(own[0]):
+        if _steps(t, settings.objective) > _steps(own[0], settings.objective):
             break
         rate = float(t.params["learning_rate"])
         if any(
             _is_seed_run(run, optimizer, rate, extra)
             for run in trials
-            for extra in contenders.extra_seeds(seed)
+            for extra in contenders.extra_seeds(settings.train.seed)
         ):
             return rate
     return float(own[0].params["learning_rate"])
@@ -227,7 +239,7 @@ def _climb_runs(
     needed: list[FollowUp] = []
     waiting = False
     for optimizer in leading:
-        runs, running = _own_runs(at_study_seed(trials), optimizer)
+        runs, running = _own_runs(at_study_seed(trials), optimizer, settings.objective)
         start = bracket.Run(*best[optimizer])
         step = bracket.climb(runs, running, start, settings.lr_min, settings.lr_max)
         needed += [FollowUp(optimizer, rate, BAND, settings.train.seed) for rate in step.to_run]
@@ -236,12 +248,12 @@ def _climb_runs(
 
 
 def _own_runs(
-    trials: Sequence[FrozenTrial], optimizer: str
+    trials: Sequence[FrozenTrial], optimizer: str, objective: str
 ) -> tuple[list[bracket.Run], list[float]]:
     """`optimizer`'s finished runs among `trials`, and the rates of its running ones."""
     own = [t for t in trials if planned(t).get("optimizer") == optimizer]
     runs = [
-        bracket.Run(float(t.params["learning_rate"]), _reached_steps(t), _exact(t))
+        bracket.Run(float(t.params["learning_rate"]), _reached(t, objective), _exact(t))
         for t in own
         if t.state in (TrialState.COMPLETE, TrialState.PRUNED)
     ]
@@ -259,7 +271,7 @@ def band_walk(
     """Where the measurement of `optimizer`'s band stands (its runs at the study's seed;
     in a PBT study, its band runs: member-intervals are not constant-rate runs)."""
     runs_of = population_band_runs if settings.sampler == "pbt" else at_study_seed
-    runs, running = _own_runs(runs_of(trials), optimizer)
+    runs, running = _own_runs(runs_of(trials), optimizer, settings.objective)
     return bracket.walk(runs, running, DEFAULT_MARGIN, settings.lr_min, settings.lr_max)
 
 
@@ -288,9 +300,9 @@ def population_plan(
     return _band_runs(trials, [optimizer], settings)
 
 
-def _reached_steps(trial: FrozenTrial) -> float | None:
+def _reached(trial: FrozenTrial, objective: str) -> float | None:
     if trial.state == TrialState.COMPLETE and trial.user_attrs.get("reached"):
-        return _steps(trial)
+        return _steps(trial, objective)
     return None
 
 

@@ -92,6 +92,10 @@ def test_the_climb_goes_downhill_from_the_search_rate_and_stops_where_no_side_is
     assert bracket.climb(down, [G(-12)], start, 1e-6, 100) == bracket.Climb((), True)
     guessed = [*down, run(G(-12), None, exact=False)]
     assert bracket.climb(guessed, [], start, 1e-6, 100).to_run == pytest.approx((G(-12),))
+    # A search rate a rounding away from a grid rate is that grid rate: both sides run.
+    near = run(10 ** ((-12 + 3e-5) / 6), 100)  # G(-12) = 0.01, to 1e-5
+    assert bracket.climb([near], [], near, 1e-6, 100).to_run == pytest.approx((G(-13), G(-11)))
+    assert bracket.walk([near], [], 1.5, 1e-6, 100).to_run == pytest.approx((G(-11), G(-13)))
     # A side beyond the range is not run.
     top = run(100.0, 300)
     assert bracket.climb([top], [], top, 1e-6, 100).to_run == pytest.approx((G(11),))
@@ -168,7 +172,7 @@ def test_a_tie_is_reported_and_the_widest_band_recommended() -> None:
     assert even.optimizer == "adam" and even.tied == ("adam", "momentum")
     assert even.reason.endswith(
         "adam has the widest measured band (0.70 decades), as wide as momentum's, and ranks "
-        "ahead by median steps (then the study seed's)"
+        "ahead (by median steps, then the study seed's steps, then name)"
     ), even.reason
     alone = choose("adam", found[:1], {"adam": (1e-3, 2e-3)})
     assert alone.optimizer == "adam" and alone.reason == ""
@@ -335,3 +339,20 @@ def test_the_seeds_run_at_the_rate_the_answer_shows_when_two_rates_tie_in_whole_
     assert answer.optimizer == "adam" and answer.learning_rate == pytest.approx(G(-10))
     assert answer.seed_rates["adam"] == pytest.approx(G(-10))
     assert seed_cell(answer, "adam", answer.learning_rate) == "median 100 (100, 100, 150)"
+
+
+def test_under_the_time_objective_seconds_are_compared_as_stored() -> None:
+    timed = dataclasses.replace(SETTINGS, objective="time")
+    # adam's side G(-11) took 2.1 s against its search run's 2.9 s: faster (in whole
+    # seconds both are 2), so the climb goes on to G(-10).
+    search = [trial("adam", 0.012, 2.9), trial("sgd", G(-4), 3.5)]
+    sides = [band_run("adam", -11, 2.1), band_run("adam", -12, 3.4)]
+    sides += [band_run("sgd", -5, 5.0), band_run("sgd", -3, 5.0)]
+    onward = followups.plan([*search, *sides], timed).to_run
+    assert [(f.optimizer, f.learning_rate) for f in onward] == pytest.approx([("adam", G(-10))])
+    # A band run at 5.5 s is inside 1.5 x 3.9 s: the walk goes on past it, as the answer's
+    # band counts it.
+    one = [trial("adam", G(-12), 3.9), trial("sgd", G(-4), 50.0)]
+    one += [band_run("adam", -11, 5.5), band_run("adam", -13, 9.0)]
+    assert followups.band_walk(one, "adam", timed).to_run == pytest.approx((G(-10),))
+    assert not recommend("s", timed, one).per_optimizer["adam"].band_measured
