@@ -96,8 +96,8 @@ def contender_list(
     trials: Sequence[FrozenTrial], settings: StudySettings
 ) -> list[contenders.Contender]:
     """Each leader with its steps at the study's seed and the others, at its fastest rate
-    whose extra seeds have all finished (the fastest at the study's seed, once the plan
-    is done; a leader with no finished seed set is left out)."""
+    (as `best` ranks them) whose extra seeds have all finished: once the plan is done,
+    the rate `_seed_rate` chose. A leader with no finished seed set is left out."""
     objective = settings.objective
     best = _best_runs([t for t in search_trials(trials) if t.state.is_finished()], objective)
     at_seed = [
@@ -109,12 +109,19 @@ def contender_list(
     for optimizer in _leaders(best, settings):
         runs = sorted((t for t in at_seed if t.params["optimizer"] == optimizer), key=_rank)
         for steps, rate in ((_steps(t, objective), float(t.params["learning_rate"])) for t in runs):
-            others = [
-                _steps(t, objective)
+            at_each = [  # the first finished run at each extra seed (a duplicate is ignored)
+                min(
+                    (
+                        t
+                        for t in trials
+                        if _is_seed_run(t, optimizer, rate, s) and t.state.is_finished()
+                    ),
+                    key=lambda t: t.number,
+                    default=None,
+                )
                 for s in contenders.extra_seeds(settings.train.seed)
-                for t in trials
-                if _is_seed_run(t, optimizer, rate, s) and t.state.is_finished()
             ]
+            others = [_steps(t, objective) for t in at_each if t is not None]
             if len(others) == contenders.EXTRA_SEEDS:
                 found.append(contenders.Contender(optimizer, rate, (steps, *others)))
                 break
