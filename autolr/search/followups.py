@@ -77,9 +77,7 @@ def at_study_seed(trials: Sequence[FrozenTrial]) -> list[FrozenTrial]:
 
 def plan(trials: Sequence[FrozenTrial], settings: StudySettings) -> Plan:
     """The follow-ups still needed, once the search has finished."""
-    searched = [t for t in search_trials(trials) if t.state.is_finished()]
-    best = _best_runs(searched, settings.objective)
-    leading = _leaders(best, settings)
+    best, leading = _leading(trials, settings)
     if len(leading) < 2:
         return _band_runs(trials, leading, settings)
     climbs = _climb_runs(trials, leading, best, settings)
@@ -99,15 +97,9 @@ def contender_list(
     (as `best` ranks them) whose extra seeds have all finished: once the plan is done,
     the rate `_seed_rate` chose. A leader with no finished seed set is left out."""
     objective = settings.objective
-    best = _best_runs([t for t in search_trials(trials) if t.state.is_finished()], objective)
-    at_seed = [
-        t
-        for t in at_study_seed(trials)
-        if t.state == TrialState.COMPLETE and t.user_attrs.get("reached")
-    ]
     found = []
-    for optimizer in _leaders(best, settings):
-        runs = sorted((t for t in at_seed if t.params["optimizer"] == optimizer), key=_rank)
+    for optimizer in _leading(trials, settings)[1]:
+        runs = _reached_at_seed(trials, optimizer)
         for steps, rate in ((_steps(t, objective), float(t.params["learning_rate"])) for t in runs):
             at_each = [  # the first finished run at each extra seed (a duplicate is ignored)
                 min(
@@ -128,10 +120,26 @@ def contender_list(
     return found
 
 
-def _leaders(best: dict[str, tuple[float, float]], settings: StudySettings) -> list[str]:
+def _leading(
+    trials: Sequence[FrozenTrial], settings: StudySettings
+) -> tuple[dict[str, tuple[float, float]], list[str]]:
+    """Each optimizer's best search run (rate, steps), and the leaders among them."""
+    searched = [t for t in search_trials(trials) if t.state.is_finished()]
+    best = _best_runs(searched, settings.objective)
     values = {optimizer: value for optimizer, (_, value) in best.items()}
     noise = contenders.noise_steps(settings.objective, settings.train.check_every)
-    return contenders.leaders(values, DEFAULT_MARGIN, noise)
+    return best, contenders.leaders(values, DEFAULT_MARGIN, noise)
+
+
+def _reached_at_seed(trials: Sequence[FrozenTrial], optimizer: str) -> list[FrozenTrial]:
+    """`optimizer`'s runs at the study's seed that reached the target, fastest first as
+    `autolr best` ranks them."""
+    own = [t for t in at_study_seed(trials) if _reached_run(t)]
+    return sorted((t for t in own if t.params.get("optimizer") == optimizer), key=_rank)
+
+
+def _reached_run(trial: FrozenTrial) -> bool:
+    return trial.state == TrialState.COMPLETE and bool(trial.user_attrs.get("reached"))
 
 
 def _best_runs(trials: Sequence[FrozenTrial], objective: str) -> dict[str, tuple[float, float]]:
@@ -140,9 +148,7 @@ def _best_runs(trials: Sequence[FrozenTrial], objective: str) -> dict[str, tuple
     steps by how far the run cleared the target; then the lower rate), so that the seeds
     run at the rate the answer shows."""
     fastest: dict[str, FrozenTrial] = {}
-    for t in trials:
-        if t.state != TrialState.COMPLETE or not t.user_attrs.get("reached"):
-            continue
+    for t in filter(_reached_run, trials):
         name = str(t.params["optimizer"])
         if name not in fastest or _rank(t) < _rank(fastest[name]):
             fastest[name] = t
@@ -201,16 +207,7 @@ def _seed_rate(
     run that only clears the target by more at the same check is not a new rate to
     seed (on the proxy CNN, Adadelta's walk re-seeded for that alone); one that is a
     check faster is."""
-    own = sorted(
-        (
-            t
-            for t in at_study_seed(trials)
-            if t.state == TrialState.COMPLETE
-            and t.user_attrs.get("reached")
-            and t.params.get("optimizer") == optimizer
-        ),
-        key=_rank,
-    )
+    own = _reached_at_seed(trials, optimizer)
     if not own:
         return None
     for t in own:
@@ -308,9 +305,7 @@ def population_plan(
 
 
 def _reached(trial: FrozenTrial, objective: str) -> float | None:
-    if trial.state == TrialState.COMPLETE and trial.user_attrs.get("reached"):
-        return _steps(trial, objective)
-    return None
+    return _steps(trial, objective) if _reached_run(trial) else None
 
 
 def _exact(trial: FrozenTrial) -> bool:
